@@ -1,0 +1,167 @@
+// The L2TP engine: LAC and LNS, L2TPv2 and L2TPv3, dynamic, quiescent and
+// static tunnels, incoming and outgoing calls. Sans-I/O: datagrams come in
+// through receive(), go out through the PacketSink; time, randomness, the data
+// plane and observers are injected (ports.h).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fsm/endpoint.h"
+#include "fsm/options.h"
+#include "fsm/ports.h"
+#include "wire/wire_error.h"
+
+namespace l2tp::fsm {
+
+enum class ErrorCode : std::uint8_t {
+  kInvalidArgument,  // a config value the engine cannot use (message names it)
+  kExists,           // id or address in use
+  kNotFound,
+  kLimitExceeded,
+  kNotSupported,     // e.g. Ethernet pseudowire on L2TPv2
+  kWrongState,       // e.g. a session on a closing tunnel
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInvalidArgument;
+  std::string message;
+};
+
+struct Environment {
+  const Clock& clock;
+  AlarmFactory& alarms;
+  RandomSource& random;
+  PacketSink& sink;
+  DataPlane& data_plane;
+  EngineObserver& observer;
+};
+
+struct EngineLimits {
+  std::size_t max_tunnels = 4096;
+  // Responder tunnels that sent SCCRP and wait for SCCCN. Past either bound
+  // the oldest such tunnel (of that source, else overall) is dropped without a
+  // reply, so spoofed SCCRQs cannot keep a legitimate peer out.
+  std::size_t max_half_open = 256;
+  std::size_t max_half_open_per_source = 8;
+  std::size_t max_sessions_per_tunnel = 4096;
+};
+
+// One received datagram: the UDP payload (or IP payload for L2TPIP), the
+// address it came from and the local address it arrived on.
+struct Datagram {
+  wire::ByteView bytes;
+  Endpoint local;
+  Endpoint peer;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+};
+
+struct EngineStats {
+  std::uint64_t datagrams = 0;
+  std::uint64_t malformed = 0;       // refused by the codec (any WireError)
+  std::uint64_t unknown_tunnel = 0;  // no tunnel or listener for it
+  std::uint64_t authentication_failures = 0;  // bad digest or challenge response
+  std::uint64_t data_packets = 0;    // data packets on a control socket, dropped
+  std::uint64_t half_open_evicted = 0;
+  std::uint64_t wire_errors[static_cast<int>(wire::WireError::kDigestMismatch) + 1] = {};
+};
+
+struct TunnelView {
+  std::uint32_t tunnel_id = 0;
+  std::uint32_t peer_tunnel_id = 0;
+  ObjectState state = ObjectState::kConnecting;
+  TunnelMode mode = TunnelMode::kDynamic;
+  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  Role role = Role::kInitiator;
+  Endpoint local;
+  Endpoint peer;
+  std::string peer_host_name;
+  std::string peer_vendor_name;
+  Duration hello_interval{0};
+  LastResult last_result;
+  std::vector<std::uint32_t> sessions;
+  std::uint32_t listener_id = 0;  // 0: created by create_tunnel
+  std::uint64_t control_tx = 0;
+  std::uint64_t control_rx = 0;
+  std::uint64_t retransmits = 0;
+  std::uint64_t hello_tx = 0;
+};
+
+struct SessionView {
+  std::uint32_t tunnel_id = 0;
+  std::uint32_t session_id = 0;
+  std::uint32_t peer_session_id = 0;
+  ObjectState state = ObjectState::kConnecting;
+  Pseudowire pseudowire = Pseudowire::kPpp;
+  CallType call_type = CallType::kIncoming;
+  bool initiated_locally = true;
+  std::string interface_name;
+  LastResult last_result;
+  std::optional<PppAddresses> ppp;  // after the PPP network phase
+};
+
+struct ListenerView {
+  std::uint32_t listener_id = 0;
+  Endpoint local;
+  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  std::vector<std::uint32_t> tunnels;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(const Environment& environment, const EngineLimits& limits = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Commands. Each returns once the object exists (tunnel_added was called);
+  // none waits for the peer.
+  std::expected<std::uint32_t, Error> create_tunnel(const TunnelConfig& config);
+  std::expected<std::uint32_t, Error> create_session(std::uint32_t tunnel_id,
+                                                     const SessionConfig& config);
+  std::expected<std::uint32_t, Error> listen(const ListenerConfig& config);
+  // StopCCN (result 1) or CDN (result 3), then removal once the peer
+  // acknowledged or the transport gave up. Closing a closing object is a no-op.
+  std::expected<void, Error> close_tunnel(std::uint32_t tunnel_id);
+  std::expected<void, Error> close_session(std::uint32_t tunnel_id, std::uint32_t session_id);
+  // Accepted tunnels outlive their listener.
+  std::expected<void, Error> close_listener(std::uint32_t listener_id);
+
+  // Input from the network: never throws, never trusts a length.
+  void receive(const Datagram& datagram);
+
+  // Answers from the DataPlane port.
+  void data_plane_tunnel_ready(std::uint32_t tunnel_id);
+  void data_plane_tunnel_failed(std::uint32_t tunnel_id, const std::string& reason);
+  void data_plane_session_ready(std::uint32_t tunnel_id, std::uint32_t session_id,
+                                const std::string& interface_name);
+  void data_plane_session_failed(std::uint32_t tunnel_id, std::uint32_t session_id,
+                                 const std::string& reason);
+  void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
+                      const PppAddresses& addresses);
+  // pppd ended; `authentication_failed` distinguishes a login failure.
+  void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
+                 bool authentication_failed, const std::string& message);
+
+  // Queries (copies, for properties).
+  std::optional<TunnelView> tunnel(std::uint32_t tunnel_id) const;
+  std::optional<SessionView> session(std::uint32_t tunnel_id, std::uint32_t session_id) const;
+  std::optional<ListenerView> listener(std::uint32_t listener_id) const;
+  std::vector<std::uint32_t> tunnel_ids() const;
+  std::vector<std::uint32_t> listener_ids() const;
+  const EngineStats& stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace l2tp::fsm

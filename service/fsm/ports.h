@@ -1,0 +1,131 @@
+// Everything the engine needs from the world, injected. Only main.cpp (and
+// tests) name the concrete classes behind these interfaces.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fsm/endpoint.h"
+#include "fsm/options.h"
+#include "transport/timing.h"
+#include "wire/bytes.h"
+#include "wire/header.h"
+
+namespace l2tp::fsm {
+
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  virtual void fill(std::span<std::uint8_t> out) = 0;  // cryptographically random
+};
+
+// Where a control datagram goes. `tunnel_id` lets the daemon pick the
+// tunnel's own connected socket (created on first use); the addresses say
+// what to bind and connect it to.
+struct Path {
+  std::uint32_t tunnel_id = 0;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  Endpoint local;
+  Endpoint peer;
+};
+
+class PacketSink {
+ public:
+  virtual ~PacketSink() = default;
+  virtual void send(const Path& path, wire::ByteView datagram) = 0;
+};
+
+// ---- The data plane (kernel, or null) --------------------------------------
+
+struct KernelTunnelParams {
+  std::uint32_t tunnel_id = 0;
+  std::uint32_t peer_tunnel_id = 0;
+  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  Endpoint local;
+  Endpoint peer;
+  bool udp_checksum = true;
+  // Managed tunnels use the control connection's socket (the daemon finds it
+  // by tunnel id); static ones are created from addresses alone.
+  bool managed = true;
+};
+
+struct KernelSessionParams {
+  std::uint32_t tunnel_id = 0;
+  std::uint32_t session_id = 0;
+  std::uint32_t peer_tunnel_id = 0;
+  std::uint32_t peer_session_id = 0;
+  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
+  Pseudowire pseudowire = Pseudowire::kPpp;
+  wire::Bytes cookie;
+  wire::Bytes peer_cookie;
+  L2SpecificSublayer l2_specific_sublayer = L2SpecificSublayer::kNone;
+  Sequencing sequencing = Sequencing::kNone;
+  bool lns_mode = false;
+  Duration reorder_timeout{0};
+  std::string interface_name;  // validated by the daemon; empty: kernel's choice
+  std::uint32_t mtu = 0;       // 0: default
+};
+
+struct PppStartParams {
+  KernelSessionParams session;
+  PppRole role = PppRole::kClient;
+  PppClientOptions client;  // role kClient
+  PppServerOptions server;  // role kServer (from the listener)
+};
+
+struct PppAddresses {
+  std::string local_address;
+  std::string peer_address;
+  std::uint32_t prefix = 32;
+  std::vector<std::string> dns;
+  std::uint32_t mtu = 0;
+  std::string interface_name;
+};
+
+// Requests are answered later through Engine's data-plane entry points
+// (never from inside the call, so the engine is never re-entered).
+class DataPlane {
+ public:
+  virtual ~DataPlane() = default;
+  virtual void create_tunnel(const KernelTunnelParams& params) = 0;
+  virtual void delete_tunnel(std::uint32_t tunnel_id) = 0;
+  virtual void create_session(const KernelSessionParams& params) = 0;
+  virtual void delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  virtual void start_ppp(const PppStartParams& params) = 0;
+  virtual void stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+};
+
+// ---- Observation ------------------------------------------------------------
+
+enum class ObjectState : std::uint8_t { kConnecting, kEstablished, kClosing, kClosed };
+const char* to_string(ObjectState state);
+
+// (result code, error code, message); zeros while none.
+struct LastResult {
+  std::uint16_t result = 0;
+  std::uint16_t error = 0;
+  std::string message;
+  bool operator==(const LastResult&) const = default;
+};
+
+class EngineObserver {
+ public:
+  virtual ~EngineObserver() = default;
+  // A tunnel or session exists (before any of its state changes).
+  virtual void tunnel_added(std::uint32_t tunnel_id) = 0;
+  virtual void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  // Called from each object's one enter_state(); also for property changes
+  // that come with no state change (peer host name learned, addresses).
+  virtual void tunnel_changed(std::uint32_t tunnel_id) = 0;
+  virtual void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  // Final: the object reached kClosed and is gone after this call returns.
+  virtual void tunnel_removed(std::uint32_t tunnel_id) = 0;
+  virtual void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  // A listener accepted a tunnel (after tunnel_added).
+  virtual void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) = 0;
+};
+
+}  // namespace l2tp::fsm

@@ -1,0 +1,36 @@
+// Time as the pure layers see it: an injected clock and alarms. The daemon
+// backs them with sd-event; tests with a fake clock they advance by hand.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace l2tp {
+
+using Duration = std::chrono::milliseconds;
+using TimePoint = std::chrono::steady_clock::time_point;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint now() const = 0;
+};
+
+// A one-shot timer. Destroying it cancels it, so an object that owns its
+// alarms can never be called back after it is gone.
+class Alarm {
+ public:
+  virtual ~Alarm() = default;
+  virtual void arm(Duration after) = 0;  // replaces any earlier deadline
+  virtual void cancel() = 0;
+  virtual bool armed() const = 0;
+};
+
+class AlarmFactory {
+ public:
+  virtual ~AlarmFactory() = default;
+  virtual std::unique_ptr<Alarm> create(std::function<void()> on_fire) = 0;
+};
+
+}  // namespace l2tp

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and running l2tpbus
+# needs. Idempotent: installs only what is missing, runs apt-get update only
+# then. Safe to run on every test or demo run.
+set -euo pipefail
+
+packages=(
+  # build
+  meson ninja-build g++ pkg-config libssl-dev
+  # tests: GoogleTest, independent vectors (Debian's python3 with hashlib/hmac)
+  libgtest-dev libgmock-dev python3
+  # fuzzing and sanitizer builds
+  clang-19 libclang-rt-19-dev
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  as_root=(sudo)
+fi
+echo "setup: installing ${missing[*]}" >&2
+"${as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}" >&2
