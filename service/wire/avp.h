@@ -105,6 +105,9 @@ struct RawAvp {
   std::uint16_t attribute_type = 0;
   ByteView value;
   std::size_t offset = 0;  // of the AVP header inside the AVP list
+  // The four reserved flag bits. RFC 2661 §4.1 makes an AVP with any of them
+  // set unrecognised; RFC 3931 §5.1 says to ignore them.
+  std::uint8_t reserved_flags = 0;
 };
 
 // Splits an AVP list. Fails on a Length below 6 or past the end; never loops

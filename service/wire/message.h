@@ -154,6 +154,8 @@ struct EncodeOptions {
 // Decodes an AVP list (the body of a control message). The first AVP must be
 // Message Type. Checks every length and value; vendor AVPs without the M bit
 // are skipped; unknown mandatory ones are reported in the result.
+// Attributes not defined for options.version count as unrecognised, and a
+// malformed AVP without the M bit is ignored (RFC 3931 §7.1).
 std::expected<Message, WireError> decode_message(ByteView avps, const DecodeOptions& options);
 
 // The RFC's mandatory AVPs for the message type and version are present.
@@ -162,6 +164,7 @@ std::expected<Message, WireError> decode_message(ByteView avps, const DecodeOpti
 bool has_required_avps(const Message& message, ProtocolVersion version);
 
 // Encodes the AVP list, Message Type first; fields that are nullopt are left out.
+// So are fields of the other version (e.g. assigned_session_id in v3).
 // The M bit is set on the AVPs the RFCs require to be mandatory.
 Bytes encode_message(const Message& message, const EncodeOptions& options);
 
