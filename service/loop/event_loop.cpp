@@ -26,6 +26,10 @@ std::uint64_t to_usec(TimePoint t) {
       std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
 }
 
+// sd-event reads an accuracy of 0 as its default of 250 ms, which would smear
+// retransmission timers; protocol timers want to fire on time.
+constexpr std::uint64_t kAccuracyUsec = 1;
+
 class SdEventAlarm final : public Alarm {
  public:
   SdEventAlarm(EventLoop& loop, std::function<void()> on_fire)
@@ -38,7 +42,8 @@ class SdEventAlarm final : public Alarm {
       // On failure (out of memory) the alarm stays unarmed; the engine's
       // retransmission and hold timers then never fire, which the caller
       // sees as a peer that never answers rather than a crash.
-      if (sd_event_add_time(loop_.raw(), &source_, CLOCK_MONOTONIC, deadline, 0, &fire, this) < 0) {
+      if (sd_event_add_time(loop_.raw(), &source_, CLOCK_MONOTONIC, deadline, kAccuracyUsec, &fire,
+                            this) < 0) {
         source_ = nullptr;
         return;
       }
