@@ -1,0 +1,47 @@
+// Config files: /etc/l2tpbus/l2tpbusd.conf (daemon settings) and
+// /etc/l2tpbus/*.tunnel (tunnels, their sessions, and listeners), parsed with
+// GLib's GKeyFile. Sections use exactly the D-Bus option names.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/options.h"
+
+namespace l2tp::config {
+
+enum class LogLevel : std::uint8_t { kError, kWarning, kNotice, kInfo, kDebug };
+
+struct DaemonSettings {
+  std::uint32_t max_tunnels_per_user = 16;  // non-root uids
+  std::uint32_t max_tunnels = 4096;
+  std::string host_name;  // empty: the system host name
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// A .tunnel file holds either one [Tunnel] with its [Session] / [Session NAME]
+// sections, or one [Listener].
+struct TunnelFile {
+  TunnelRequest tunnel;
+  std::vector<fsm::SessionConfig> sessions;
+};
+struct ListenerFile {
+  fsm::ListenerConfig listener;
+};
+struct LoadedFile {
+  std::string path;
+  std::string fingerprint;  // changes whenever the meaning of the file may have changed
+  std::variant<TunnelFile, ListenerFile> content;
+};
+
+// Errors read "PATH:LINE: Key: message" (LINE 0 when the file as a whole is wrong).
+std::expected<DaemonSettings, std::string> load_daemon_settings(const std::string& path);
+std::expected<LoadedFile, std::string> load_tunnel_file(const std::string& path,
+                                                        const Defaults& defaults);
+// The *.tunnel files of a directory, sorted by name.
+std::vector<std::string> list_tunnel_files(const std::string& directory);
+
+}  // namespace l2tp::config
