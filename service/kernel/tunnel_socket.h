@@ -1,0 +1,63 @@
+// Tunnel sockets: UDP (IPv4, IPv6) and L2TPIP (IP protocol 115, IPv4 and
+// IPv6), as the kernel's L2TP data plane wants them: one connected socket per
+// tunnel, bound to the same local address and port as the listener it came
+// from. Plain socket calls; no event loop, no netlink.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <expected>
+#include <span>
+
+#include "fsm/endpoint.h"
+#include "kernel/unique_fd.h"
+#include "wire/bytes.h"
+#include "wire/header.h"
+
+namespace l2tp::kernel {
+
+// sockaddr_in/in6 for UDP; sockaddr_l2tpip/l2tpip6 with `connection_id` for IP.
+socklen_t to_sockaddr(const fsm::Endpoint& endpoint, wire::Encapsulation encapsulation,
+                      std::uint32_t connection_id, sockaddr_storage& out);
+std::optional<fsm::Endpoint> from_sockaddr(const sockaddr_storage& address, socklen_t length);
+
+struct SocketSpec {
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  fsm::Endpoint local;                   // port 0: any (UDP ephemeral)
+  std::optional<fsm::Endpoint> peer;     // connect() to it when set
+  std::uint32_t connection_id = 0;       // L2TPIP: our tunnel id (0 for a listener)
+  std::uint32_t peer_connection_id = 0;  // L2TPIP: the peer's tunnel id
+  // Share the local address and port with a listener socket (SO_REUSEADDR):
+  // the kernel delivers the peer's datagrams to the connected socket.
+  bool share_address = false;
+  bool udp_checksum = true;  // IPv4 UDP checksums on sent datagrams
+};
+
+// Non-blocking, close-on-exec, with local-address reporting enabled so
+// datagrams to a wildcard listener say where they arrived. Errors are errno.
+std::expected<UniqueFd, int> open_tunnel_socket(const SocketSpec& spec);
+
+// The address the socket is bound to (after bind with port 0, the real port).
+std::expected<fsm::Endpoint, int> bound_address(int fd);
+
+struct ReceivedDatagram {
+  std::size_t length = 0;  // of the datagram as the engine sees it (see below)
+  fsm::Endpoint peer;
+  fsm::Endpoint local;  // where it arrived: the packet's destination address, bound port
+};
+
+// Reads one datagram into `buffer`. L2TPIP sockets deliver control messages
+// without the 4-byte zero Session ID; it is put back in front so that the
+// engine sees the IP payload as on the wire. Returns errno (EAGAIN when empty).
+std::expected<ReceivedDatagram, int> receive_datagram(int fd, wire::Encapsulation encapsulation,
+                                                      std::uint16_t local_port,
+                                                      std::span<std::uint8_t> buffer);
+
+// Sends one datagram on a connected socket, or to `peer` when given. For
+// L2TPIP the leading zero Session ID is dropped: the kernel adds its own.
+std::expected<void, int> send_datagram(int fd, wire::Encapsulation encapsulation,
+                                       wire::ByteView datagram, const fsm::Endpoint* peer = nullptr,
+                                       std::uint32_t peer_connection_id = 0);
+
+}  // namespace l2tp::kernel
