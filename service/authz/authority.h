@@ -1,0 +1,45 @@
+// Asks polkit (org.freedesktop.PolicyKit1.Authority.CheckAuthorization) whether
+// the sender of a D-Bus call may perform an action. Asynchronous: the daemon
+// never blocks on polkit, and a polkit that never answers stalls only the
+// call that waits for it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace l2tp::authz {
+
+inline constexpr const char* kActionCreateTunnel = "org.l2tpbus1.create-tunnel";
+inline constexpr const char* kActionManageTunnels = "org.l2tpbus1.manage-tunnels";
+inline constexpr const char* kActionListen = "org.l2tpbus1.listen";
+
+enum class Decision {
+  kAllowed,
+  kDenied,
+  kInteractionRequired,  // polkit would ask, but the caller did not allow interaction
+  kFailed,               // polkit unreachable, timed out, or answered nonsense
+};
+
+struct Verdict {
+  Decision decision = Decision::kFailed;
+  std::string message;  // for kFailed: what went wrong, for a person to act on
+};
+
+class Authority {
+ public:
+  // `bus` is the connection the daemon serves on (polkit lives on the same bus).
+  static std::unique_ptr<Authority> create(sdbus::IConnection& bus);
+  virtual ~Authority() = default;
+
+  // Subject: ("system-bus-name", {"name": sender}). The callback runs from the
+  // bus's event processing, never from inside check().
+  virtual void check(const std::string& sender, const std::string& action_id,
+                     bool allow_interaction, std::function<void(Verdict)> done) = 0;
+};
+
+}  // namespace l2tp::authz

@@ -1,0 +1,122 @@
+// The daemon core: owns the engine and everything it runs on (sockets, data
+// plane, resolver, config files), keeps owners and limits, and reports
+// changes to the bus layer. Knows nothing of D-Bus: service/dbus validates
+// and authorizes a call, then acts through this class and replies.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/files.h"
+#include "config/options.h"
+#include "fsm/engine.h"
+
+namespace l2tp::loop {
+class EventLoop;
+}
+
+namespace l2tp::daemon {
+
+// The kinds of failure the API names; service/dbus maps each to one D-Bus
+// error name in its single table.
+enum class FailureKind : std::uint8_t {
+  kInvalidArgs,    // org.freedesktop.DBus.Error.InvalidArgs
+  kNotSupported,   // org.l2tpbus1.Error.NotSupported
+  kExists,         // org.l2tpbus1.Error.Exists
+  kLimitExceeded,  // org.l2tpbus1.Error.LimitExceeded
+  kNotFound,       // org.freedesktop.DBus.Error.UnknownObject
+  kFailed,         // org.l2tpbus1.Error.Failed
+};
+
+struct Failure {
+  FailureKind kind = FailureKind::kFailed;
+  std::string message;  // for a person to act on; never a secret
+};
+
+template <typename T>
+using Result = std::expected<T, Failure>;
+
+enum class DataPlaneMode : std::uint8_t { kKernel, kNull };
+
+struct TunnelInfo {
+  fsm::TunnelView view;
+  uid_t owner = 0;
+};
+struct SessionInfo {
+  fsm::SessionView view;
+  uid_t owner = 0;
+};
+
+using Statistics = std::map<std::string, std::uint64_t>;
+
+// Called from the loop as objects come, change and go; the bus layer turns
+// them into InterfacesAdded, PropertiesChanged and InterfacesRemoved.
+class DaemonObserver {
+ public:
+  virtual ~DaemonObserver() = default;
+  virtual void tunnel_added(std::uint32_t tunnel_id) = 0;
+  virtual void tunnel_changed(std::uint32_t tunnel_id) = 0;
+  virtual void tunnel_removed(std::uint32_t tunnel_id) = 0;  // view already final (kClosed)
+  virtual void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  virtual void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  virtual void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  virtual void listener_added(std::uint32_t listener_id) = 0;
+  virtual void listener_changed(std::uint32_t listener_id) = 0;
+  virtual void listener_removed(std::uint32_t listener_id) = 0;
+};
+
+struct DaemonOptions {
+  DataPlaneMode data_plane = DataPlaneMode::kKernel;
+  std::string config_directory = "/etc/l2tpbus";
+  config::DaemonSettings settings;  // from l2tpbusd.conf
+};
+
+class Daemon {
+ public:
+  static std::expected<std::unique_ptr<Daemon>, std::string> create(loop::EventLoop& loop,
+                                                                    const DaemonOptions& options,
+                                                                    DaemonObserver& observer);
+  virtual ~Daemon() = default;
+
+  // Loads the *.tunnel files; later calls (SIGHUP) apply added, changed and
+  // removed files without touching the tunnels of other files.
+  virtual void load_config() = 0;
+
+  // uid 0 is root (config files and listeners are owned by 0). Host names in
+  // Peer are resolved first, so the answer comes later, from the loop.
+  virtual void create_tunnel(const config::TunnelRequest& request, uid_t owner,
+                             std::function<void(Result<std::uint32_t>)> done) = 0;
+  virtual Result<std::uint32_t> create_session(std::uint32_t tunnel_id,
+                                               const fsm::SessionConfig& config, uid_t owner) = 0;
+  virtual Result<std::uint32_t> listen(const fsm::ListenerConfig& config) = 0;
+  virtual Result<void> close_tunnel(std::uint32_t tunnel_id) = 0;
+  virtual Result<void> close_session(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  virtual Result<void> close_listener(std::uint32_t listener_id) = 0;
+
+  virtual std::optional<TunnelInfo> tunnel(std::uint32_t tunnel_id) const = 0;
+  virtual std::optional<SessionInfo> session(std::uint32_t tunnel_id,
+                                             std::uint32_t session_id) const = 0;
+  virtual std::optional<fsm::ListenerView> listener(std::uint32_t listener_id) const = 0;
+  virtual std::vector<std::uint32_t> tunnel_ids() const = 0;
+  virtual std::vector<std::uint32_t> listener_ids() const = 0;
+  // Statistics are read when asked (the kernel's session counters included).
+  virtual Statistics tunnel_statistics(std::uint32_t tunnel_id) const = 0;
+  virtual Statistics session_statistics(std::uint32_t tunnel_id,
+                                        std::uint32_t session_id) const = 0;
+
+  // "kernel", "null", or "unavailable" (kernel mode on a kernel without L2TP).
+  virtual std::string data_plane() const = 0;
+  // l2tpv2, l2tpv3, udp, ip, ipv6, ppp, eth, ... as this build and kernel allow.
+  virtual std::vector<std::string> features() const = 0;
+  virtual config::Defaults defaults() const = 0;
+};
+
+}  // namespace l2tp::daemon
