@@ -131,8 +131,10 @@ void put_accm(Encoder& e, const std::optional<Accm>& accm) {
 
 void put_pseudowires(Encoder& e, const std::optional<std::vector<std::uint16_t>>& types) {
   if (!types) return;
+  // Whole entries only: a clamped odd length would make the AVP malformed.
+  const std::size_t count = std::min(types->size(), kMaxValue / 2);
   ByteWriter v;
-  for (std::uint16_t type : *types) v.u16(type);
+  for (std::size_t i = 0; i < count; ++i) v.u16((*types)[i]);
   e.put(A::kPseudowireCapabilities, v.data());
 }
 
