@@ -23,8 +23,8 @@ enum class ErrorCode : std::uint8_t {
   kExists,           // id or address in use
   kNotFound,
   kLimitExceeded,
-  kNotSupported,     // e.g. Ethernet pseudowire on L2TPv2
-  kWrongState,       // e.g. a session on a closing tunnel
+  kNotSupported,  // e.g. Ethernet pseudowire on L2TPv2
+  kWrongState,    // e.g. a session on a closing tunnel
 };
 
 struct Error {
@@ -39,6 +39,7 @@ struct Environment {
   PacketSink& sink;
   DataPlane& data_plane;
   EngineObserver& observer;
+  Logger* logger = nullptr;  // optional: transitions and refusals, never secrets
 };
 
 struct EngineLimits {
@@ -62,10 +63,10 @@ struct Datagram {
 
 struct EngineStats {
   std::uint64_t datagrams = 0;
-  std::uint64_t malformed = 0;       // refused by the codec (any WireError)
-  std::uint64_t unknown_tunnel = 0;  // no tunnel or listener for it
+  std::uint64_t malformed = 0;                // refused by the codec (any WireError)
+  std::uint64_t unknown_tunnel = 0;           // no tunnel or listener for it
   std::uint64_t authentication_failures = 0;  // bad digest or challenge response
-  std::uint64_t data_packets = 0;    // data packets on a control socket, dropped
+  std::uint64_t data_packets = 0;             // data packets on a control socket, dropped
   std::uint64_t half_open_evicted = 0;
   std::uint64_t wire_errors[static_cast<int>(wire::WireError::kDigestMismatch) + 1] = {};
 };

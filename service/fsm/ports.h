@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fsm/endpoint.h"
@@ -96,6 +97,20 @@ class DataPlane {
   virtual void delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
   virtual void start_ppp(const PppStartParams& params) = 0;
   virtual void stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+};
+
+// ---- Logging ------------------------------------------------------------------
+
+enum class LogLevel : std::uint8_t { kDebug, kInfo, kNotice, kWarning, kError };
+const char* to_string(LogLevel level);
+
+// Optional (Environment::logger). `object` names the subject ("tunnel 4711",
+// "session 4711/17", "listener 2"); the engine never puts a secret, password
+// or cookie into a message.
+class Logger {
+ public:
+  virtual ~Logger() = default;
+  virtual void log(LogLevel level, std::string_view object, std::string_view message) = 0;
 };
 
 // ---- Observation ------------------------------------------------------------

@@ -1,0 +1,346 @@
+// Engine commands, queries and the bookkeeping its tunnels ask for. Routing
+// of received datagrams is in engine_receive.cpp.
+#include "fsm/engine.h"
+
+#include <algorithm>
+
+#include "fsm/engine_impl.h"
+#include "fsm/randomness.h"
+
+namespace l2tp::fsm {
+
+namespace {
+
+std::unexpected<Error> failure(ErrorCode code, std::string message) {
+  return std::unexpected(Error{code, std::move(message)});
+}
+
+}  // namespace
+
+const char* to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kNotice:
+      return "notice";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+Engine::Impl::Impl(const Environment& environment, const EngineLimits& limits)
+    : env_(environment),
+      limits_(limits),
+      registry_(limits.max_half_open, limits.max_half_open_per_source),
+      reaper_(environment.alarms.create([this] { reap(); })) {}
+
+Engine::Impl::~Impl() {
+  // Sessions first: they refer to their tunnels.
+  doomed_sessions_.clear();
+  tunnels_.clear();
+}
+
+// ---- Commands -------------------------------------------------------------------
+
+std::expected<std::uint32_t, Error> Engine::Impl::create_tunnel(const TunnelConfig& config) {
+  if (auto valid = validate_tunnel_config(config); !valid) return std::unexpected(valid.error());
+  if (tunnels_.size() >= limits_.max_tunnels) {
+    return failure(
+        ErrorCode::kLimitExceeded,
+        "the engine holds " + std::to_string(tunnels_.size()) + " tunnels, the most allowed");
+  }
+  std::uint32_t id = config.tunnel_id;
+  if (id != 0) {
+    if (!registry_.claim_tunnel_id(id)) {
+      return failure(ErrorCode::kExists, "TunnelId: " + std::to_string(id) + " is in use");
+    }
+  } else {
+    auto allocated = registry_.allocate_tunnel_id(config.version, env_.random);
+    if (!allocated) return failure(ErrorCode::kLimitExceeded, "no free tunnel id");
+    id = *allocated;
+  }
+  auto tunnel = std::make_unique<Tunnel>(*this, id, config);
+  Tunnel& created = *tunnel;
+  tunnels_.emplace(id, std::move(tunnel));
+  created.start();
+  return id;
+}
+
+std::expected<std::uint32_t, Error> Engine::Impl::create_session(std::uint32_t tunnel_id,
+                                                                 const SessionConfig& config) {
+  Tunnel* tunnel = visible_tunnel(tunnel_id);
+  if (tunnel == nullptr) {
+    return failure(ErrorCode::kNotFound, "no tunnel " + std::to_string(tunnel_id));
+  }
+  return tunnel->create_session(config);
+}
+
+std::expected<std::uint32_t, Error> Engine::Impl::listen(const ListenerConfig& config) {
+  if (auto valid = validate_listener_config(config); !valid) return std::unexpected(valid.error());
+  Listener listener;
+  listener.id = next_listener_id_;
+  listener.key = ListenerKey{config.encapsulation, config.version, config.local};
+  listener.config = config;
+  if (!registry_.add_listener(listener.key, listener.id)) {
+    return failure(ErrorCode::kExists, "Local: a listener for L2TPv" +
+                                           std::to_string(static_cast<int>(config.version)) +
+                                           " already uses " + config.local.to_string());
+  }
+  ++next_listener_id_;
+  const std::uint32_t id = listener.id;
+  log(LogLevel::kInfo, "listener " + std::to_string(id),
+      "listening on " + config.local.to_string());
+  listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+std::expected<void, Error> Engine::Impl::close_tunnel(std::uint32_t tunnel_id) {
+  Tunnel* tunnel = visible_tunnel(tunnel_id);
+  if (tunnel == nullptr) {
+    return failure(ErrorCode::kNotFound, "no tunnel " + std::to_string(tunnel_id));
+  }
+  tunnel->close({1, 0, "closed by request"});
+  return {};
+}
+
+std::expected<void, Error> Engine::Impl::close_session(std::uint32_t tunnel_id,
+                                                       std::uint32_t session_id) {
+  Tunnel* tunnel = visible_tunnel(tunnel_id);
+  if (tunnel == nullptr) {
+    return failure(ErrorCode::kNotFound, "no tunnel " + std::to_string(tunnel_id));
+  }
+  return tunnel->close_session(session_id);
+}
+
+std::expected<void, Error> Engine::Impl::close_listener(std::uint32_t listener_id) {
+  auto it = listeners_.find(listener_id);
+  if (it == listeners_.end()) {
+    return failure(ErrorCode::kNotFound, "no listener " + std::to_string(listener_id));
+  }
+  registry_.remove_listener(it->second.key);
+  listeners_.erase(it);
+  log(LogLevel::kInfo, "listener " + std::to_string(listener_id), "closed");
+  return {};
+}
+
+// ---- Queries --------------------------------------------------------------------
+
+Tunnel* Engine::Impl::visible_tunnel(std::uint32_t tunnel_id) const {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end() || !it->second->visible()) return nullptr;
+  return it->second.get();
+}
+
+Session* Engine::Impl::visible_session(std::uint32_t tunnel_id, std::uint32_t session_id) const {
+  Tunnel* tunnel = visible_tunnel(tunnel_id);
+  return tunnel == nullptr ? nullptr : tunnel->find_session(session_id);
+}
+
+std::optional<ListenerView> Engine::Impl::listener_view(std::uint32_t listener_id) const {
+  auto it = listeners_.find(listener_id);
+  if (it == listeners_.end()) return std::nullopt;
+  const Listener& listener = it->second;
+  ListenerView view;
+  view.listener_id = listener.id;
+  view.local = listener.config.local;
+  view.version = listener.config.version;
+  view.encapsulation = listener.config.encapsulation;
+  view.tunnels.assign(listener.tunnels.begin(), listener.tunnels.end());
+  view.accepted = listener.accepted;
+  view.rejected = listener.rejected;
+  return view;
+}
+
+std::vector<std::uint32_t> Engine::Impl::tunnel_ids() const {
+  std::vector<std::uint32_t> ids;
+  for (const auto& [id, tunnel] : tunnels_) {
+    if (tunnel->visible()) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<std::uint32_t> Engine::Impl::listener_ids() const {
+  std::vector<std::uint32_t> ids;
+  for (const auto& entry : listeners_) ids.push_back(entry.first);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// ---- TunnelHost -------------------------------------------------------------------
+
+std::uint32_t Engine::Impl::router_id() {
+  // One per engine, drawn when first needed (RFC 3931 §5.4.3 asks only that
+  // it be unique among our peers).
+  while (router_id_ == 0) router_id_ = static_cast<std::uint32_t>(random_u64(env_.random));
+  return router_id_;
+}
+
+void Engine::Impl::tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, TunnelPhase to) {
+  // Indexes are keyed by the peer as configured (or as the SCCRQ came from):
+  // an initiator may learn a new port from the SCCRP, its entry stays put.
+  if (to == TunnelPhase::kWaitCtlReply && tunnel.sent_tie_breaker()) {
+    registry_.add_connecting(tunnel.configured_peer(), tunnel.id());
+  }
+  if (from == TunnelPhase::kWaitCtlReply) {
+    registry_.remove_connecting(tunnel.configured_peer(), tunnel.id());
+  }
+  if (tunnel.role() == Role::kResponder &&
+      (to == TunnelPhase::kEstablished || to == TunnelPhase::kClosed)) {
+    // Confirmed or gone: no longer half-open, and a new SCCRQ with the same
+    // assigned id is a new control connection.
+    registry_.half_open().remove(tunnel.id());
+    registry_.remove_responder(tunnel.configured_peer(), tunnel.peer_tunnel_id());
+  }
+}
+
+void Engine::Impl::tunnel_accepted(Tunnel& tunnel) {
+  auto it = listeners_.find(tunnel.listener_id());
+  if (it == listeners_.end()) return;
+  ++it->second.accepted;
+  it->second.tunnels.insert(tunnel.id());
+  env_.observer.listener_accepted(tunnel.listener_id(), tunnel.id());
+}
+
+void Engine::Impl::tunnel_hidden(Tunnel& tunnel) {
+  auto it = listeners_.find(tunnel.listener_id());
+  if (it != listeners_.end()) it->second.tunnels.erase(tunnel.id());
+}
+
+void Engine::Impl::dispose(Tunnel& tunnel) {
+  doomed_tunnels_.push_back(tunnel.id());
+  if (!reaper_->armed()) reaper_->arm(Duration::zero());
+}
+
+void Engine::Impl::dispose(std::unique_ptr<Session> session) {
+  doomed_sessions_.push_back(std::move(session));
+  if (!reaper_->armed()) reaper_->arm(Duration::zero());
+}
+
+void Engine::Impl::reap() {
+  std::vector<std::unique_ptr<Session>> sessions;
+  sessions.swap(doomed_sessions_);
+  sessions.clear();
+  std::vector<std::uint32_t> ids;
+  ids.swap(doomed_tunnels_);
+  for (std::uint32_t id : ids) {
+    auto it = tunnels_.find(id);
+    if (it == tunnels_.end()) continue;
+    registry_.half_open().remove(id);
+    tunnels_.erase(it);
+    registry_.release_tunnel_id(id);
+  }
+}
+
+void Engine::Impl::log(LogLevel level, const std::string& object, const std::string& message) {
+  if (env_.logger != nullptr) env_.logger->log(level, object, message);
+}
+
+// ---- Engine ---------------------------------------------------------------------
+
+Engine::Engine(const Environment& environment, const EngineLimits& limits)
+    : impl_(std::make_unique<Impl>(environment, limits)) {}
+
+Engine::~Engine() = default;
+
+std::expected<std::uint32_t, Error> Engine::create_tunnel(const TunnelConfig& config) {
+  return impl_->create_tunnel(config);
+}
+
+std::expected<std::uint32_t, Error> Engine::create_session(std::uint32_t tunnel_id,
+                                                           const SessionConfig& config) {
+  return impl_->create_session(tunnel_id, config);
+}
+
+std::expected<std::uint32_t, Error> Engine::listen(const ListenerConfig& config) {
+  return impl_->listen(config);
+}
+
+std::expected<void, Error> Engine::close_tunnel(std::uint32_t tunnel_id) {
+  return impl_->close_tunnel(tunnel_id);
+}
+
+std::expected<void, Error> Engine::close_session(std::uint32_t tunnel_id,
+                                                 std::uint32_t session_id) {
+  return impl_->close_session(tunnel_id, session_id);
+}
+
+std::expected<void, Error> Engine::close_listener(std::uint32_t listener_id) {
+  return impl_->close_listener(listener_id);
+}
+
+void Engine::receive(const Datagram& datagram) {
+  impl_->receive(datagram);
+}
+
+void Engine::data_plane_tunnel_ready(std::uint32_t tunnel_id) {
+  if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->kernel_tunnel_ready();
+}
+
+void Engine::data_plane_tunnel_failed(std::uint32_t tunnel_id, const std::string& reason) {
+  if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->kernel_tunnel_failed(reason);
+}
+
+void Engine::data_plane_session_ready(std::uint32_t tunnel_id, std::uint32_t session_id,
+                                      const std::string& interface_name) {
+  if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
+    session->data_plane_ready(interface_name);
+  }
+}
+
+void Engine::data_plane_session_failed(std::uint32_t tunnel_id, std::uint32_t session_id,
+                                       const std::string& reason) {
+  if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
+    session->data_plane_failed(reason);
+  }
+}
+
+void Engine::ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
+                            const PppAddresses& addresses) {
+  if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
+    session->ppp_network_up(addresses);
+  }
+}
+
+void Engine::ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
+                       bool authentication_failed, const std::string& message) {
+  if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
+    session->ppp_ended(exit_status, authentication_failed, message);
+  }
+}
+
+std::optional<TunnelView> Engine::tunnel(std::uint32_t tunnel_id) const {
+  Tunnel* tunnel = impl_->visible_tunnel(tunnel_id);
+  if (tunnel == nullptr) return std::nullopt;
+  return tunnel->view();
+}
+
+std::optional<SessionView> Engine::session(std::uint32_t tunnel_id,
+                                           std::uint32_t session_id) const {
+  Session* session = impl_->visible_session(tunnel_id, session_id);
+  if (session == nullptr) return std::nullopt;
+  return session->view();
+}
+
+std::optional<ListenerView> Engine::listener(std::uint32_t listener_id) const {
+  return impl_->listener_view(listener_id);
+}
+
+std::vector<std::uint32_t> Engine::tunnel_ids() const {
+  return impl_->tunnel_ids();
+}
+
+std::vector<std::uint32_t> Engine::listener_ids() const {
+  return impl_->listener_ids();
+}
+
+const EngineStats& Engine::stats() const {
+  return impl_->engine_stats();
+}
+
+}  // namespace l2tp::fsm

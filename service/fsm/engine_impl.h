@@ -1,0 +1,93 @@
+// The engine's private half: owner of tunnels and listeners, router of
+// datagrams, and the TunnelHost its tunnels talk back to. Internal.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "fsm/engine.h"
+#include "fsm/registry.h"
+#include "fsm/session.h"
+#include "fsm/tunnel.h"
+
+namespace l2tp::fsm {
+
+// Checks of caller-supplied configuration; messages name the D-Bus key.
+std::expected<void, Error> validate_tunnel_config(const TunnelConfig& config);
+std::expected<void, Error> validate_listener_config(const ListenerConfig& config);
+
+class Engine::Impl final : public TunnelHost {
+ public:
+  Impl(const Environment& environment, const EngineLimits& limits);
+  ~Impl() override;
+
+  // engine.cpp: commands and queries.
+  std::expected<std::uint32_t, Error> create_tunnel(const TunnelConfig& config);
+  std::expected<std::uint32_t, Error> create_session(std::uint32_t tunnel_id,
+                                                     const SessionConfig& config);
+  std::expected<std::uint32_t, Error> listen(const ListenerConfig& config);
+  std::expected<void, Error> close_tunnel(std::uint32_t tunnel_id);
+  std::expected<void, Error> close_session(std::uint32_t tunnel_id, std::uint32_t session_id);
+  std::expected<void, Error> close_listener(std::uint32_t listener_id);
+  Tunnel* visible_tunnel(std::uint32_t tunnel_id) const;
+  Session* visible_session(std::uint32_t tunnel_id, std::uint32_t session_id) const;
+  std::optional<ListenerView> listener_view(std::uint32_t listener_id) const;
+  std::vector<std::uint32_t> tunnel_ids() const;
+  std::vector<std::uint32_t> listener_ids() const;
+  const EngineStats& engine_stats() const { return stats_; }
+
+  // engine_receive.cpp: datagrams in.
+  void receive(const Datagram& datagram);
+
+  // TunnelHost.
+  const Environment& env() const override { return env_; }
+  Registry& registry() override { return registry_; }
+  EngineStats& stats() override { return stats_; }
+  const EngineLimits& limits() const override { return limits_; }
+  std::uint32_t router_id() override;
+  std::uint32_t next_call_serial() override { return ++call_serial_; }
+  void tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, TunnelPhase to) override;
+  void tunnel_accepted(Tunnel& tunnel) override;
+  void tunnel_hidden(Tunnel& tunnel) override;
+  void dispose(Tunnel& tunnel) override;
+  void dispose(std::unique_ptr<Session> session) override;
+  void log(LogLevel level, const std::string& object, const std::string& message) override;
+
+ private:
+  struct Listener {
+    std::uint32_t id = 0;
+    ListenerKey key;
+    ListenerConfig config;
+    std::set<std::uint32_t> tunnels;  // accepted and still public
+    std::uint64_t accepted = 0;
+    std::uint64_t rejected = 0;
+  };
+  enum class TieOutcome : std::uint8_t { kProceed, kDiscard };
+
+  void receive_new_connection(const wire::ControlPacket& packet, const Datagram& datagram);
+  TieOutcome break_tie(const wire::Message& sccrq, wire::ProtocolVersion version,
+                       const Datagram& datagram);
+  void count_wire_error(wire::WireError error);
+  void reap();
+
+  Environment env_;
+  EngineLimits limits_;
+  Registry registry_;
+  EngineStats stats_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<Tunnel>> tunnels_;
+  std::unordered_map<std::uint32_t, Listener> listeners_;
+  std::uint32_t next_listener_id_ = 1;
+  std::uint32_t router_id_ = 0;
+  std::uint32_t call_serial_ = 0;
+
+  // Destruction waits for the reaper (a zero-delay alarm) so that no object
+  // dies inside one of its own callbacks.
+  std::vector<std::uint32_t> doomed_tunnels_;
+  std::vector<std::unique_ptr<Session>> doomed_sessions_;
+  std::unique_ptr<Alarm> reaper_;
+};
+
+}  // namespace l2tp::fsm

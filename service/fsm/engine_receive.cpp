@@ -1,0 +1,192 @@
+// Routing of received datagrams: by tunnel id to a tunnel, or, for an SCCRQ
+// (tunnel id 0), to the tunnel it already created, through the tie breaker,
+// or to a listener that creates one. Every step is a hash lookup.
+#include "fsm/engine_impl.h"
+
+namespace l2tp::fsm {
+
+namespace {
+
+// StopCCN result 3: "control connection already exists" (RFC 2661 §4.4.2).
+constexpr std::uint16_t kStopAlreadyExists = 3;
+
+}  // namespace
+
+void Engine::Impl::count_wire_error(wire::WireError error) {
+  ++stats_.malformed;
+  const auto index = static_cast<std::size_t>(error);
+  if (index < std::size(stats_.wire_errors)) ++stats_.wire_errors[index];
+}
+
+void Engine::Impl::receive(const Datagram& datagram) {
+  ++stats_.datagrams;
+  auto parsed = wire::parse_packet(datagram.bytes, datagram.encapsulation);
+  if (!parsed) {
+    count_wire_error(parsed.error());
+    return;
+  }
+  if (std::holds_alternative<wire::DataPacket>(*parsed)) {
+    // The kernel hands up data for sessions it does not know yet; never fatal.
+    ++stats_.data_packets;
+    return;
+  }
+  const auto& packet = std::get<wire::ControlPacket>(*parsed);
+  if (packet.header.tunnel_id == 0) {
+    receive_new_connection(packet, datagram);
+    return;
+  }
+  auto it = tunnels_.find(packet.header.tunnel_id);
+  if (it == tunnels_.end()) {
+    ++stats_.unknown_tunnel;
+    return;
+  }
+  Tunnel& tunnel = *it->second;
+  // Ids are guessable (16 bits in v2): the message must also come from the
+  // tunnel's peer host over the tunnel's own transport.
+  if (tunnel.version() != packet.header.version ||
+      tunnel.encapsulation() != datagram.encapsulation ||
+      address_of(tunnel.peer()) != address_of(datagram.peer)) {
+    ++stats_.unknown_tunnel;
+    return;
+  }
+  tunnel.receive(packet, datagram.peer);
+}
+
+void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
+                                          const Datagram& datagram) {
+  const wire::ProtocolVersion version = packet.header.version;
+  auto listener_id = registry_.find_listener(datagram.encapsulation, version, datagram.local);
+  if (!listener_id || packet.avps.empty()) {
+    ++stats_.unknown_tunnel;
+    return;
+  }
+  Listener& listener = listeners_.at(*listener_id);
+  const ControlSettings& control = listener.config.control;
+
+  wire::DecodeOptions options;
+  options.version = version;
+  const wire::Bytes hiding_key =
+      control.secret.empty() ? wire::Bytes{} : wire::hiding_key(version, control.secret);
+  options.hiding_key = hiding_key;
+  auto decoded = wire::decode_message(packet.avps, options);
+  if (!decoded) {
+    count_wire_error(decoded.error());
+    return;
+  }
+  const wire::Message& sccrq = *decoded;
+  if (sccrq.type != wire::MessageType::kSccrq) {
+    ++stats_.unknown_tunnel;
+    return;
+  }
+  if (version == wire::ProtocolVersion::kV3 && !control.secret.empty()) {
+    const wire::DigestContext context{
+        control.digest_type, wire::digest_key(control.secret), {}, {}};
+    if (!wire::verify_message(packet, context)) {
+      // RFC 3931 §4.3: a message whose digest fails is dropped, unanswered.
+      ++stats_.authentication_failures;
+      ++listener.rejected;
+      return;
+    }
+  }
+  const std::uint32_t peer_tunnel_id = version == wire::ProtocolVersion::kV2
+                                           ? sccrq.assigned_tunnel_id.value_or(0)
+                                           : sccrq.assigned_connection_id.value_or(0);
+  if (peer_tunnel_id == 0) {
+    // Nobody to answer: a StopCCN needs the peer's id.
+    ++stats_.wire_errors[static_cast<int>(wire::WireError::kMissingMandatoryAvp)];
+    ++listener.rejected;
+    return;
+  }
+
+  if (auto existing = registry_.find_responder(datagram.peer, peer_tunnel_id)) {
+    // A retransmission: the tunnel's channel acknowledges the duplicate.
+    auto it = tunnels_.find(*existing);
+    if (it != tunnels_.end()) it->second->receive(packet, datagram.peer);
+    return;
+  }
+  if (break_tie(sccrq, version, datagram) == TieOutcome::kDiscard) return;
+
+  if (tunnels_.size() >= limits_.max_tunnels) {
+    ++listener.rejected;
+    log(LogLevel::kWarning, "listener " + std::to_string(listener.id),
+        "SCCRQ from " + datagram.peer.to_string() + " refused: tunnel limit reached");
+    return;
+  }
+  auto id = registry_.allocate_tunnel_id(version, env_.random);
+  if (!id) {
+    ++listener.rejected;
+    return;
+  }
+  HalfOpenTracker::Admission admission = registry_.half_open().admit(*id, datagram.peer);
+  if (!admission.admitted) {
+    registry_.release_tunnel_id(*id);
+    ++listener.rejected;
+    return;
+  }
+  auto created = std::make_unique<Tunnel>(*this, *id, listener.id, listener.config, datagram.local,
+                                          datagram.peer, peer_tunnel_id);
+  Tunnel& tunnel = *created;
+  tunnels_.emplace(*id, std::move(created));
+  registry_.add_responder(datagram.peer, peer_tunnel_id, *id);
+
+  for (std::uint32_t evicted : admission.evicted) {
+    auto victim = tunnels_.find(evicted);
+    if (victim == tunnels_.end()) continue;
+    ++stats_.half_open_evicted;
+    victim->second->abandon({2, 4, "dropped: too many half-open control connections"});
+  }
+
+  tunnel.start();
+  tunnel.receive(packet, datagram.peer);
+  if (!tunnel.announced()) {
+    // Refused (a StopCCN is on its way) or dropped before it was announced.
+    auto still = listeners_.find(listener.id);
+    if (still != listeners_.end()) ++still->second.rejected;
+  }
+}
+
+// RFC 2661 §4.4.3, RFC 3931 §5.4.3: an SCCRQ from a host we are ourselves
+// connecting to. The lower tie breaker wins; equal ones both lose; a side
+// that sent one beats a side that did not.
+Engine::Impl::TieOutcome Engine::Impl::break_tie(const wire::Message& sccrq,
+                                                 wire::ProtocolVersion version,
+                                                 const Datagram& datagram) {
+  const std::vector<std::uint32_t> connecting = registry_.connecting_to(datagram.peer);
+  if (connecting.empty()) return TieOutcome::kProceed;
+
+  bool we_win = false;
+  bool equal = false;
+  std::vector<std::uint32_t> losers;
+  for (std::uint32_t id : connecting) {
+    auto it = tunnels_.find(id);
+    if (it == tunnels_.end()) continue;
+    Tunnel& ours = *it->second;
+    if (ours.phase() != TunnelPhase::kWaitCtlReply || !ours.sent_tie_breaker() ||
+        ours.version() != version || ours.encapsulation() != datagram.encapsulation) {
+      continue;
+    }
+    if (!sccrq.tie_breaker || ours.tie_breaker() < *sccrq.tie_breaker) {
+      we_win = true;
+    } else {
+      if (ours.tie_breaker() == *sccrq.tie_breaker) equal = true;
+      losers.push_back(id);
+    }
+  }
+  if (we_win) {
+    // The peer discards its own tunnel when our SCCRQ reaches it; RFC 2661
+    // wants silence, and a stateless StopCCN could not be authenticated.
+    log(LogLevel::kInfo, "tie breaker",
+        "won against the SCCRQ from " + datagram.peer.to_string() + "; it is discarded");
+    return TieOutcome::kDiscard;
+  }
+  for (std::uint32_t id : losers) {
+    auto it = tunnels_.find(id);
+    if (it == tunnels_.end()) continue;
+    it->second->abandon({kStopAlreadyExists, 0,
+                         equal ? "tie breaker: equal values, both control connections dropped"
+                               : "tie breaker lost: the peer's control connection is used"});
+  }
+  return equal ? TieOutcome::kDiscard : TieOutcome::kProceed;
+}
+
+}  // namespace l2tp::fsm

@@ -1,0 +1,243 @@
+#include "fsm/registry.h"
+
+#include <algorithm>
+
+namespace l2tp::fsm {
+
+namespace {
+
+constexpr int kRandomTries = 16;
+constexpr std::uint32_t kMaxV2Id = 0xFFFF;
+constexpr std::uint32_t kMaxV3Id = 0xFFFFFFFF;
+
+std::uint32_t random_u32(RandomSource& random) {
+  std::uint8_t bytes[4] = {};
+  random.fill(bytes);
+  return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
+         (std::uint32_t{bytes[2]} << 8) | bytes[3];
+}
+
+// 1..max, uniformly enough for ids (max + 1 may be 2^32).
+std::uint32_t random_id(RandomSource& random, std::uint32_t max) {
+  const std::uint64_t span = std::uint64_t{max};
+  return static_cast<std::uint32_t>(random_u32(random) % span) + 1;
+}
+
+std::size_t hash_combine(std::size_t seed, std::size_t value) {
+  return seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2));
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> pick_free_id(RandomSource& random, std::uint32_t max,
+                                          std::size_t used_count,
+                                          const std::function<bool(std::uint32_t)>& in_use) {
+  if (max == 0 || used_count >= max) return std::nullopt;
+  for (int attempt = 0; attempt < kRandomTries; ++attempt) {
+    const std::uint32_t id = random_id(random, max);
+    if (!in_use(id)) return id;
+  }
+  std::uint32_t id = random_id(random, max);
+  for (std::size_t step = 0; step <= used_count; ++step) {
+    if (!in_use(id)) return id;
+    id = id == max ? 1 : id + 1;
+  }
+  return std::nullopt;
+}
+
+Endpoint address_of(const Endpoint& endpoint) {
+  return endpoint.with_port(0);
+}
+
+// ---- HalfOpenTracker ----------------------------------------------------------
+
+HalfOpenTracker::HalfOpenTracker(std::size_t max_total, std::size_t max_per_source)
+    : max_total_(max_total), max_per_source_(max_per_source) {}
+
+void HalfOpenTracker::append(List& list, Node& node, Links Node::*links) {
+  (node.*links).prev = list.newest;
+  (node.*links).next = nullptr;
+  if (list.newest != nullptr) {
+    (list.newest->*links).next = &node;
+  } else {
+    list.oldest = &node;
+  }
+  list.newest = &node;
+  ++list.count;
+}
+
+void HalfOpenTracker::unlink(List& list, Node& node, Links Node::*links) {
+  Links& own = node.*links;
+  if (own.prev != nullptr) {
+    (own.prev->*links).next = own.next;
+  } else {
+    list.oldest = own.next;
+  }
+  if (own.next != nullptr) {
+    (own.next->*links).prev = own.prev;
+  } else {
+    list.newest = own.prev;
+  }
+  own = {};
+  --list.count;
+}
+
+void HalfOpenTracker::erase(Node& node) {
+  unlink(all_, node, &Node::all);
+  auto source = by_source_.find(node.source);
+  if (source != by_source_.end()) {
+    unlink(source->second, node, &Node::by_source);
+    if (source->second.count == 0) by_source_.erase(source);
+  }
+  nodes_.erase(node.tunnel_id);
+}
+
+HalfOpenTracker::Admission HalfOpenTracker::admit(std::uint32_t tunnel_id, const Endpoint& source) {
+  Admission admission;
+  if (max_total_ == 0 || max_per_source_ == 0 || nodes_.contains(tunnel_id)) return admission;
+  const Endpoint key = address_of(source);
+
+  auto same_source = by_source_.find(key);
+  if (same_source != by_source_.end() && same_source->second.count >= max_per_source_) {
+    Node& oldest = *same_source->second.oldest;
+    admission.evicted.push_back(oldest.tunnel_id);
+    erase(oldest);
+  }
+  if (all_.count >= max_total_) {
+    Node& oldest = *all_.oldest;
+    admission.evicted.push_back(oldest.tunnel_id);
+    erase(oldest);
+  }
+
+  Node& node = nodes_[tunnel_id];
+  node.tunnel_id = tunnel_id;
+  node.source = key;
+  append(all_, node, &Node::all);
+  append(by_source_[key], node, &Node::by_source);
+  admission.admitted = true;
+  return admission;
+}
+
+void HalfOpenTracker::remove(std::uint32_t tunnel_id) {
+  auto it = nodes_.find(tunnel_id);
+  if (it != nodes_.end()) erase(it->second);
+}
+
+std::size_t HalfOpenTracker::count_from(const Endpoint& source) const {
+  auto it = by_source_.find(address_of(source));
+  return it == by_source_.end() ? 0 : it->second.count;
+}
+
+std::vector<std::uint32_t> HalfOpenTracker::in_age_order() const {
+  std::vector<std::uint32_t> ids;
+  for (const Node* node = all_.oldest; node != nullptr; node = node->all.next) {
+    ids.push_back(node->tunnel_id);
+  }
+  return ids;
+}
+
+// ---- Registry -------------------------------------------------------------------
+
+Registry::Registry(std::size_t max_half_open, std::size_t max_half_open_per_source)
+    : half_open_(max_half_open, max_half_open_per_source) {}
+
+std::optional<std::uint32_t> Registry::allocate_tunnel_id(wire::ProtocolVersion version,
+                                                          RandomSource& random) {
+  const std::uint32_t max = version == wire::ProtocolVersion::kV2 ? kMaxV2Id : kMaxV3Id;
+  // v3 ids that happen to be taken by v2 tunnels (<= 0xFFFF) still count as
+  // used, so the pigeonhole walk bound holds for either range.
+  auto id = pick_free_id(random, max, tunnel_ids_.size(), [this](std::uint32_t candidate) {
+    return tunnel_ids_.contains(candidate);
+  });
+  if (id) tunnel_ids_.insert(*id);
+  return id;
+}
+
+bool Registry::claim_tunnel_id(std::uint32_t id) {
+  if (id == 0) return false;
+  return tunnel_ids_.insert(id).second;
+}
+
+void Registry::release_tunnel_id(std::uint32_t id) {
+  tunnel_ids_.erase(id);
+}
+
+std::optional<std::uint32_t> Registry::allocate_v3_session_id(RandomSource& random) {
+  auto id = pick_free_id(random, kMaxV3Id, v3_session_ids_.size(), [this](std::uint32_t candidate) {
+    return v3_session_ids_.contains(candidate);
+  });
+  if (id) v3_session_ids_.insert(*id);
+  return id;
+}
+
+bool Registry::claim_v3_session_id(std::uint32_t id) {
+  if (id == 0) return false;
+  return v3_session_ids_.insert(id).second;
+}
+
+void Registry::release_v3_session_id(std::uint32_t id) {
+  v3_session_ids_.erase(id);
+}
+
+std::size_t Registry::ListenerKeyHash::operator()(const ListenerKey& key) const noexcept {
+  std::size_t hash = EndpointHash{}(key.local);
+  hash = hash_combine(hash, static_cast<std::size_t>(key.encapsulation));
+  return hash_combine(hash, static_cast<std::size_t>(key.version));
+}
+
+std::size_t Registry::ResponderKeyHash::operator()(const ResponderKey& key) const noexcept {
+  return hash_combine(EndpointHash{}(key.peer), key.peer_tunnel_id);
+}
+
+bool Registry::add_listener(const ListenerKey& key, std::uint32_t listener_id) {
+  return listeners_.try_emplace(key, listener_id).second;
+}
+
+void Registry::remove_listener(const ListenerKey& key) {
+  listeners_.erase(key);
+}
+
+std::optional<std::uint32_t> Registry::find_listener(wire::Encapsulation encapsulation,
+                                                     wire::ProtocolVersion version,
+                                                     const Endpoint& local) const {
+  ListenerKey key{encapsulation, version, local};
+  if (auto exact = listeners_.find(key); exact != listeners_.end()) return exact->second;
+  key.local.address = {};
+  if (auto wildcard = listeners_.find(key); wildcard != listeners_.end()) return wildcard->second;
+  return std::nullopt;
+}
+
+void Registry::add_responder(const Endpoint& peer, std::uint32_t peer_tunnel_id,
+                             std::uint32_t tunnel_id) {
+  responders_[ResponderKey{peer, peer_tunnel_id}] = tunnel_id;
+}
+
+void Registry::remove_responder(const Endpoint& peer, std::uint32_t peer_tunnel_id) {
+  responders_.erase(ResponderKey{peer, peer_tunnel_id});
+}
+
+std::optional<std::uint32_t> Registry::find_responder(const Endpoint& peer,
+                                                      std::uint32_t peer_tunnel_id) const {
+  auto it = responders_.find(ResponderKey{peer, peer_tunnel_id});
+  if (it == responders_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Registry::add_connecting(const Endpoint& peer, std::uint32_t tunnel_id) {
+  connecting_[address_of(peer)].push_back(tunnel_id);
+}
+
+void Registry::remove_connecting(const Endpoint& peer, std::uint32_t tunnel_id) {
+  auto it = connecting_.find(address_of(peer));
+  if (it == connecting_.end()) return;
+  std::erase(it->second, tunnel_id);
+  if (it->second.empty()) connecting_.erase(it);
+}
+
+std::vector<std::uint32_t> Registry::connecting_to(const Endpoint& peer) const {
+  auto it = connecting_.find(address_of(peer));
+  if (it == connecting_.end()) return {};
+  return it->second;
+}
+
+}  // namespace l2tp::fsm

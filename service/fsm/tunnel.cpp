@@ -1,0 +1,512 @@
+// The tunnel's life cycle: construction per mode, the one enter_state(), the
+// control channel underneath (framing, digests), teardown and the remnant
+// that keeps acknowledging a peer's StopCCN.
+#include "fsm/tunnel.h"
+
+#include <algorithm>
+
+#include "fsm/randomness.h"
+#include "fsm/session.h"
+#include "wire/header.h"
+
+namespace l2tp::fsm {
+
+namespace {
+
+constexpr std::size_t kNonceSize = 16;
+constexpr std::size_t kRandomVectorSize = 16;
+
+}  // namespace
+
+const char* to_string(TunnelPhase phase) {
+  switch (phase) {
+    case TunnelPhase::kIdle:
+      return "idle";
+    case TunnelPhase::kWaitCtlReply:
+      return "wait-ctl-reply";
+    case TunnelPhase::kWaitCtlConn:
+      return "wait-ctl-conn";
+    case TunnelPhase::kEstablished:
+      return "established";
+    case TunnelPhase::kClosing:
+      return "closing";
+    case TunnelPhase::kClosed:
+      return "closed";
+  }
+  return "unknown";
+}
+
+ObjectState public_state(TunnelPhase phase) {
+  switch (phase) {
+    case TunnelPhase::kIdle:
+    case TunnelPhase::kWaitCtlReply:
+    case TunnelPhase::kWaitCtlConn:
+      return ObjectState::kConnecting;
+    case TunnelPhase::kEstablished:
+      return ObjectState::kEstablished;
+    case TunnelPhase::kClosing:
+      return ObjectState::kClosing;
+    case TunnelPhase::kClosed:
+      return ObjectState::kClosed;
+  }
+  return ObjectState::kClosed;
+}
+
+Duration retransmission_cycle(const transport::ChannelConfig& config) {
+  // The channel's own schedule: the first timeout, doubled per retry up to
+  // the cap, one timeout per send (max_retransmits + 1 sends).
+  Duration timeout = std::min(config.retransmit_timeout, config.max_retransmit_timeout);
+  Duration total{0};
+  for (unsigned send = 0; send <= config.max_retransmits; ++send) {
+    total += timeout;
+    timeout = std::min(timeout * 2, config.max_retransmit_timeout);
+  }
+  return total;
+}
+
+Tunnel::Tunnel(TunnelHost& host, std::uint32_t id, const TunnelConfig& config)
+    : host_(host),
+      id_(id),
+      config_(config),
+      role_(Role::kInitiator),
+      log_name_("tunnel " + std::to_string(id)),
+      local_(config.local),
+      peer_(config.peer) {
+  accept_policy_.pseudowires = config.pseudowires;
+  if (config.mode != TunnelMode::kDynamic) peer_tunnel_id_ = config.peer_tunnel_id;
+}
+
+Tunnel::Tunnel(TunnelHost& host, std::uint32_t id, std::uint32_t listener_id,
+               const ListenerConfig& listener, const Endpoint& local, const Endpoint& peer,
+               std::uint32_t peer_tunnel_id)
+    : host_(host),
+      id_(id),
+      role_(Role::kResponder),
+      listener_id_(listener_id),
+      log_name_("tunnel " + std::to_string(id)),
+      local_(local),
+      peer_(peer),
+      peer_tunnel_id_(peer_tunnel_id) {
+  config_.mode = TunnelMode::kDynamic;
+  config_.version = listener.version;
+  config_.encapsulation = listener.encapsulation;
+  config_.local = local;
+  config_.peer = peer;
+  config_.control = listener.control;
+  config_.pseudowires = listener.pseudowires;
+  accept_policy_.pseudowires = listener.pseudowires;
+  accept_policy_.ppp_server = listener.ppp;
+}
+
+Tunnel::~Tunnel() = default;
+
+// ---- Commands ------------------------------------------------------------------
+
+void Tunnel::start() {
+  const wire::Bytes& secret = config_.control.secret;
+  if (!secret.empty()) {
+    hiding_key_ = wire::hiding_key(config_.version, secret);
+    if (config_.version == wire::ProtocolVersion::kV3) digest_key_ = wire::digest_key(secret);
+  }
+  if (config_.mode != TunnelMode::kStatic) {
+    // The conversions happen here, where the private bases are accessible.
+    transport::ChannelOutput& output = *this;
+    transport::ChannelEvents& events = *this;
+    channel_ = std::make_unique<transport::ControlChannel>(
+        config_.control.channel, host_.env().clock, host_.env().alarms, output, events);
+  }
+  if (role_ == Role::kResponder) return;  // announced once its SCCRQ is accepted
+
+  announced_ = true;
+  host_.env().observer.tunnel_added(id_);
+  if (config_.mode != TunnelMode::kDynamic) {
+    enter_state(TunnelPhase::kEstablished);
+    return;
+  }
+  RandomSource& random = host_.env().random;
+  tie_breaker_ = random_u64(random);
+  if (!secret.empty()) {
+    if (config_.version == wire::ProtocolVersion::kV2) {
+      our_challenge_ = random_bytes(random, kNonceSize);
+    } else {
+      local_nonce_ = random_bytes(random, kNonceSize);
+    }
+  }
+  enter_state(TunnelPhase::kWaitCtlReply);
+  send_sccrq();
+}
+
+void Tunnel::close(const LastResult& reason) {
+  fail(reason);
+}
+
+void Tunnel::abandon(const LastResult& reason) {
+  if (phase_ == TunnelPhase::kClosed) return;
+  last_result_ = reason;
+  enter_state(TunnelPhase::kClosed);
+}
+
+void Tunnel::fail(const LastResult& result) {
+  if (phase_ == TunnelPhase::kClosing || phase_ == TunnelPhase::kClosed) return;
+  last_result_ = result;
+  // Quiescent and static tunnels send no StopCCN. Before the SCCRP the peer's
+  // id is unknown: the StopCCN waits behind the SCCRQ (the congestion window
+  // is one) and goes out with the id the SCCRP brings; without an SCCRP the
+  // retransmissions end it.
+  if (config_.mode == TunnelMode::kDynamic && channel_ &&
+      (peer_tunnel_id_ != 0 || phase_ == TunnelPhase::kWaitCtlReply)) {
+    send_stopccn(result);
+    enter_state(TunnelPhase::kClosing);
+  } else {
+    enter_state(TunnelPhase::kClosed);
+  }
+}
+
+// ---- The state machine ---------------------------------------------------------
+
+void Tunnel::enter_state(TunnelPhase next) {
+  const TunnelPhase previous = phase_;
+  if (previous == next) return;
+  phase_ = next;
+  log(next == TunnelPhase::kClosed && last_result_.result > 1 ? LogLevel::kNotice : LogLevel::kInfo,
+      std::string(to_string(previous)) + " -> " + to_string(next) +
+          (next == TunnelPhase::kClosing || next == TunnelPhase::kClosed
+               ? " (result " + std::to_string(last_result_.result) + "/" +
+                     std::to_string(last_result_.error) + " " + last_result_.message + ")"
+               : ""));
+  host_.tunnel_phase_changed(*this, previous, next);
+
+  switch (next) {
+    case TunnelPhase::kEstablished: {
+      if (!kernel_requested_) request_kernel_tunnel(config_.mode != TunnelMode::kStatic);
+      std::vector<std::uint32_t> waiting;
+      for (const auto& [session_id, session] : sessions_) {
+        if (session->phase() == SessionPhase::kWaitTunnel) waiting.push_back(session_id);
+      }
+      std::sort(waiting.begin(), waiting.end());
+      for (std::uint32_t session_id : waiting) {
+        if (Session* session = find_session(session_id)) session->tunnel_established();
+      }
+      break;
+    }
+    case TunnelPhase::kClosing:
+      if (channel_) channel_->stop_hello();
+      end_sessions(last_result_);
+      break;
+    case TunnelPhase::kClosed:
+      if (channel_) channel_->stop_hello();
+      end_sessions(last_result_);
+      if (kernel_requested_) host_.env().data_plane.delete_tunnel(id_);
+      kernel_requested_ = false;
+      kernel_ready_ = false;
+      break;
+    default:
+      break;
+  }
+
+  if (announced_ && public_state(previous) != public_state(next)) {
+    host_.env().observer.tunnel_changed(id_);
+  }
+  if (next != TunnelPhase::kClosed || phase_ != TunnelPhase::kClosed || removed_) return;
+  if (announced_) host_.env().observer.tunnel_removed(id_);
+  removed_ = true;
+  if (announced_) host_.tunnel_hidden(*this);
+  hold_then_dispose();
+}
+
+void Tunnel::end_sessions(const LastResult& reason) {
+  if (sessions_.empty()) return;
+  // Session codes, not StopCCN codes: an administrative close is CDN result
+  // 3; anything else ended the call like a lost carrier (result 1).
+  LastResult session_result{
+      static_cast<std::uint16_t>(reason.result == 1 ? 3 : 1), 0,
+      "tunnel closed" + (reason.message.empty() ? "" : ": " + reason.message)};
+  std::vector<std::uint32_t> ids;
+  ids.reserve(sessions_.size());
+  for (const auto& entry : sessions_) ids.push_back(entry.first);
+  std::sort(ids.begin(), ids.end());
+  for (std::uint32_t session_id : ids) {
+    if (Session* session = find_session(session_id)) session->end_with_tunnel(session_result);
+  }
+}
+
+void Tunnel::request_kernel_tunnel(bool managed) {
+  kernel_requested_ = true;
+  KernelTunnelParams params;
+  params.tunnel_id = id_;
+  params.peer_tunnel_id = peer_tunnel_id_;
+  params.version = config_.version;
+  params.encapsulation = config_.encapsulation;
+  params.local = local_;
+  params.peer = peer_;
+  params.udp_checksum = config_.udp_checksum;
+  params.managed = managed;
+  host_.env().data_plane.create_tunnel(params);
+}
+
+void Tunnel::kernel_tunnel_ready() {
+  if (!kernel_requested_ || kernel_ready_ || phase_ == TunnelPhase::kClosed) return;
+  kernel_ready_ = true;
+  std::vector<std::uint32_t> waiting;
+  for (const auto& [session_id, session] : sessions_) {
+    if (session->phase() == SessionPhase::kWaitDataPlane) waiting.push_back(session_id);
+  }
+  std::sort(waiting.begin(), waiting.end());
+  for (std::uint32_t session_id : waiting) {
+    if (Session* session = find_session(session_id)) session->kernel_tunnel_ready();
+  }
+}
+
+void Tunnel::kernel_tunnel_failed(const std::string& reason) {
+  if (!kernel_requested_ || phase_ == TunnelPhase::kClosed) return;
+  // Nothing to delete: the kernel refused to create it.
+  kernel_requested_ = false;
+  fail({2, 6, "kernel tunnel failed: " + reason.substr(0, 200)});
+}
+
+void Tunnel::finish_closing() {
+  if (phase_ != TunnelPhase::kClosing) return;
+  enter_state(TunnelPhase::kClosed);
+}
+
+void Tunnel::hold_then_dispose() {
+  // After a received StopCCN the peer may retransmit it until it sees our
+  // acknowledgement; keep the channel (and the id) for one full cycle.
+  if (holding_ && channel_) {
+    hold_alarm_ = host_.env().alarms.create([this] {
+      disposed_ = true;
+      host_.dispose(*this);
+    });
+    hold_alarm_->arm(retransmission_cycle(config_.control.channel));
+    return;
+  }
+  disposed_ = true;
+  host_.dispose(*this);
+}
+
+Session* Tunnel::find_session(std::uint32_t session_id) {
+  auto it = sessions_.find(session_id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+TunnelView Tunnel::view() const {
+  TunnelView view;
+  view.tunnel_id = id_;
+  view.peer_tunnel_id = peer_tunnel_id_;
+  view.state = public_state(phase_);
+  view.mode = config_.mode;
+  view.version = config_.version;
+  view.encapsulation = config_.encapsulation;
+  view.role = role_;
+  view.local = local_;
+  view.peer = peer_;
+  view.peer_host_name = peer_host_name_;
+  view.peer_vendor_name = peer_vendor_name_;
+  view.hello_interval =
+      config_.mode == TunnelMode::kStatic ? Duration{0} : config_.control.channel.hello_interval;
+  view.last_result = last_result_;
+  view.sessions.reserve(sessions_.size());
+  for (const auto& entry : sessions_) view.sessions.push_back(entry.first);
+  std::sort(view.sessions.begin(), view.sessions.end());
+  view.listener_id = listener_id_;
+  if (channel_) {
+    const transport::ChannelStats& stats = channel_->stats();
+    view.control_tx = stats.messages_sent;
+    view.control_rx = stats.messages_delivered;
+    view.retransmits = stats.retransmits;
+  }
+  view.hello_tx = hello_tx_;
+  return view;
+}
+
+void Tunnel::log(LogLevel level, const std::string& message) const {
+  host_.log(level, log_name_, message);
+}
+
+// ---- Sending -------------------------------------------------------------------
+
+bool Tunnel::authenticates_messages() const {
+  return config_.version == wire::ProtocolVersion::kV3 && !config_.control.secret.empty();
+}
+
+wire::EncodeOptions Tunnel::encode_options(wire::Bytes& random_vector) {
+  wire::EncodeOptions options;
+  options.version = config_.version;
+  if (!hiding_key_.empty() && config_.control.hide_avps) {
+    random_vector = random_bytes(host_.env().random, kRandomVectorSize);
+    options.hiding_key = hiding_key_;
+    options.hide_sensitive = true;
+    options.random_vector = random_vector;
+  }
+  if (authenticates_messages()) options.digest = config_.control.digest_type;
+  return options;
+}
+
+wire::DigestContext Tunnel::digest_context() const {
+  return wire::DigestContext{config_.control.digest_type, digest_key_, local_nonce_, peer_nonce_};
+}
+
+Path Tunnel::path() const {
+  return Path{id_, config_.encapsulation, local_, peer_};
+}
+
+void Tunnel::send_message(const wire::Message& message, std::uint16_t header_session_id) {
+  if (!channel_) return;
+  wire::Bytes random_vector;
+  const wire::EncodeOptions options = encode_options(random_vector);
+  const wire::Bytes avps = wire::encode_message(message, options);
+  // The channel moves opaque bodies; the v2 header's Session ID travels in
+  // front of the AVPs so that transmit() can frame every (re)transmission.
+  wire::Bytes body;
+  body.reserve(avps.size() + 2);
+  body.push_back(static_cast<std::uint8_t>(header_session_id >> 8));
+  body.push_back(static_cast<std::uint8_t>(header_session_id));
+  body.insert(body.end(), avps.begin(), avps.end());
+  log(LogLevel::kDebug, std::string("send ") + wire::to_string(message.type));
+  channel_->send(std::move(body));
+}
+
+void Tunnel::send_call_message(std::uint16_t header_session_id, const wire::Message& message) {
+  if (phase_ != TunnelPhase::kEstablished || config_.mode != TunnelMode::kDynamic) return;
+  send_message(message, header_session_id);
+}
+
+void Tunnel::transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) {
+  wire::ControlHeader header;
+  header.version = config_.version;
+  header.tunnel_id = peer_tunnel_id_;
+  header.ns = ns;
+  header.nr = nr;
+  wire::Bytes acknowledgement;
+  wire::ByteView avps;
+  if (body.empty()) {
+    // v2 acknowledges with a ZLB; v3 with an ACK message, which is the only
+    // form allowed once Message Digests are in use (RFC 3931 §6.15).
+    if (config_.version == wire::ProtocolVersion::kV3) {
+      wire::Message ack;
+      ack.type = wire::MessageType::kAck;
+      wire::EncodeOptions options;
+      options.version = config_.version;
+      if (authenticates_messages()) options.digest = config_.control.digest_type;
+      acknowledgement = wire::encode_message(ack, options);
+      avps = acknowledgement;
+    }
+  } else if (body.size() >= 2) {
+    header.session_id = static_cast<std::uint16_t>((body[0] << 8) | body[1]);
+    avps = body.subspan(2);
+  }
+  wire::Bytes datagram = wire::frame_control(header, avps, config_.encapsulation);
+  if (authenticates_messages())
+    wire::sign_message(datagram, config_.encapsulation, digest_context());
+  host_.env().sink.send(path(), datagram);
+}
+
+// ---- Receiving -----------------------------------------------------------------
+
+void Tunnel::receive(const wire::ControlPacket& packet, const Endpoint& from) {
+  if (disposed_ || !channel_) return;
+  const wire::ControlHeader& header = packet.header;
+  EngineStats& stats = host_.stats();
+
+  if (packet.avps.empty()) {
+    if (authenticates_messages()) {
+      // A ZLB carries no digest: with authentication on it proves nothing.
+      ++stats.authentication_failures;
+      return;
+    }
+    channel_->receive(header.ns, header.nr, {});
+  } else {
+    wire::DecodeOptions options;
+    options.version = config_.version;
+    options.hiding_key = hiding_key_;
+    auto decoded = wire::decode_message(packet.avps, options);
+    if (!decoded) {
+      // Not acknowledged: the peer retransmits, and a message that never
+      // decodes ends as a dead peer rather than as state we cannot trust.
+      ++stats.malformed;
+      ++stats.wire_errors[static_cast<int>(decoded.error())];
+      log(LogLevel::kWarning, std::string("dropped a malformed message: ") +
+                                  std::string(wire::to_string(decoded.error())));
+      return;
+    }
+    if (authenticates_messages()) {
+      wire::DigestContext context = digest_context();
+      // The SCCRP brings the peer's nonce; its own digest already uses it.
+      if (decoded->type == wire::MessageType::kSccrp && peer_nonce_.empty() && decoded->nonce) {
+        context.remote_nonce = *decoded->nonce;
+      }
+      if (!wire::verify_message(packet, context)) {
+        ++stats.authentication_failures;
+        log(LogLevel::kWarning, std::string("dropped ") + wire::to_string(decoded->type) +
+                                    ": Message Digest does not verify");
+        return;
+      }
+    }
+    if (decoded->type == wire::MessageType::kAck) {
+      channel_->receive(header.ns, header.nr, {});
+    } else {
+      current_source_ = from;
+      wire::Bytes body;
+      body.reserve(packet.avps.size() + 2);
+      body.push_back(static_cast<std::uint8_t>(header.session_id >> 8));
+      body.push_back(static_cast<std::uint8_t>(header.session_id));
+      body.insert(body.end(), packet.avps.begin(), packet.avps.end());
+      channel_->receive(header.ns, header.nr, body);
+    }
+  }
+  // Our StopCCN is acknowledged once the channel has nothing outstanding.
+  if (!disposed_ && phase_ == TunnelPhase::kClosing && channel_->idle()) finish_closing();
+}
+
+void Tunnel::on_message(wire::ByteView body) {
+  if (body.size() < 2 || disposed_) return;
+  const auto header_session_id = static_cast<std::uint16_t>((body[0] << 8) | body[1]);
+  wire::DecodeOptions options;
+  options.version = config_.version;
+  options.hiding_key = hiding_key_;
+  auto decoded = wire::decode_message(body.subspan(2), options);
+  if (!decoded) return;  // decoded once already before the channel took it
+  log(LogLevel::kDebug, std::string("received ") + wire::to_string(decoded->type));
+
+  if (phase_ == TunnelPhase::kClosed) return;  // the remnant only acknowledges
+  if (phase_ == TunnelPhase::kClosing && decoded->type != wire::MessageType::kStopccn) {
+    if (decoded->type == wire::MessageType::kSccrp && peer_tunnel_id_ == 0) {
+      // Closed while waiting for it: the SCCRP names whom our StopCCN goes to.
+      peer_ = current_source_;
+      learn_peer(*decoded);
+      if (authenticates_messages() && decoded->nonce) peer_nonce_ = *decoded->nonce;
+    }
+    // Only our StopCCN's acknowledgement matters now; settle what we owe at
+    // once so that idle() can tell when that has come.
+    channel_->acknowledge_now();
+    return;
+  }
+  dispatch(header_session_id, *decoded);
+}
+
+void Tunnel::on_idle() {
+  if (phase_ != TunnelPhase::kEstablished) return;
+  wire::Message hello;
+  hello.type = wire::MessageType::kHello;
+  ++hello_tx_;
+  send_message(hello);
+}
+
+void Tunnel::on_peer_dead() {
+  switch (phase_) {
+    case TunnelPhase::kClosing:
+      finish_closing();  // our StopCCN's result stays the LastResult
+      break;
+    case TunnelPhase::kIdle:
+    case TunnelPhase::kWaitCtlReply:
+    case TunnelPhase::kWaitCtlConn:
+    case TunnelPhase::kEstablished:
+      last_result_ = {2, 0, "peer not responding"};
+      enter_state(TunnelPhase::kClosed);
+      break;
+    case TunnelPhase::kClosed:
+      break;
+  }
+}
+
+}  // namespace l2tp::fsm

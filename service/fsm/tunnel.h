@@ -1,0 +1,221 @@
+// One L2TP control connection (RFC 2661 §7.2, RFC 3931 §7.2) and the calls it
+// carries. Internal to the engine.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fsm/engine.h"
+#include "fsm/registry.h"
+#include "transport/control_channel.h"
+#include "wire/message.h"
+#include "wire/security.h"
+
+namespace l2tp::fsm {
+
+class Session;
+class Tunnel;
+
+// RFC names: idle, wait-ctl-reply, wait-ctl-conn, established; then our own
+// teardown steps. ObjectState is the public projection (tunnel_state()).
+enum class TunnelPhase : std::uint8_t {
+  kIdle,
+  kWaitCtlReply,  // initiator: SCCRQ sent
+  kWaitCtlConn,   // responder: SCCRP sent
+  kEstablished,
+  kClosing,  // StopCCN sent, waiting for its acknowledgement
+  kClosed,   // gone from the public view; maybe still holding its id (remnant)
+};
+const char* to_string(TunnelPhase phase);
+ObjectState public_state(TunnelPhase phase);
+
+// What a listener hands to the tunnels it accepts; they outlive it.
+struct AcceptPolicy {
+  std::vector<Pseudowire> pseudowires;
+  std::optional<PppServerOptions> ppp_server;  // set for tunnels accepted at a listener
+};
+
+// What the engine offers its tunnels: the injected world, shared indexes and
+// deferred destruction. Implemented by Engine::Impl.
+class TunnelHost {
+ public:
+  virtual ~TunnelHost() = default;
+  virtual const Environment& env() const = 0;
+  virtual Registry& registry() = 0;
+  virtual EngineStats& stats() = 0;
+  virtual const EngineLimits& limits() const = 0;
+  virtual std::uint32_t router_id() = 0;
+  virtual std::uint32_t next_call_serial() = 0;
+  // Keeps the shared indexes (tie breaker, half-open, responders) in step.
+  virtual void tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, TunnelPhase to) = 0;
+  // An accepted tunnel became public: tunnel_added was called; tell the listener.
+  virtual void tunnel_accepted(Tunnel& tunnel) = 0;
+  // tunnel_removed was called: the tunnel leaves every public list.
+  virtual void tunnel_hidden(Tunnel& tunnel) = 0;
+  // Destroy later, outside every callback, and free the id.
+  virtual void dispose(Tunnel& tunnel) = 0;
+  virtual void dispose(std::unique_ptr<Session> session) = 0;
+  virtual void log(LogLevel level, const std::string& object, const std::string& message) = 0;
+};
+
+class Tunnel final : private transport::ChannelOutput, private transport::ChannelEvents {
+ public:
+  // A tunnel created by create_tunnel (initiator, or static/quiescent).
+  Tunnel(TunnelHost& host, std::uint32_t id, const TunnelConfig& config);
+  // A tunnel for an SCCRQ that arrived at listener `listener_id`; unannounced
+  // until the SCCRQ proves acceptable.
+  Tunnel(TunnelHost& host, std::uint32_t id, std::uint32_t listener_id,
+         const ListenerConfig& listener, const Endpoint& local, const Endpoint& peer,
+         std::uint32_t peer_tunnel_id);
+  ~Tunnel() override;
+  Tunnel(const Tunnel&) = delete;
+  Tunnel& operator=(const Tunnel&) = delete;
+
+  // ---- Commands (engine.h) ----
+  // Announces the tunnel and starts it per its mode (SCCRQ, or established).
+  void start();
+  // Local close: StopCCN (result 1) where there is a control connection.
+  void close(const LastResult& reason);
+  // Dropped without a word to the peer (half-open eviction, lost tie breaker).
+  void abandon(const LastResult& reason);
+  std::expected<std::uint32_t, Error> create_session(const SessionConfig& config);
+  std::expected<void, Error> close_session(std::uint32_t session_id);
+
+  // ---- Input ----
+  // A control packet routed here by tunnel id or as a new SCCRQ.
+  void receive(const wire::ControlPacket& packet, const Endpoint& from);
+  void kernel_tunnel_ready();
+  void kernel_tunnel_failed(const std::string& reason);
+  Session* find_session(std::uint32_t session_id);
+
+  // ---- Queries ----
+  std::uint32_t id() const { return id_; }
+  std::uint32_t peer_tunnel_id() const { return peer_tunnel_id_; }
+  std::uint32_t listener_id() const { return listener_id_; }
+  TunnelPhase phase() const { return phase_; }
+  ObjectState state() const { return public_state(phase_); }
+  Role role() const { return role_; }
+  TunnelMode mode() const { return config_.mode; }
+  wire::ProtocolVersion version() const { return config_.version; }
+  wire::Encapsulation encapsulation() const { return config_.encapsulation; }
+  const Endpoint& local() const { return local_; }
+  const Endpoint& peer() const { return peer_; }
+  // The peer as configured, or as the accepted SCCRQ came from.
+  const Endpoint& configured_peer() const { return config_.peer; }
+  // Announced and not yet removed: what engine.h's queries may show.
+  bool visible() const { return announced_ && !removed_; }
+  bool announced() const { return announced_; }
+  bool sent_tie_breaker() const { return tie_breaker_.has_value(); }
+  std::uint64_t tie_breaker() const { return tie_breaker_.value_or(0); }
+  TunnelView view() const;
+
+  // ---- For its sessions ----
+  TunnelHost& host() { return host_; }
+  const std::string& log_name() const { return log_name_; }
+  bool kernel_ready() const { return kernel_ready_; }
+  const AcceptPolicy& accept_policy() const { return accept_policy_; }
+  // Queues a call message; `header_session_id` is the peer's v2 session id.
+  void send_call_message(std::uint16_t header_session_id, const wire::Message& message);
+  // Takes the session out of the maps and hands it over for destruction.
+  void discard_session(Session& session);
+  // A session learned its peer's id (for CDNs that arrive with none of ours).
+  void index_peer_session(Session& session);
+
+ private:
+  // ---- tunnel.cpp: life cycle, channel, framing ----
+  void enter_state(TunnelPhase next);
+  void end_sessions(const LastResult& reason);
+  void request_kernel_tunnel(bool managed);
+  void finish_closing();
+  void hold_then_dispose();
+  void send_message(const wire::Message& message, std::uint16_t header_session_id = 0);
+  wire::EncodeOptions encode_options(wire::Bytes& random_vector);
+  wire::DigestContext digest_context() const;
+  bool authenticates_messages() const;  // v3 Message Digest in use
+  Path path() const;
+  void log(LogLevel level, const std::string& message) const;
+  void transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) override;
+  void on_message(wire::ByteView body) override;
+  void on_idle() override;
+  void on_peer_dead() override;
+
+  // ---- tunnel_control.cpp: the control connection's messages ----
+  void dispatch(std::uint16_t header_session_id, const wire::Message& message);
+  void handle_sccrq(const wire::Message& message);
+  void handle_sccrp(const wire::Message& message);
+  void handle_scccn(const wire::Message& message);
+  void handle_stopccn(const wire::Message& message);
+  void learn_peer(const wire::Message& message);
+  wire::Message control_message(wire::MessageType type);
+  void send_sccrq();
+  void send_stopccn(const LastResult& result);
+  // Sends a StopCCN with `result` and closes (the RFC's "send StopCCN, clean up").
+  void fail(const LastResult& result);
+  // nullopt when the peer's authentication AVPs are acceptable (counts
+  // wrong or missing challenge responses as authentication failures).
+  std::optional<LastResult> check_authentication(const wire::Message& message,
+                                                 std::uint8_t response_type);
+
+  // ---- tunnel_calls.cpp: routing and accepting calls ----
+  void dispatch_call(std::uint16_t header_session_id, const wire::Message& message);
+  void accept_call(const wire::Message& request);
+  void reject_call(const wire::Message& request, const LastResult& result);
+  Session* route_call(std::uint16_t header_session_id, const wire::Message& message);
+  std::expected<std::uint32_t, Error> allocate_session_id(const SessionConfig& config);
+  void release_session_id(std::uint32_t session_id);
+  std::expected<void, Error> validate_session(const SessionConfig& config) const;
+
+  TunnelHost& host_;
+  const std::uint32_t id_;
+  TunnelConfig config_;
+  Role role_ = Role::kInitiator;
+  std::uint32_t listener_id_ = 0;
+  AcceptPolicy accept_policy_;
+  std::string log_name_;
+
+  TunnelPhase phase_ = TunnelPhase::kIdle;
+  bool announced_ = false;
+  bool removed_ = false;
+  bool disposed_ = false;
+  bool holding_ = false;  // a received StopCCN: stay a while to acknowledge retransmissions
+  LastResult last_result_;
+
+  Endpoint local_;
+  Endpoint peer_;
+  Endpoint current_source_;  // of the datagram being processed (SCCRP may come from a new port)
+  std::uint32_t peer_tunnel_id_ = 0;
+  std::string peer_host_name_;
+  std::string peer_vendor_name_;
+  std::optional<std::vector<std::uint16_t>> peer_pseudowires_;
+
+  std::optional<std::uint64_t> tie_breaker_;
+  wire::Bytes our_challenge_;   // v2: sent in SCCRQ/SCCRP
+  wire::Bytes peer_challenge_;  // v2: to answer in SCCRP/SCCCN
+  wire::Bytes local_nonce_;     // v3
+  wire::Bytes peer_nonce_;      // v3
+  wire::Bytes hiding_key_;
+  wire::Bytes digest_key_;
+
+  std::unique_ptr<transport::ControlChannel> channel_;
+  std::unique_ptr<Alarm> hold_alarm_;
+  std::uint64_t hello_tx_ = 0;
+
+  bool kernel_requested_ = false;
+  bool kernel_ready_ = false;
+
+  std::unordered_map<std::uint32_t, std::unique_ptr<Session>> sessions_;
+  std::unordered_map<std::uint32_t, Session*> sessions_by_peer_id_;
+
+  friend class Session;
+};
+
+// The full retransmission cycle of `config`: how long a StopCCN receiver
+// keeps answering retransmissions (RFC 2661 §5.7; 31 s by default).
+Duration retransmission_cycle(const transport::ChannelConfig& config);
+
+}  // namespace l2tp::fsm

@@ -1,0 +1,369 @@
+// Smoke scenarios of the engine's author, on a minimal two-host bench of its
+// own (the full black-box suite is engine_test.cpp and friends): tunnels and
+// sessions come up and go away for each version, mode and authentication.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <list>
+#include <map>
+
+#include "fake_clock.h"
+#include "fake_random.h"
+#include "fsm/engine.h"
+#include "fsm/null_data_plane.h"
+
+namespace l2tp::fsm {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeClock;
+using testing::FakeRandom;
+using wire::Encapsulation;
+using wire::ProtocolVersion;
+
+class Bench;
+
+// One host: an engine with a null data plane, recording what it was told.
+class Host final : public PacketSink, public EngineObserver {
+ public:
+  Host(Bench& bench, FakeClock& clock, std::uint32_t seed, Endpoint address);
+  Engine& engine() { return *engine_; }
+
+  void send(const Path& path, wire::ByteView datagram) override;
+  void tunnel_added(std::uint32_t t) override { note("tunnel_added", t); }
+  void session_added(std::uint32_t t, std::uint32_t s) override { note("session_added", t, s); }
+  void tunnel_changed(std::uint32_t t) override {
+    auto view = engine_->tunnel(t);
+    EXPECT_TRUE(view) << "tunnel_changed for an unknown tunnel " << t;
+    note(std::string("tunnel_changed ") + (view ? to_string(view->state) : "?"), t);
+    if (view) last_tunnel[t] = *view;
+  }
+  void session_changed(std::uint32_t t, std::uint32_t s) override {
+    auto view = engine_->session(t, s);
+    EXPECT_TRUE(view);
+    note(std::string("session_changed ") + (view ? to_string(view->state) : "?"), t, s);
+    if (view) last_session[{t, s}] = *view;
+  }
+  void tunnel_removed(std::uint32_t t) override { note("tunnel_removed", t); }
+  void session_removed(std::uint32_t t, std::uint32_t s) override { note("session_removed", t, s); }
+  void listener_accepted(std::uint32_t l, std::uint32_t t) override {
+    note("listener_accepted " + std::to_string(l), t);
+  }
+
+  std::size_t count(const std::string& what) const {
+    std::size_t n = 0;
+    for (const auto& line : log) n += line.starts_with(what + " ");
+    return n;
+  }
+  std::size_t established_tunnels() const {
+    std::size_t n = 0;
+    for (std::uint32_t id : engine_->tunnel_ids()) {
+      n += engine_->tunnel(id)->state == ObjectState::kEstablished;
+    }
+    return n;
+  }
+
+  Endpoint address;
+  std::vector<std::string> log;
+  std::map<std::uint32_t, TunnelView> last_tunnel;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, SessionView> last_session;
+
+ private:
+  void note(const std::string& what, std::uint32_t t, std::uint32_t s = 0) {
+    log.push_back(what + " " + std::to_string(t) + (s ? "/" + std::to_string(s) : ""));
+  }
+  Bench& bench_;
+  FakeRandom random_;
+  NullDataPlane data_plane_;
+  std::unique_ptr<Engine> engine_;
+};
+
+// Delivers every datagram to the host owning its destination address, 10 ms later.
+class Bench {
+ public:
+  Host& add(std::uint32_t seed, Endpoint address) {
+    hosts_.push_back(std::make_unique<Host>(*this, clock, seed, address));
+    return *hosts_.back();
+  }
+  void deliver(const Host& from, const Path& path, wire::ByteView bytes) {
+    ++sent;
+    if (drop_all) return;
+    Host* to = nullptr;
+    for (auto& host : hosts_) {
+      if (host->address.family == path.peer.family && host->address.address == path.peer.address) {
+        to = host.get();
+      }
+    }
+    if (to == nullptr) return;
+    Endpoint source = path.local.family == Endpoint::Family::kUnspecified
+                          ? from.address.with_port(path.local.port)
+                          : path.local;
+    Datagram datagram{{}, path.peer, source, path.encapsulation};
+    auto& pending = in_flight_.emplace_back();
+    pending.bytes.assign(bytes.begin(), bytes.end());
+    pending.alarm = clock.create([this, to, datagram, &pending]() mutable {
+      datagram.bytes = pending.bytes;
+      to->engine().receive(datagram);
+    });
+    pending.alarm->arm(10ms);
+  }
+
+  FakeClock clock;
+  bool drop_all = false;
+  std::uint64_t sent = 0;
+
+ private:
+  struct Pending {
+    wire::Bytes bytes;
+    std::unique_ptr<Alarm> alarm;
+  };
+  std::list<Pending> in_flight_;  // kept: alarms must outlive their firing
+  std::vector<std::unique_ptr<Host>> hosts_;
+};
+
+Host::Host(Bench& bench, FakeClock& clock, std::uint32_t seed, Endpoint a)
+    : address(a), bench_(bench), random_(seed), data_plane_(clock) {
+  engine_ = std::make_unique<Engine>(Environment{clock, clock, random_, *this, data_plane_, *this});
+  data_plane_.attach(*engine_);
+}
+
+void Host::send(const Path& path, wire::ByteView datagram) {
+  bench_.deliver(*this, path, datagram);
+}
+
+struct Setup {
+  ProtocolVersion version = ProtocolVersion::kV2;
+  Encapsulation encapsulation = Encapsulation::kUdp;
+  bool ipv6 = false;
+};
+
+class EngineSmokeTest : public ::testing::TestWithParam<Setup> {
+ protected:
+  Endpoint address(std::uint8_t last) const {
+    const std::uint16_t port = GetParam().encapsulation == Encapsulation::kUdp ? 1701 : 0;
+    if (!GetParam().ipv6) return Endpoint::ipv4({192, 0, 2, last}, port);
+    std::array<std::uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8};
+    a[15] = last;
+    return Endpoint::ipv6(a, port);
+  }
+  TunnelConfig tunnel_config() const {
+    TunnelConfig config;
+    config.version = GetParam().version;
+    config.encapsulation = GetParam().encapsulation;
+    config.local = lac.address;
+    config.peer = lns.address;
+    config.control.host_name = "lac";
+    return config;
+  }
+  ListenerConfig listener_config() const {
+    ListenerConfig config;
+    config.version = GetParam().version;
+    config.encapsulation = GetParam().encapsulation;
+    config.local = lns.address;
+    config.control.host_name = "lns";
+    config.pseudowires = {Pseudowire::kPpp, Pseudowire::kEth};
+    return config;
+  }
+  std::uint32_t only_tunnel(Host& host) {
+    auto ids = host.engine().tunnel_ids();
+    EXPECT_EQ(ids.size(), 1u);
+    return ids.empty() ? 0 : ids[0];
+  }
+
+  Bench bench;
+  Host& lac = bench.add(11, address(1));
+  Host& lns = bench.add(22, address(2));
+};
+
+TEST_P(EngineSmokeTest, TunnelAndSessionComeUpAndGoAway) {
+  ASSERT_TRUE(lns.engine().listen(listener_config()));
+  auto lac_tunnel = lac.engine().create_tunnel(tunnel_config());
+  ASSERT_TRUE(lac_tunnel) << lac_tunnel.error().message;
+  bench.clock.advance(1s);
+  const std::uint32_t lns_tunnel = only_tunnel(lns);
+  ASSERT_EQ(lac.engine().tunnel(*lac_tunnel)->state, ObjectState::kEstablished);
+  ASSERT_EQ(lns.engine().tunnel(lns_tunnel)->state, ObjectState::kEstablished);
+  EXPECT_EQ(lac.engine().tunnel(*lac_tunnel)->peer_host_name, "lns");
+  EXPECT_EQ(lac.engine().tunnel(*lac_tunnel)->peer_vendor_name, "l2tpbus");
+  EXPECT_EQ(lns.engine().tunnel(lns_tunnel)->peer_tunnel_id, *lac_tunnel);
+
+  SessionConfig session;
+  if (GetParam().version == ProtocolVersion::kV3) {
+    session.pseudowire = Pseudowire::kEth;
+    session.cookie = {1, 2, 3, 4};
+  }
+  auto lac_session = lac.engine().create_session(*lac_tunnel, session);
+  ASSERT_TRUE(lac_session) << lac_session.error().message;
+  bench.clock.advance(1s);
+  ASSERT_EQ(lac.engine().session(*lac_tunnel, *lac_session)->state, ObjectState::kEstablished);
+  const auto lns_sessions = lns.engine().tunnel(lns_tunnel)->sessions;
+  ASSERT_EQ(lns_sessions.size(), 1u);
+  const SessionView accepted = *lns.engine().session(lns_tunnel, lns_sessions[0]);
+  EXPECT_EQ(accepted.state, ObjectState::kEstablished);
+  EXPECT_EQ(accepted.peer_session_id, *lac_session);
+  EXPECT_FALSE(accepted.initiated_locally);
+  EXPECT_EQ(lac.engine().session(*lac_tunnel, *lac_session)->peer_session_id, lns_sessions[0]);
+
+  // An outgoing call the other way.
+  SessionConfig outgoing;
+  outgoing.call_type = CallType::kOutgoing;
+  outgoing.called_number = "123";
+  auto lns_session = lns.engine().create_session(lns_tunnel, outgoing);
+  ASSERT_TRUE(lns_session) << lns_session.error().message;
+  bench.clock.advance(1s);
+  EXPECT_EQ(lns.engine().session(lns_tunnel, *lns_session)->state, ObjectState::kEstablished);
+  EXPECT_EQ(lac.engine().tunnel(*lac_tunnel)->sessions.size(), 2u);
+
+  ASSERT_TRUE(lac.engine().close_session(*lac_tunnel, *lac_session));
+  EXPECT_FALSE(lac.engine().session(*lac_tunnel, *lac_session));
+  bench.clock.advance(1s);
+  EXPECT_FALSE(lns.engine().session(lns_tunnel, lns_sessions[0]));
+  const auto closed_key = std::make_pair(lns_tunnel, lns_sessions[0]);
+  EXPECT_EQ(lns.last_session[closed_key].last_result.result, 3);
+
+  ASSERT_TRUE(lac.engine().close_tunnel(*lac_tunnel));
+  EXPECT_EQ(lac.engine().tunnel(*lac_tunnel)->state, ObjectState::kClosing);
+  bench.clock.advance(1s);
+  EXPECT_TRUE(lac.engine().tunnel_ids().empty());
+  EXPECT_TRUE(lns.engine().tunnel_ids().empty());
+  EXPECT_EQ(lns.last_tunnel[lns_tunnel].last_result.result, 1);
+  EXPECT_EQ(lac.count("session_removed"), 2u);
+  EXPECT_EQ(lns.count("session_removed"), 2u);
+  EXPECT_EQ(lns.count("tunnel_removed"), 1u);
+  // The receiver of the StopCCN keeps acknowledging for a while, then forgets.
+  bench.clock.advance(1min);
+  EXPECT_EQ(lac.engine().stats().unknown_tunnel + lns.engine().stats().unknown_tunnel, 0u);
+}
+
+TEST_P(EngineSmokeTest, SharedSecretAuthenticatesAndHides) {
+  TunnelConfig config = tunnel_config();
+  config.control.secret = {'s', 'e', 'c', 'r', 'e', 't'};
+  config.control.hide_avps = true;
+  ListenerConfig listener = listener_config();
+  listener.control.secret = config.control.secret;
+  listener.control.hide_avps = true;
+  ASSERT_TRUE(lns.engine().listen(listener));
+  auto id = lac.engine().create_tunnel(config);
+  ASSERT_TRUE(id);
+  bench.clock.advance(1s);
+  ASSERT_EQ(lac.engine().tunnel(*id)->state, ObjectState::kEstablished);
+  auto session = lac.engine().create_session(*id, {});
+  ASSERT_TRUE(session);
+  bench.clock.advance(1s);
+  EXPECT_EQ(lac.engine().session(*id, *session)->state, ObjectState::kEstablished);
+  EXPECT_EQ(lac.engine().stats().authentication_failures, 0u);
+  EXPECT_EQ(lns.engine().stats().authentication_failures, 0u);
+}
+
+TEST_P(EngineSmokeTest, WrongSecretNeverEstablishes) {
+  TunnelConfig config = tunnel_config();
+  config.control.secret = {'o', 'n', 'e'};
+  ListenerConfig listener = listener_config();
+  listener.control.secret = {'t', 'w', 'o'};
+  ASSERT_TRUE(lns.engine().listen(listener));
+  auto id = lac.engine().create_tunnel(config);
+  ASSERT_TRUE(id);
+  bench.clock.advance(1min);
+  EXPECT_TRUE(lac.engine().tunnel_ids().empty());
+  EXPECT_TRUE(lns.engine().tunnel_ids().empty());
+  const LastResult result = lac.last_tunnel[*id].last_result;
+  if (GetParam().version == ProtocolVersion::kV2) {
+    EXPECT_EQ(result.result, 4) << result.message;
+  } else {
+    EXPECT_EQ(result.result, 2) << result.message;  // digests dropped: a dead peer
+    EXPECT_GT(lns.engine().stats().authentication_failures, 0u);
+  }
+}
+
+TEST_P(EngineSmokeTest, SimultaneousOpenLeavesOneTunnel) {
+  ASSERT_TRUE(lns.engine().listen(listener_config()));
+  ListenerConfig reverse_listener = listener_config();
+  reverse_listener.local = lac.address;
+  ASSERT_TRUE(lac.engine().listen(reverse_listener));
+  TunnelConfig reverse = tunnel_config();
+  reverse.local = lns.address;
+  reverse.peer = lac.address;
+  ASSERT_TRUE(lac.engine().create_tunnel(tunnel_config()));
+  ASSERT_TRUE(lns.engine().create_tunnel(reverse));
+  bench.clock.advance(5s);
+  EXPECT_EQ(lac.engine().tunnel_ids().size(), 1u);
+  EXPECT_EQ(lns.engine().tunnel_ids().size(), 1u);
+  EXPECT_EQ(lac.established_tunnels(), 1u);
+  EXPECT_EQ(lns.established_tunnels(), 1u);
+  bench.clock.advance(2min);
+  EXPECT_EQ(lac.established_tunnels(), 1u);
+}
+
+TEST_P(EngineSmokeTest, QuiescentTunnelsKeepEachOtherAlive) {
+  TunnelConfig a = tunnel_config();
+  a.mode = TunnelMode::kQuiescent;
+  a.tunnel_id = 100;
+  a.peer_tunnel_id = 200;
+  a.control.channel.hello_interval = 10s;
+  TunnelConfig b = a;
+  b.local = lns.address;
+  b.peer = lac.address;
+  b.tunnel_id = 200;
+  b.peer_tunnel_id = 100;
+  ASSERT_TRUE(lac.engine().create_tunnel(a));
+  ASSERT_TRUE(lns.engine().create_tunnel(b));
+  EXPECT_EQ(lac.engine().tunnel(100)->state, ObjectState::kEstablished);
+  SessionConfig session;
+  session.session_id = 5;
+  session.peer_session_id = 6;
+  ASSERT_TRUE(lac.engine().create_session(100, session));
+  bench.clock.advance(5min);
+  EXPECT_EQ(lac.engine().session(100, 5)->state, ObjectState::kEstablished);
+  EXPECT_EQ(lns.engine().tunnel(200)->state, ObjectState::kEstablished);
+  EXPECT_GT(lac.engine().tunnel(100)->hello_tx, 0u);
+  bench.drop_all = true;
+  bench.clock.advance(2min);
+  EXPECT_TRUE(lac.engine().tunnel_ids().empty());
+  EXPECT_EQ(lac.last_tunnel[100].last_result.result, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, EngineSmokeTest,
+                         ::testing::Values(Setup{ProtocolVersion::kV2, Encapsulation::kUdp, false},
+                                           Setup{ProtocolVersion::kV2, Encapsulation::kUdp, true},
+                                           Setup{ProtocolVersion::kV3, Encapsulation::kUdp, false},
+                                           Setup{ProtocolVersion::kV3, Encapsulation::kIp, false},
+                                           Setup{ProtocolVersion::kV3, Encapsulation::kIp, true}),
+                         [](const ::testing::TestParamInfo<Setup>& param) {
+                           return std::string(param.param.version == ProtocolVersion::kV2 ? "v2"
+                                                                                          : "v3") +
+                                  (param.param.encapsulation == Encapsulation::kUdp ? "_udp"
+                                                                                    : "_ip") +
+                                  (param.param.ipv6 ? "_ipv6" : "_ipv4");
+                         });
+
+TEST(EngineSmokeStatic, StaticV3TunnelAndSessionNeedNoPeer) {
+  Bench bench;
+  Host& host = bench.add(5, Endpoint::ipv4({192, 0, 2, 1}, 1701));
+  TunnelConfig config;
+  config.mode = TunnelMode::kStatic;
+  config.version = ProtocolVersion::kV3;
+  config.local = host.address;
+  config.peer = Endpoint::ipv4({192, 0, 2, 9}, 1701);
+  config.tunnel_id = 10;
+  config.peer_tunnel_id = 20;
+  ASSERT_TRUE(host.engine().create_tunnel(config));
+  EXPECT_EQ(host.engine().tunnel(10)->state, ObjectState::kEstablished);
+  SessionConfig session;
+  session.pseudowire = Pseudowire::kEth;
+  EXPECT_EQ(host.engine().create_session(10, session).error().code, ErrorCode::kInvalidArgument);
+  session.session_id = 1;
+  session.peer_session_id = 2;
+  ASSERT_TRUE(host.engine().create_session(10, session));
+  bench.clock.advance(1s);
+  EXPECT_EQ(host.engine().session(10, 1)->state, ObjectState::kEstablished);
+  EXPECT_EQ(bench.sent, 0u);
+  ASSERT_TRUE(host.engine().close_tunnel(10));
+  EXPECT_TRUE(host.engine().tunnel_ids().empty());
+  EXPECT_EQ(bench.sent, 0u);
+
+  config.version = ProtocolVersion::kV2;
+  EXPECT_EQ(host.engine().create_tunnel(config).error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace l2tp::fsm
