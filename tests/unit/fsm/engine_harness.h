@@ -1,0 +1,481 @@
+// A test bench for the protocol engine seen from outside: several Engines on
+// one fake clock, joined by simulated links that carry every datagram a
+// PacketSink sends to the engine that owns the destination address. Each node
+// records what its observer and data plane saw; the network records every
+// datagram on the wire so tests can decode it with the wire codec.
+//
+// Free of GoogleTest on purpose: the engine demo and the fuzz target use it
+// too. Setup helpers throw HarnessError, which a test reports as a failure.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fake_clock.h"
+#include "fake_random.h"
+#include "fsm/engine.h"
+#include "fsm/null_data_plane.h"
+#include "simulated_link.h"
+#include "wire/message.h"
+
+namespace l2tp::testing {
+
+class HarnessError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string to_string(const fsm::Error& error);
+std::string describe(const fsm::LastResult& result);
+
+// Unwraps an engine answer or throws with the engine's message and `what`.
+template <typename T>
+T expect_ok(std::expected<T, fsm::Error> answer, const std::string& what) {
+  if (!answer) throw HarnessError(what + " failed: " + to_string(answer.error()));
+  return *answer;
+}
+void expect_ok(std::expected<void, fsm::Error> answer, const std::string& what);
+
+// Readable, exactly comparable moments for assertions: "10.030s" on the fake
+// clock (which starts at zero), or "never".
+std::string at(TimePoint moment);
+std::string at(const std::optional<TimePoint>& moment);
+
+// ---- Addresses ----------------------------------------------------------------
+
+fsm::Endpoint ipv4(std::uint8_t last_octet, std::uint16_t port);  // 192.0.2.last
+fsm::Endpoint ipv6(std::uint8_t last_octet, std::uint16_t port);  // 2001:db8::last
+
+// How two peers reach each other.
+struct Transport {
+  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  bool ipv6 = false;
+};
+std::string name_of(const Transport& transport);  // "v3_ip_ipv6", usable as a test name
+void PrintTo(const Transport& transport, std::ostream* out);
+std::vector<Transport> all_transports();  // every valid combination
+std::vector<Transport> v2_transports();
+std::vector<Transport> v3_transports();
+std::vector<Transport> udp_transports();
+// The endpoint of host `last_octet` (1 the LAC, 2 the LNS) for `transport`:
+// port 1701 for UDP, 0 for L2TPIP.
+fsm::Endpoint endpoint_for(const Transport& transport, std::uint8_t last_octet);
+
+// When a dynamic tunnel whose first unacknowledged message went out at time 0
+// is declared dead: every retransmission timeout of `config` in turn.
+Duration retransmission_give_up(const transport::ChannelConfig& config);
+
+// ---- Observation ---------------------------------------------------------------
+
+enum class EventKind : std::uint8_t {
+  kTunnelAdded,
+  kTunnelChanged,
+  kTunnelRemoved,
+  kSessionAdded,
+  kSessionChanged,
+  kSessionRemoved,
+  kListenerAccepted,
+};
+const char* to_string(EventKind kind);
+
+struct ObservedEvent {
+  EventKind kind = EventKind::kTunnelAdded;
+  TimePoint at{};
+  std::uint32_t tunnel_id = 0;
+  std::uint32_t session_id = 0;
+  std::uint32_t listener_id = 0;
+  // What the engine answered when asked from inside the callback.
+  std::optional<fsm::TunnelView> tunnel;
+  std::optional<fsm::SessionView> session;
+};
+
+// Records every observer call in order, with a snapshot of the object as the
+// engine's own query answered at that moment, so tests can read the final
+// views of objects that are gone.
+class RecordingObserver final : public fsm::EngineObserver {
+ public:
+  explicit RecordingObserver(const Clock& clock) : clock_(clock) {}
+  // Snapshots need the engine; detach before it is destroyed.
+  void attach(const fsm::Engine* engine) { engine_ = engine; }
+
+  void tunnel_added(std::uint32_t tunnel_id) override;
+  void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void tunnel_changed(std::uint32_t tunnel_id) override;
+  void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void tunnel_removed(std::uint32_t tunnel_id) override;
+  void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) override;
+
+  const std::vector<ObservedEvent>& events() const { return events_; }
+  std::size_t count(EventKind kind) const;
+  std::size_t count(EventKind kind, std::uint32_t tunnel_id) const;
+
+  // The newest snapshot (after removal: the last one taken).
+  std::optional<fsm::TunnelView> last_tunnel(std::uint32_t tunnel_id) const;
+  std::optional<fsm::SessionView> last_session(std::uint32_t tunnel_id,
+                                               std::uint32_t session_id) const;
+  bool tunnel_removed_seen(std::uint32_t tunnel_id) const;
+  bool session_removed_seen(std::uint32_t tunnel_id, std::uint32_t session_id) const;
+  // States of the changed-snapshots, repeats folded.
+  std::vector<fsm::ObjectState> tunnel_states(std::uint32_t tunnel_id) const;
+  std::vector<fsm::ObjectState> session_states(std::uint32_t tunnel_id,
+                                               std::uint32_t session_id) const;
+  // When a changed-snapshot first showed `state`.
+  std::optional<TimePoint> tunnel_reached(std::uint32_t tunnel_id, fsm::ObjectState state) const;
+  std::optional<TimePoint> session_reached(std::uint32_t tunnel_id, std::uint32_t session_id,
+                                           fsm::ObjectState state) const;
+  std::vector<std::uint32_t> tunnels_added() const;
+  std::vector<std::uint32_t> sessions_added(std::uint32_t tunnel_id) const;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> accepted() const;  // (listener, tunnel)
+
+  // Every way the log breaks the observer contract (engine.h, ports.h,
+  // dbus-api.md): events before added or after removed, a removal whose last
+  // change was not kClosed with a LastResult, sessions outliving their tunnel,
+  // acceptance before addition, changes the engine's own query denies.
+  std::vector<std::string> contract_violations() const;
+
+ private:
+  void record(ObservedEvent event);
+  const Clock& clock_;
+  const fsm::Engine* engine_ = nullptr;
+  std::vector<ObservedEvent> events_;
+};
+
+// A DataPlane that logs every request and answers it on the next turn of the
+// clock (a zero-delay alarm, like NullDataPlane), or fails it, or holds it
+// for the test to answer, as told.
+class RecordingDataPlane final : public fsm::DataPlane {
+ public:
+  enum class Op : std::uint8_t {
+    kCreateTunnel,
+    kDeleteTunnel,
+    kCreateSession,
+    kDeleteSession,
+    kStartPpp,
+    kStopPpp
+  };
+  struct Call {
+    Op op = Op::kCreateTunnel;
+    TimePoint at{};
+    std::uint32_t tunnel_id = 0;
+    std::uint32_t session_id = 0;
+    std::optional<fsm::KernelTunnelParams> tunnel;
+    std::optional<fsm::KernelSessionParams> session;
+    std::optional<fsm::PppStartParams> ppp;
+  };
+  enum class Answer : std::uint8_t { kSucceed, kFail, kHold };
+  enum class PppAnswer : std::uint8_t { kNetworkUp, kEnded, kEndedAuthenticationFailed, kHold };
+
+  RecordingDataPlane(FakeClock& clock);
+  ~RecordingDataPlane() override;
+  void attach(fsm::Engine* engine) { engine_ = engine; }
+
+  void create_tunnel(const fsm::KernelTunnelParams& params) override;
+  void delete_tunnel(std::uint32_t tunnel_id) override;
+  void create_session(const fsm::KernelSessionParams& params) override;
+  void delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void start_ppp(const fsm::PppStartParams& params) override;
+  void stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+
+  // How later requests are answered.
+  Answer tunnel_answer = Answer::kSucceed;
+  Answer session_answer = Answer::kSucceed;
+  PppAnswer ppp_answer = PppAnswer::kNetworkUp;
+  fsm::PppAddresses ppp_addresses;  // reported with kNetworkUp
+  int ppp_exit_status = 19;         // pppd's "authentication failed" / other exits
+  std::string ppp_message = "pppd exited";
+
+  const std::vector<Call>& calls() const { return calls_; }
+  std::vector<Call> calls_of(Op op) const;
+  std::vector<Call> calls_for(std::uint32_t tunnel_id) const;
+
+ private:
+  void later(std::function<void(fsm::Engine&)> answer);
+  void flush();
+
+  FakeClock& clock_;
+  fsm::Engine* engine_ = nullptr;
+  std::unique_ptr<Alarm> alarm_;
+  std::deque<std::function<void(fsm::Engine&)>> pending_;
+  std::vector<Call> calls_;
+  unsigned next_interface_ = 0;
+};
+const char* to_string(RecordingDataPlane::Op op);
+
+// ---- Nodes and the network ---------------------------------------------------
+
+class Network;
+
+struct NodeOptions {
+  std::string name;
+  std::vector<fsm::Endpoint> addresses;  // routing is by address; ports are ignored
+  std::uint32_t seed = 1;                // of the node's random source
+  fsm::EngineLimits limits{};
+  bool recording_data_plane = false;  // else NullDataPlane
+};
+
+class Node {
+ public:
+  Node(Network& network, NodeOptions options);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const std::string& name() const { return options_.name; }
+  fsm::Engine& engine() { return *engine_; }
+  const fsm::Engine& engine() const { return *engine_; }
+  RecordingObserver& observer() { return observer_; }
+  const RecordingObserver& observer() const { return observer_; }
+  RecordingDataPlane& data_plane();  // throws unless recording_data_plane
+  bool owns(const fsm::Endpoint& endpoint) const;
+
+  // Tunnels the engine currently lists, in any state, and in `state`.
+  std::size_t tunnel_count() const;
+  std::size_t tunnel_count(fsm::ObjectState state) const;
+  fsm::TunnelView tunnel(std::uint32_t tunnel_id) const;  // throws if unknown
+  // The state, or nullopt once the engine no longer lists the object.
+  std::optional<fsm::ObjectState> tunnel_state(std::uint32_t tunnel_id) const;
+  std::optional<fsm::ObjectState> session_state(std::uint32_t tunnel_id,
+                                                std::uint32_t session_id) const;
+  fsm::SessionView session(std::uint32_t tunnel_id, std::uint32_t session_id) const;
+
+ private:
+  class Sink;
+  NodeOptions options_;
+  FakeRandom random_;
+  RecordingObserver observer_;
+  std::unique_ptr<fsm::NullDataPlane> null_data_plane_;
+  std::unique_ptr<RecordingDataPlane> recording_data_plane_;
+  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<fsm::Engine> engine_;
+};
+
+struct CapturedDatagram {
+  std::size_t index = 0;
+  TimePoint sent_at{};
+  const Node* from = nullptr;
+  const Node* to = nullptr;  // null: no node owns the destination address
+  fsm::Path path;            // as the sender gave it
+  fsm::Endpoint source;      // as the receiver sees it (after any port translation)
+  wire::Bytes bytes;         // as the sender gave it
+  std::size_t deliveries = 0;
+  bool tampered = false;
+};
+
+struct Delivery {
+  TimePoint at{};
+  const Node* to = nullptr;
+  std::size_t index = 0;  // of the captured datagram; kInjected for inject()
+  fsm::Endpoint local;
+  fsm::Endpoint peer;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  wire::Bytes bytes;
+};
+inline constexpr std::size_t kInjected = static_cast<std::size_t>(-1);
+
+class Network {
+ public:
+  explicit Network(std::uint32_t seed = 1, LinkImpairment impairment = {});
+  ~Network();
+
+  FakeClock& clock() { return clock_; }
+  TimePoint now() const { return clock_.now(); }
+  void advance(Duration d) { clock_.advance(d); }
+
+  Node& add_node(NodeOptions options);
+
+  void set_impairment(const Node& from, const Node& to, LinkImpairment impairment);
+  void set_impairment_everywhere(LinkImpairment impairment);
+  void cut(const Node& a, const Node& b);      // loses everything both ways
+  void restore(const Node& a, const Node& b);  // back to the default impairment
+  // A port-translating box in front of `node`: datagrams it sends from local
+  // port `inside` appear to come from `outside`; datagrams to `outside` reach
+  // `inside`. Datagrams to `inside` still pass.
+  void translate_port(const Node& node, std::uint16_t inside, std::uint16_t outside);
+
+  // Called for every datagram a node sends; returns the datagrams to put on
+  // the link in its place (the original by default; none drops it; two
+  // duplicates it). Set to null to stop tampering.
+  using Tamper = std::function<std::vector<wire::Bytes>(const CapturedDatagram&)>;
+  void set_tamper(Tamper tamper) { tamper_ = std::move(tamper); }
+  // Called after each send with whether the link lost it (for the demo).
+  using SendHook = std::function<void(const CapturedDatagram&, bool lost)>;
+  void set_send_hook(SendHook hook) { send_hook_ = std::move(hook); }
+  void set_capture(bool on) { capture_ = on; }  // off: keep no bytes (floods)
+
+  // Hands a datagram to `to` now, as if it arrived from `peer` on `local`.
+  void inject(Node& to, wire::ByteView bytes, const fsm::Endpoint& local, const fsm::Endpoint& peer,
+              wire::Encapsulation encapsulation);
+
+  const std::vector<CapturedDatagram>& captured() const { return captured_; }
+  const std::vector<Delivery>& deliveries() const { return deliveries_; }
+  // Sends whose local address was unspecified, or that named no family.
+  const std::vector<std::string>& path_errors() const { return path_errors_; }
+  std::uint64_t unroutable() const { return unroutable_; }
+  // Every broken contract the harness noticed, one per line ("" when none):
+  // path errors and each node's observer log (contract_violations()).
+  std::string problems() const;
+
+ private:
+  friend class Node;
+  void on_send(Node& from, const fsm::Path& path, wire::ByteView bytes);
+  void on_arrival(const Node* from, const Node* to, const wire::Bytes& framed);
+  SimulatedPipe& pipe(const Node& from, const Node& to);
+  Node* owner_of(const fsm::Endpoint& endpoint);
+  fsm::Endpoint outside_view(const Node& node, const fsm::Endpoint& local) const;
+  fsm::Endpoint inside_view(const Node& node, const fsm::Endpoint& destination) const;
+
+  FakeClock clock_;
+  std::uint32_t seed_;
+  LinkImpairment default_impairment_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::map<std::pair<const Node*, const Node*>, std::unique_ptr<SimulatedPipe>> pipes_;
+  std::map<std::pair<const Node*, const Node*>, LinkImpairment> impairments_;
+  std::map<std::pair<const Node*, std::uint16_t>, std::uint16_t> port_out_;  // inside → outside
+  std::map<std::pair<const Node*, std::uint16_t>, std::uint16_t> port_in_;   // outside → inside
+  std::vector<CapturedDatagram> captured_;
+  std::vector<Delivery> deliveries_;
+  std::vector<std::string> path_errors_;
+  std::uint64_t unroutable_ = 0;
+  Tamper tamper_;
+  SendHook send_hook_;
+  bool capture_ = true;
+};
+
+// ---- Decoding what was on the wire -------------------------------------------
+
+struct DecodedDatagram {
+  std::optional<wire::WireError> packet_error;  // parse_packet refused it
+  bool data_packet = false;
+  wire::ControlHeader header;
+  bool zlb = false;  // no AVPs at all
+  std::optional<wire::Message> message;
+  std::optional<wire::WireError> message_error;  // decode_message refused the AVPs
+  bool hidden_avps = false;                      // some AVP had the H bit
+  std::vector<std::uint16_t> attribute_types;    // IETF AVPs, in wire order
+
+  bool is(wire::MessageType type) const { return message && message->type == type; }
+  // A pure acknowledgement: a ZLB, or a v3 ACK message.
+  bool is_ack() const { return zlb || is(wire::MessageType::kAck); }
+  // A message that occupies an Ns (everything but acknowledgements).
+  bool is_sequenced() const { return !packet_error && !data_packet && !is_ack(); }
+};
+
+// `secret` is the tunnel's shared secret; the hiding key is derived from it
+// for the datagram's version. Empty: hidden AVPs fail with kHiddenNoSecret.
+DecodedDatagram decode_datagram(wire::ByteView bytes, wire::Encapsulation encapsulation,
+                                wire::ByteView secret = {});
+DecodedDatagram decode_captured(const CapturedDatagram& datagram, wire::ByteView secret = {});
+// One line: "SCCRQ tunnel=0 Ns=0 Nr=0 host=lac assigned-tunnel=4711".
+std::string describe(const DecodedDatagram& datagram);
+
+// Captured datagrams sent by `from` carrying message `type`.
+std::vector<const CapturedDatagram*> sent_messages(const Network& network, const Node& from,
+                                                   wire::MessageType type,
+                                                   wire::ByteView secret = {});
+std::size_t count_sent(const Network& network, const Node& from, wire::MessageType type,
+                       wire::ByteView secret = {});
+
+// The Ns and Nr a message from tunnel `from_tunnel` of `from` must carry to be
+// the next in order at tunnel `to_tunnel` of `to`, judged from the capture
+// (a loss-free link is assumed).
+struct SequenceNumbers {
+  std::uint16_t ns = 0;
+  std::uint16_t nr = 0;
+};
+SequenceNumbers next_sequence(const Network& network, const Node& from, std::uint32_t from_tunnel,
+                              const Node& to, std::uint32_t to_tunnel);
+
+// ---- Building datagrams by hand ----------------------------------------------
+
+// One AVP exactly as given: `flags_and_length` is the first 16 bits (M, H,
+// reserved, Length), so a test can write lengths that lie.
+wire::Bytes raw_avp(std::uint16_t flags_and_length, std::uint16_t vendor_id,
+                    std::uint16_t attribute_type, wire::ByteView value);
+// A well-formed AVP.
+wire::Bytes avp(std::uint16_t attribute_type, wire::ByteView value, bool mandatory,
+                std::uint16_t vendor_id = 0, bool hidden = false);
+wire::Bytes message_type_avp(wire::MessageType type);
+wire::Bytes u16_value(std::uint16_t v);
+wire::Bytes u32_value(std::uint32_t v);
+wire::Bytes concat(std::initializer_list<wire::ByteView> parts);
+wire::Bytes frame(wire::ProtocolVersion version, wire::Encapsulation encapsulation,
+                  std::uint32_t tunnel_id, std::uint16_t session_id, SequenceNumbers sequence,
+                  wire::ByteView avps);
+// `datagram` with `avp` appended to its message and the header Length fixed.
+wire::Bytes append_avp(wire::ByteView datagram, wire::Encapsulation encapsulation,
+                       wire::ByteView avp);
+// `datagram` with its AVPs replaced (header kept, Length fixed).
+wire::Bytes replace_avps(wire::ByteView datagram, wire::Encapsulation encapsulation,
+                         wire::ByteView avps);
+// A valid SCCRQ as a stranger at `assigned_id` would send it.
+wire::Bytes sccrq(wire::ProtocolVersion version, wire::Encapsulation encapsulation,
+                  std::uint32_t assigned_id, const std::string& host_name);
+
+// ---- Two peers: a LAC (host 1) and an LNS (host 2) --------------------------
+
+struct PairOptions {
+  Transport transport;
+  std::uint32_t seed = 1;
+  LinkImpairment impairment{};  // default: a perfect link with 10 ms latency
+  bool recording_data_plane = false;
+  fsm::EngineLimits lns_limits{};
+};
+
+struct TunnelPair {
+  std::uint32_t lac = 0;  // the initiator's tunnel id
+  std::uint32_t lns = 0;  // the accepting tunnel's id
+};
+struct SessionPair {
+  std::uint32_t lac = 0;
+  std::uint32_t lns = 0;
+};
+
+class LacLns {
+ public:
+  explicit LacLns(const PairOptions& options);
+
+  Network net;
+  Transport transport;
+  Node& lac;
+  Node& lns;
+  fsm::Endpoint lac_endpoint;
+  fsm::Endpoint lns_endpoint;
+
+  // Dynamic tunnel LAC → LNS listener; HELLOs every 60 s.
+  fsm::TunnelConfig tunnel_config() const;
+  fsm::ListenerConfig listener_config() const;
+
+  std::uint32_t listen(const fsm::ListenerConfig& config);
+  std::uint32_t listen() { return listen(listener_config()); }
+  // A listener, a tunnel, and one fake second for the handshake; throws
+  // unless both sides are established.
+  TunnelPair establish(const fsm::TunnelConfig& config, const fsm::ListenerConfig& listener);
+  TunnelPair establish() { return establish(tunnel_config(), listener_config()); }
+  // A session created on `lac` (or on `lns` when from_lns), then one fake
+  // second; throws unless both sides hold an established session.
+  SessionPair open_session(const TunnelPair& tunnels, const fsm::SessionConfig& config,
+                           bool from_lns = false);
+  // The tunnel the LNS accepted most recently (throws if none).
+  std::uint32_t accepted_tunnel() const;
+  // The session the peer side added most recently in `tunnel` (0 if none).
+  static std::uint32_t newest_session(const Node& node, std::uint32_t tunnel);
+};
+
+}  // namespace l2tp::testing
+
+// Test failure messages print these by name rather than as bytes.
+namespace l2tp::fsm {
+void PrintTo(ObjectState state, std::ostream* out);
+void PrintTo(const LastResult& result, std::ostream* out);
+}  // namespace l2tp::fsm
