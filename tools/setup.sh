@@ -11,6 +11,9 @@ packages=(
   libgtest-dev libgmock-dev python3
   # fuzzing and sanitizer builds
   clang-19 libclang-rt-19-dev
+  # polkit client and resolver; their tests run a private dbus-daemon with a
+  # polkit double on Debian's python3-dbus / python3-gi (python3-dbusmock)
+  libsdbus-c++-dev libc-ares-dev dbus python3-dbusmock python3-dbus python3-gi
 )
 
 missing=()

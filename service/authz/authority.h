@@ -4,6 +4,7 @@
 // call that waits for it.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,10 +31,21 @@ struct Verdict {
   std::string message;  // for kFailed: what went wrong, for a person to act on
 };
 
+// How long one check may wait for polkit. Interactive authentication waits
+// for a person typing a password, so this is generous; a polkit that never
+// answers stalls only the call that asked.
+inline constexpr std::chrono::milliseconds kCheckTimeout = std::chrono::minutes(5);
+
 class Authority {
  public:
   // `bus` is the connection the daemon serves on (polkit lives on the same bus).
+  // It must outlive the Authority. Destroying the Authority drops the checks
+  // still waiting: their callbacks never run. Do not destroy it from inside
+  // one of its own callbacks.
   static std::unique_ptr<Authority> create(sdbus::IConnection& bus);
+  // The same with another limit on how long polkit may take (tests use short ones).
+  static std::unique_ptr<Authority> create(sdbus::IConnection& bus,
+                                           std::chrono::milliseconds check_timeout);
   virtual ~Authority() = default;
 
   // Subject: ("system-bus-name", {"name": sender}). The callback runs from the
