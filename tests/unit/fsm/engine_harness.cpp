@@ -144,6 +144,7 @@ void RecordingObserver::record(ObservedEvent event) {
     if (event.session_id != 0) event.session = engine_->session(event.tunnel_id, event.session_id);
   }
   events_.push_back(std::move(event));
+  if (hook_) hook_(events_.back());
 }
 
 void RecordingObserver::tunnel_added(std::uint32_t tunnel_id) {
@@ -372,6 +373,11 @@ void RecordingDataPlane::later(std::function<void(fsm::Engine&)> answer) {
   if (!alarm_->armed()) alarm_->arm(Duration{0});
 }
 
+void RecordingDataPlane::log(Call call) {
+  calls_.push_back(std::move(call));
+  if (hook_) hook_(calls_.back());
+}
+
 void RecordingDataPlane::flush() {
   // Answers may cause new requests; those wait for the next turn.
   std::deque<std::function<void(fsm::Engine&)>> due;
@@ -381,7 +387,7 @@ void RecordingDataPlane::flush() {
 }
 
 void RecordingDataPlane::create_tunnel(const fsm::KernelTunnelParams& params) {
-  calls_.push_back({.op = Op::kCreateTunnel,
+  log({.op = Op::kCreateTunnel,
                     .at = clock_.now(),
                     .tunnel_id = params.tunnel_id,
                     .tunnel = params});
@@ -393,11 +399,11 @@ void RecordingDataPlane::create_tunnel(const fsm::KernelTunnelParams& params) {
 }
 
 void RecordingDataPlane::delete_tunnel(std::uint32_t tunnel_id) {
-  calls_.push_back({.op = Op::kDeleteTunnel, .at = clock_.now(), .tunnel_id = tunnel_id});
+  log({.op = Op::kDeleteTunnel, .at = clock_.now(), .tunnel_id = tunnel_id});
 }
 
 void RecordingDataPlane::create_session(const fsm::KernelSessionParams& params) {
-  calls_.push_back({.op = Op::kCreateSession,
+  log({.op = Op::kCreateSession,
                     .at = clock_.now(),
                     .tunnel_id = params.tunnel_id,
                     .session_id = params.session_id,
@@ -414,14 +420,14 @@ void RecordingDataPlane::create_session(const fsm::KernelSessionParams& params) 
 }
 
 void RecordingDataPlane::delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  calls_.push_back({.op = Op::kDeleteSession,
+  log({.op = Op::kDeleteSession,
                     .at = clock_.now(),
                     .tunnel_id = tunnel_id,
                     .session_id = session_id});
 }
 
 void RecordingDataPlane::start_ppp(const fsm::PppStartParams& params) {
-  calls_.push_back({.op = Op::kStartPpp,
+  log({.op = Op::kStartPpp,
                     .at = clock_.now(),
                     .tunnel_id = params.session.tunnel_id,
                     .session_id = params.session.session_id,
@@ -446,7 +452,7 @@ void RecordingDataPlane::start_ppp(const fsm::PppStartParams& params) {
 }
 
 void RecordingDataPlane::stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  calls_.push_back(
+  log(
       {.op = Op::kStopPpp, .at = clock_.now(), .tunnel_id = tunnel_id, .session_id = session_id});
 }
 

@@ -107,6 +107,8 @@ class RecordingObserver final : public fsm::EngineObserver {
   explicit RecordingObserver(const Clock& clock) : clock_(clock) {}
   // Snapshots need the engine; detach before it is destroyed.
   void attach(const fsm::Engine* engine) { engine_ = engine; }
+  // Called with each event as it is recorded (the demo prints them).
+  void set_hook(std::function<void(const ObservedEvent&)> hook) { hook_ = std::move(hook); }
 
   void tunnel_added(std::uint32_t tunnel_id) override;
   void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) override;
@@ -148,6 +150,7 @@ class RecordingObserver final : public fsm::EngineObserver {
   void record(ObservedEvent event);
   const Clock& clock_;
   const fsm::Engine* engine_ = nullptr;
+  std::function<void(const ObservedEvent&)> hook_;
   std::vector<ObservedEvent> events_;
 };
 
@@ -179,6 +182,7 @@ class RecordingDataPlane final : public fsm::DataPlane {
   RecordingDataPlane(FakeClock& clock);
   ~RecordingDataPlane() override;
   void attach(fsm::Engine* engine) { engine_ = engine; }
+  void set_hook(std::function<void(const Call&)> hook) { hook_ = std::move(hook); }
 
   void create_tunnel(const fsm::KernelTunnelParams& params) override;
   void delete_tunnel(std::uint32_t tunnel_id) override;
@@ -202,12 +206,14 @@ class RecordingDataPlane final : public fsm::DataPlane {
  private:
   void later(std::function<void(fsm::Engine&)> answer);
   void flush();
+  void log(Call call);
 
   FakeClock& clock_;
   fsm::Engine* engine_ = nullptr;
   std::unique_ptr<Alarm> alarm_;
   std::deque<std::function<void(fsm::Engine&)>> pending_;
   std::vector<Call> calls_;
+  std::function<void(const Call&)> hook_;
   unsigned next_interface_ = 0;
 };
 const char* to_string(RecordingDataPlane::Op op);
