@@ -184,18 +184,18 @@ std::uint32_t Engine::Impl::router_id() {
 void Engine::Impl::tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, TunnelPhase to) {
   // Indexes are keyed by the peer as configured (or as the SCCRQ came from):
   // an initiator may learn a new port from the SCCRP, its entry stays put.
+  const ListenerKey peer{tunnel.encapsulation(), tunnel.version(), tunnel.configured_peer()};
+  const Registry::Connecting connecting{tunnel.tie_breaker(), tunnel.id()};
   if (to == TunnelPhase::kWaitCtlReply && tunnel.sent_tie_breaker()) {
-    registry_.add_connecting(tunnel.configured_peer(), tunnel.id());
+    registry_.add_connecting(peer, connecting);
   }
-  if (from == TunnelPhase::kWaitCtlReply) {
-    registry_.remove_connecting(tunnel.configured_peer(), tunnel.id());
-  }
+  if (from == TunnelPhase::kWaitCtlReply) registry_.remove_connecting(peer, connecting);
   if (tunnel.role() == Role::kResponder &&
       (to == TunnelPhase::kEstablished || to == TunnelPhase::kClosed)) {
-    // Confirmed or gone: no longer half-open, and a new SCCRQ with the same
-    // assigned id is a new control connection.
+    // Confirmed or gone: no longer half-open. The responder index keeps it
+    // until it is destroyed, so that late duplicates of its SCCRQ still land
+    // in its channel rather than opening a second tunnel.
     registry_.half_open().remove(tunnel.id());
-    registry_.remove_responder(tunnel.configured_peer(), tunnel.peer_tunnel_id());
   }
 }
 
@@ -231,6 +231,11 @@ void Engine::Impl::reap() {
   for (std::uint32_t id : ids) {
     auto it = tunnels_.find(id);
     if (it == tunnels_.end()) continue;
+    const Tunnel& tunnel = *it->second;
+    if (tunnel.role() == Role::kResponder &&
+        registry_.find_responder(tunnel.configured_peer(), tunnel.peer_tunnel_id()) == id) {
+      registry_.remove_responder(tunnel.configured_peer(), tunnel.peer_tunnel_id());
+    }
     registry_.half_open().remove(id);
     tunnels_.erase(it);
     registry_.release_tunnel_id(id);

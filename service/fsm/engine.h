@@ -116,6 +116,50 @@ struct ListenerView {
   std::uint64_t rejected = 0;
 };
 
+// Behaviour the daemon and the tests rely on:
+//
+// Life cycle. tunnel_added / session_added come first; every change of the
+// public state is one *_changed call; removal is a final *_changed showing
+// kClosed with LastResult set, then *_removed (the object is still queryable
+// during both). A tunnel's sessions are removed before it. An SCCRQ accepted
+// at a listener makes a public tunnel at once (tunnel_added, then
+// listener_accepted), even if it is then refused (e.g. result 4 below).
+//
+// Teardown. A closing tunnel (StopCCN sent) or session (CDN sent) stays
+// kClosing until the peer acknowledges that message or the transport gives
+// up. A received StopCCN is acknowledged at once and the tunnel is removed at
+// once; a hidden remnant keeps acknowledging retransmitted StopCCNs (and
+// keeps the id) for one retransmission cycle of its configuration. Sessions
+// ended with their tunnel send no CDN. Kernel objects are deleted and pppd
+// stopped for every session and tunnel that asked for them.
+//
+// Tunnel LastResult values set by the engine itself (StopCCN codes):
+//   {1, 0, "closed by request"}            close_tunnel
+//   {2, 0, "peer not responding"}          retransmissions (or HELLOs) unanswered
+//   {3, 0, "tie breaker ..."}              lost the tie breaker (RFC 2661 §4.4.3)
+//   {4, 0, ...}                            tunnel authentication failed or impossible
+//                                          (no secret here, or a wrong/missing response)
+//   {2, 4, "dropped: too many half-open control connections"}
+//   {2, 6, "kernel tunnel failed: ..."}    data_plane_tunnel_failed
+//   {2, 8, ...} / {2, 6, ...}              unknown mandatory AVP / required AVP missing
+//   {7, 0, ...}                            a control message out of sequence
+// L2TPv3 messages whose Message Digest fails are dropped unanswered (and
+// counted), so a wrong v3 secret ends as {2, 0, "peer not responding"}.
+//
+// Session LastResult values set by the engine (CDN codes):
+//   {3, 0, "closed by request"}                       close_session
+//   {2, 6, "pppd ended (exit status N): ..."}         ppp_ended, other reasons
+//   {5, 0, "PPP authentication failed: ..."}          ppp_ended(authentication_failed)
+//   {2, 6, "kernel session failed: ..."}              data_plane_session_failed
+//   {3, 0, "tunnel closed..."} / {1, 0, "tunnel closed: ..."}
+//                                                     ended with its tunnel (admin / other)
+//   {14, 0, ...}  v3 pseudowire the peer did not advertise or we do not accept
+//   {16, 0, ...} (v3) / {2, 6, ...} (v2)              a call message out of sequence
+//
+// Peer-initiated calls are accepted when their pseudowire is in the
+// listener's (accepted tunnels) or the tunnel's (initiated tunnels)
+// pseudowires; PPP runs as server for calls accepted on listener tunnels and
+// as client otherwise. An OCRQ is answered with OCRP and OCCN at once.
 class Engine {
  public:
   explicit Engine(const Environment& environment, const EngineLimits& limits = {});

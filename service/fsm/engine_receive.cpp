@@ -136,11 +136,12 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
     victim->second->abandon({2, 4, "dropped: too many half-open control connections"});
   }
 
+  const std::uint32_t accepting_listener = listener.id;
   tunnel.start();
-  tunnel.receive(packet, datagram.peer);
-  if (!tunnel.announced()) {
-    // Refused (a StopCCN is on its way) or dropped before it was announced.
-    auto still = listeners_.find(listener.id);
+  if (tunnel.phase() == TunnelPhase::kIdle) tunnel.receive(packet, datagram.peer);
+  if (tunnel.phase() == TunnelPhase::kClosing || tunnel.phase() == TunnelPhase::kClosed) {
+    // Refused: a StopCCN is on its way (or it was closed from an observer).
+    auto still = listeners_.find(accepting_listener);
     if (still != listeners_.end()) ++still->second.rejected;
   }
 }
@@ -151,35 +152,19 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
 Engine::Impl::TieOutcome Engine::Impl::break_tie(const wire::Message& sccrq,
                                                  wire::ProtocolVersion version,
                                                  const Datagram& datagram) {
-  const std::vector<std::uint32_t> connecting = registry_.connecting_to(datagram.peer);
-  if (connecting.empty()) return TieOutcome::kProceed;
-
-  bool we_win = false;
-  bool equal = false;
-  std::vector<std::uint32_t> losers;
-  for (std::uint32_t id : connecting) {
-    auto it = tunnels_.find(id);
-    if (it == tunnels_.end()) continue;
-    Tunnel& ours = *it->second;
-    if (ours.phase() != TunnelPhase::kWaitCtlReply || !ours.sent_tie_breaker() ||
-        ours.version() != version || ours.encapsulation() != datagram.encapsulation) {
-      continue;
-    }
-    if (!sccrq.tie_breaker || ours.tie_breaker() < *sccrq.tie_breaker) {
-      we_win = true;
-    } else {
-      if (ours.tie_breaker() == *sccrq.tie_breaker) equal = true;
-      losers.push_back(id);
-    }
-  }
-  if (we_win) {
+  const ListenerKey peer{datagram.encapsulation, version, datagram.peer};
+  const auto lowest = registry_.lowest_connecting(peer);
+  if (!lowest) return TieOutcome::kProceed;
+  if (!sccrq.tie_breaker || lowest->tie_breaker < *sccrq.tie_breaker) {
     // The peer discards its own tunnel when our SCCRQ reaches it; RFC 2661
     // wants silence, and a stateless StopCCN could not be authenticated.
-    log(LogLevel::kInfo, "tie breaker",
-        "won against the SCCRQ from " + datagram.peer.to_string() + "; it is discarded");
+    log(LogLevel::kInfo, "tunnel " + std::to_string(lowest->tunnel_id),
+        "won the tie breaker against the SCCRQ from " + datagram.peer.to_string());
     return TieOutcome::kDiscard;
   }
-  for (std::uint32_t id : losers) {
+  // Every one of ours to that host loses (each is at least the lowest).
+  const bool equal = lowest->tie_breaker == *sccrq.tie_breaker;
+  for (std::uint32_t id : registry_.connecting_to(peer)) {
     auto it = tunnels_.find(id);
     if (it == tunnels_.end()) continue;
     it->second->abandon({kStopAlreadyExists, 0,

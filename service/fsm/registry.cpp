@@ -223,21 +223,37 @@ std::optional<std::uint32_t> Registry::find_responder(const Endpoint& peer,
   return it->second;
 }
 
-void Registry::add_connecting(const Endpoint& peer, std::uint32_t tunnel_id) {
-  connecting_[address_of(peer)].push_back(tunnel_id);
+void Registry::add_connecting(const ListenerKey& peer, Connecting tunnel) {
+  ListenerKey key = peer;
+  key.local = address_of(peer.local);
+  connecting_[key].insert(tunnel);
 }
 
-void Registry::remove_connecting(const Endpoint& peer, std::uint32_t tunnel_id) {
-  auto it = connecting_.find(address_of(peer));
+void Registry::remove_connecting(const ListenerKey& peer, Connecting tunnel) {
+  ListenerKey key = peer;
+  key.local = address_of(peer.local);
+  auto it = connecting_.find(key);
   if (it == connecting_.end()) return;
-  std::erase(it->second, tunnel_id);
+  it->second.erase(tunnel);
   if (it->second.empty()) connecting_.erase(it);
 }
 
-std::vector<std::uint32_t> Registry::connecting_to(const Endpoint& peer) const {
-  auto it = connecting_.find(address_of(peer));
-  if (it == connecting_.end()) return {};
-  return it->second;
+std::optional<Registry::Connecting> Registry::lowest_connecting(const ListenerKey& peer) const {
+  ListenerKey key = peer;
+  key.local = address_of(peer.local);
+  auto it = connecting_.find(key);
+  if (it == connecting_.end() || it->second.empty()) return std::nullopt;
+  return *it->second.begin();
+}
+
+std::vector<std::uint32_t> Registry::connecting_to(const ListenerKey& peer) const {
+  ListenerKey key = peer;
+  key.local = address_of(peer.local);
+  std::vector<std::uint32_t> ids;
+  auto it = connecting_.find(key);
+  if (it == connecting_.end()) return ids;
+  for (const Connecting& tunnel : it->second) ids.push_back(tunnel.tunnel_id);
+  return ids;
 }
 
 }  // namespace l2tp::fsm

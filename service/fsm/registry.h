@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -82,6 +83,8 @@ class HalfOpenTracker {
   List all_;
 };
 
+// An address as the engine routes by: transport, protocol version and
+// endpoint (listeners by local endpoint, the tie breaker by peer address).
 struct ListenerKey {
   wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
   wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
@@ -123,10 +126,17 @@ class Registry {
                                               std::uint32_t peer_tunnel_id) const;
 
   // Initiator tunnels that sent an SCCRQ with a Tie Breaker and wait for the
-  // SCCRP, by peer address.
-  void add_connecting(const Endpoint& peer, std::uint32_t tunnel_id);
-  void remove_connecting(const Endpoint& peer, std::uint32_t tunnel_id);
-  std::vector<std::uint32_t> connecting_to(const Endpoint& peer) const;
+  // SCCRP, by peer address (any port), version and encapsulation, ordered by
+  // tie breaker: an SCCRQ from that host is judged against the lowest.
+  struct Connecting {
+    std::uint64_t tie_breaker = 0;
+    std::uint32_t tunnel_id = 0;
+    auto operator<=>(const Connecting&) const = default;
+  };
+  void add_connecting(const ListenerKey& peer, Connecting tunnel);
+  void remove_connecting(const ListenerKey& peer, Connecting tunnel);
+  std::optional<Connecting> lowest_connecting(const ListenerKey& peer) const;
+  std::vector<std::uint32_t> connecting_to(const ListenerKey& peer) const;  // O(k)
 
   HalfOpenTracker& half_open() { return half_open_; }
   const HalfOpenTracker& half_open() const { return half_open_; }
@@ -148,7 +158,7 @@ class Registry {
   std::unordered_set<std::uint32_t> v3_session_ids_;
   std::unordered_map<ListenerKey, std::uint32_t, ListenerKeyHash> listeners_;
   std::unordered_map<ResponderKey, std::uint32_t, ResponderKeyHash> responders_;
-  std::unordered_map<Endpoint, std::vector<std::uint32_t>, EndpointHash> connecting_;
+  std::unordered_map<ListenerKey, std::set<Connecting>, ListenerKeyHash> connecting_;
   HalfOpenTracker half_open_;
 };
 

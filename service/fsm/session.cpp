@@ -39,6 +39,8 @@ const char* to_string(SessionPhase phase) {
       return "wait-ppp";
     case SessionPhase::kEstablished:
       return "established";
+    case SessionPhase::kClosing:
+      return "closing";
     case SessionPhase::kClosed:
       return "closed";
   }
@@ -49,6 +51,8 @@ ObjectState public_state(SessionPhase phase) {
   switch (phase) {
     case SessionPhase::kEstablished:
       return ObjectState::kEstablished;
+    case SessionPhase::kClosing:
+      return ObjectState::kClosing;
     case SessionPhase::kClosed:
       return ObjectState::kClosed;
     default:
@@ -115,6 +119,12 @@ void Session::accept(const wire::Message& request) {
 }
 
 void Session::handle(const wire::Message& message) {
+  if (phase_ == SessionPhase::kClosing) {
+    // Our CDN is on its way; a CDN crossing it ends the call now, anything
+    // else is moot.
+    if (message.type == wire::MessageType::kCdn) enter_state(SessionPhase::kClosed);
+    return;
+  }
   const bool incoming = config_.call_type == CallType::kIncoming;
   switch (message.type) {
     case wire::MessageType::kIcrp:
@@ -225,16 +235,27 @@ void Session::ppp_ended(int exit_status, bool authentication_failed, const std::
 }
 
 void Session::close(const LastResult& result) {
-  if (phase_ == SessionPhase::kClosed) return;
-  if (peer_knows_call()) send_cdn(result);
+  if (phase_ == SessionPhase::kClosing || phase_ == SessionPhase::kClosed) return;
   last_result_ = result;
   release_data_plane();
-  enter_state(SessionPhase::kClosed);
+  std::optional<std::uint64_t> cdn;
+  if (peer_knows_call()) cdn = send_cdn(result);
+  if (!cdn) {
+    enter_state(SessionPhase::kClosed);
+    return;
+  }
+  tunnel_.await_acknowledgement(*cdn, *this);
+  enter_state(SessionPhase::kClosing);
+}
+
+void Session::cdn_acknowledged() {
+  if (phase_ == SessionPhase::kClosing) enter_state(SessionPhase::kClosed);
 }
 
 void Session::end_with_tunnel(const LastResult& result) {
   if (phase_ == SessionPhase::kClosed) return;
-  last_result_ = result;
+  // A closing session keeps the result of its own CDN.
+  if (phase_ != SessionPhase::kClosing) last_result_ = result;
   release_data_plane();
   enter_state(SessionPhase::kClosed);
 }
@@ -280,7 +301,9 @@ void Session::enter_state(SessionPhase next) {
                ? " (result " + std::to_string(last_result_.result) + "/" +
                      std::to_string(last_result_.error) + " " + last_result_.message + ")"
                : ""));
-  if (next == SessionPhase::kWaitDataPlane && tunnel_.kernel_ready()) create_kernel_session();
+  if (next == SessionPhase::kWaitDataPlane && tunnel_.kernel_ready() && !kernel_requested_) {
+    create_kernel_session();
+  }
 
   EngineObserver& observer = tunnel_.host().env().observer;
   if (public_state(previous) != public_state(next) && phase_ == next) {

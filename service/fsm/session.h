@@ -21,6 +21,7 @@ enum class SessionPhase : std::uint8_t {
   kWaitDataPlane,  // call up: kernel session requested (or waiting for the kernel tunnel)
   kWaitPpp,        // PPP started, waiting for its network phase
   kEstablished,
+  kClosing,  // CDN sent, waiting for its acknowledgement
   kClosed,
 };
 const char* to_string(SessionPhase phase);
@@ -45,8 +46,10 @@ class Session {
   void data_plane_failed(const std::string& reason);
   void ppp_network_up(const PppAddresses& addresses);
   void ppp_ended(int exit_status, bool authentication_failed, const std::string& message);
-  // Local close or failure: CDN if the peer knows the call, then removal.
+  // Local close or failure: CDN if the peer knows the call, then removal
+  // once the peer acknowledged it (or with the tunnel).
   void close(const LastResult& result);
+  void cdn_acknowledged();
   // Ended with its tunnel: no CDN (the StopCCN clears every call).
   void end_with_tunnel(const LastResult& result);
 
@@ -69,7 +72,7 @@ class Session {
   void send_request();
   void send_reply();
   void send_connected();
-  void send_cdn(const LastResult& result);
+  std::optional<std::uint64_t> send_cdn(const LastResult& result);
   void add_call_parameters(wire::Message& message) const;
   void learn_peer(const wire::Message& message);
   std::uint16_t header_session_id() const;

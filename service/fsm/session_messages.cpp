@@ -102,7 +102,7 @@ void Session::send_connected() {
   tunnel_.send_call_message(header_session_id(), connected);
 }
 
-void Session::send_cdn(const LastResult& result) {
+std::optional<std::uint64_t> Session::send_cdn(const LastResult& result) {
   wire::Message cdn;
   cdn.type = wire::MessageType::kCdn;
   wire::ResultCode code;
@@ -116,7 +116,7 @@ void Session::send_cdn(const LastResult& result) {
     cdn.local_session_id = id_;
     cdn.remote_session_id = peer_id_;
   }
-  tunnel_.send_call_message(header_session_id(), cdn);
+  return tunnel_.send_call_message(header_session_id(), cdn);
 }
 
 void Session::learn_peer(const wire::Message& message) {

@@ -115,10 +115,14 @@ void Tunnel::start() {
     channel_ = std::make_unique<transport::ControlChannel>(
         config_.control.channel, host_.env().clock, host_.env().alarms, output, events);
   }
-  if (role_ == Role::kResponder) return;  // announced once its SCCRQ is accepted
-
   announced_ = true;
   host_.env().observer.tunnel_added(id_);
+  if (role_ == Role::kResponder) {
+    // Public from its SCCRQ on, even if that is refused: the refusal (and its
+    // LastResult) is something to show.
+    host_.tunnel_accepted(*this);
+    return;
+  }
   if (config_.mode != TunnelMode::kDynamic) {
     enter_state(TunnelPhase::kEstablished);
     return;
@@ -350,8 +354,8 @@ Path Tunnel::path() const {
   return Path{id_, config_.encapsulation, local_, peer_};
 }
 
-void Tunnel::send_message(const wire::Message& message, std::uint16_t header_session_id) {
-  if (!channel_) return;
+std::uint64_t Tunnel::send_message(const wire::Message& message, std::uint16_t header_session_id) {
+  if (!channel_) return 0;
   wire::Bytes random_vector;
   const wire::EncodeOptions options = encode_options(random_vector);
   const wire::Bytes avps = wire::encode_message(message, options);
@@ -364,11 +368,42 @@ void Tunnel::send_message(const wire::Message& message, std::uint16_t header_ses
   body.insert(body.end(), avps.begin(), avps.end());
   log(LogLevel::kDebug, std::string("send ") + wire::to_string(message.type));
   channel_->send(std::move(body));
+  return messages_queued_++;
 }
 
-void Tunnel::send_call_message(std::uint16_t header_session_id, const wire::Message& message) {
-  if (phase_ != TunnelPhase::kEstablished || config_.mode != TunnelMode::kDynamic) return;
-  send_message(message, header_session_id);
+std::optional<std::uint64_t> Tunnel::send_call_message(std::uint16_t header_session_id,
+                                                       const wire::Message& message) {
+  if (phase_ != TunnelPhase::kEstablished || config_.mode != TunnelMode::kDynamic || !channel_) {
+    return std::nullopt;
+  }
+  return send_message(message, header_session_id);
+}
+
+void Tunnel::await_acknowledgement(std::uint64_t message_index, Session& session) {
+  awaiting_acknowledgement_.emplace_back(message_index, session.id());
+}
+
+void Tunnel::note_acknowledgements(std::uint16_t nr) {
+  // The channel acknowledges cumulatively and numbers first transmissions
+  // consecutively from 0, so its counters tell how many of our messages the
+  // peer holds. An Nr it ignores (stale, or beyond what was sent) is ignored
+  // here the same way.
+  const std::uint64_t transmitted = channel_->stats().messages_sent;
+  const auto outstanding = static_cast<std::uint16_t>(channel_->next_send_sequence() - nr);
+  if (outstanding > transmitted - messages_acknowledged_) return;
+  messages_acknowledged_ = transmitted - outstanding;
+
+  while (!awaiting_acknowledgement_.empty() &&
+         awaiting_acknowledgement_.front().first < messages_acknowledged_) {
+    const std::uint32_t session_id = awaiting_acknowledgement_.front().second;
+    awaiting_acknowledgement_.pop_front();
+    if (Session* session = find_session(session_id)) session->cdn_acknowledged();
+    if (disposed_) return;
+  }
+  if (phase_ == TunnelPhase::kClosing && stopccn_index_ &&
+      *stopccn_index_ < messages_acknowledged_) {
+    finish_closing();
+  }
 }
 
 void Tunnel::transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) {
@@ -454,8 +489,7 @@ void Tunnel::receive(const wire::ControlPacket& packet, const Endpoint& from) {
       channel_->receive(header.ns, header.nr, body);
     }
   }
-  // Our StopCCN is acknowledged once the channel has nothing outstanding.
-  if (!disposed_ && phase_ == TunnelPhase::kClosing && channel_->idle()) finish_closing();
+  if (!disposed_) note_acknowledgements(header.nr);
 }
 
 void Tunnel::on_message(wire::ByteView body) {
@@ -476,15 +510,19 @@ void Tunnel::on_message(wire::ByteView body) {
       learn_peer(*decoded);
       if (authenticates_messages() && decoded->nonce) peer_nonce_ = *decoded->nonce;
     }
-    // Only our StopCCN's acknowledgement matters now; settle what we owe at
-    // once so that idle() can tell when that has come.
-    channel_->acknowledge_now();
-    return;
+    return;  // only our StopCCN's acknowledgement matters now
   }
   dispatch(header_session_id, *decoded);
 }
 
 void Tunnel::on_idle() {
+  if (phase_ == TunnelPhase::kWaitCtlConn) {
+    // Our SCCRP was acknowledged but no SCCCN followed for a whole hello
+    // interval. Nothing is addressed to the peer: its id may well belong to
+    // another, healthy control connection of its own.
+    abandon({2, 0, "no SCCCN came"});
+    return;
+  }
   if (phase_ != TunnelPhase::kEstablished) return;
   wire::Message hello;
   hello.type = wire::MessageType::kHello;

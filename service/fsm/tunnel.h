@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <optional>
@@ -67,8 +68,7 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
  public:
   // A tunnel created by create_tunnel (initiator, or static/quiescent).
   Tunnel(TunnelHost& host, std::uint32_t id, const TunnelConfig& config);
-  // A tunnel for an SCCRQ that arrived at listener `listener_id`; unannounced
-  // until the SCCRQ proves acceptable.
+  // A tunnel for an SCCRQ that arrived at listener `listener_id`.
   Tunnel(TunnelHost& host, std::uint32_t id, std::uint32_t listener_id,
          const ListenerConfig& listener, const Endpoint& local, const Endpoint& peer,
          std::uint32_t peer_tunnel_id);
@@ -120,7 +120,12 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   bool kernel_ready() const { return kernel_ready_; }
   const AcceptPolicy& accept_policy() const { return accept_policy_; }
   // Queues a call message; `header_session_id` is the peer's v2 session id.
-  void send_call_message(std::uint16_t header_session_id, const wire::Message& message);
+  // Returns the message's index among those this tunnel sent (nullopt when
+  // the tunnel sends no call messages now).
+  std::optional<std::uint64_t> send_call_message(std::uint16_t header_session_id,
+                                                 const wire::Message& message);
+  // Calls session.cdn_acknowledged() once the peer acknowledged the message.
+  void await_acknowledgement(std::uint64_t message_index, Session& session);
   // Takes the session out of the maps and hands it over for destruction.
   void discard_session(Session& session);
   // A session learned its peer's id (for CDNs that arrive with none of ours).
@@ -133,7 +138,8 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   void request_kernel_tunnel(bool managed);
   void finish_closing();
   void hold_then_dispose();
-  void send_message(const wire::Message& message, std::uint16_t header_session_id = 0);
+  std::uint64_t send_message(const wire::Message& message, std::uint16_t header_session_id = 0);
+  void note_acknowledgements(std::uint16_t nr);
   wire::EncodeOptions encode_options(wire::Bytes& random_vector);
   wire::DigestContext digest_context() const;
   bool authenticates_messages() const;  // v3 Message Digest in use
@@ -202,6 +208,12 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   wire::Bytes digest_key_;
 
   std::unique_ptr<transport::ControlChannel> channel_;
+  // Our messages by index (0 for the first handed to the channel), and how
+  // many of them the peer has acknowledged: what a CDN or StopCCN waits for.
+  std::uint64_t messages_queued_ = 0;
+  std::uint64_t messages_acknowledged_ = 0;
+  std::deque<std::pair<std::uint64_t, std::uint32_t>> awaiting_acknowledgement_;
+  std::optional<std::uint64_t> stopccn_index_;
   std::unique_ptr<Alarm> hold_alarm_;
   std::uint64_t hello_tx_ = 0;
 

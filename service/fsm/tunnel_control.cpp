@@ -156,11 +156,6 @@ void Tunnel::handle_sccrq(const wire::Message& message) {
     local_nonce_ = random_bytes(random, kChallengeSize);
   }
 
-  announced_ = true;
-  host_.env().observer.tunnel_added(id_);
-  host_.tunnel_accepted(*this);
-  if (phase_ != TunnelPhase::kIdle) return;  // closed from inside an observer
-
   wire::Message reply = control_message(wire::MessageType::kSccrp);
   if (!peer_challenge_.empty()) {
     reply.challenge_response = wire::challenge_response(2, secret, peer_challenge_);
@@ -216,6 +211,16 @@ void Tunnel::handle_scccn(const wire::Message& message) {
 }
 
 void Tunnel::handle_stopccn(const wire::Message& message) {
+  if (peer_tunnel_id_ == 0) {
+    // A refusal of our SCCRQ: its Assigned Tunnel ID is where the
+    // acknowledgement goes.
+    peer_ = current_source_;
+    if (config_.version == wire::ProtocolVersion::kV2) {
+      peer_tunnel_id_ = message.assigned_tunnel_id.value_or(0);
+    } else {
+      peer_tunnel_id_ = message.assigned_connection_id.value_or(0);
+    }
+  }
   if (channel_) {
     // No reply follows a StopCCN, so nothing would carry the acknowledgement.
     channel_->acknowledge_now();
@@ -283,7 +288,7 @@ void Tunnel::send_stopccn(const LastResult& result) {
     stop.assigned_connection_id = id_;
   }
   if (channel_) channel_->stop_hello();
-  send_message(stop);
+  stopccn_index_ = send_message(stop);
 }
 
 }  // namespace l2tp::fsm

@@ -215,8 +215,9 @@ TEST_P(EngineSmokeTest, TunnelAndSessionComeUpAndGoAway) {
   EXPECT_EQ(lac.engine().tunnel(*lac_tunnel)->sessions.size(), 2u);
 
   ASSERT_TRUE(lac.engine().close_session(*lac_tunnel, *lac_session));
-  EXPECT_FALSE(lac.engine().session(*lac_tunnel, *lac_session));
+  EXPECT_EQ(lac.engine().session(*lac_tunnel, *lac_session)->state, ObjectState::kClosing);
   bench.clock.advance(1s);
+  EXPECT_FALSE(lac.engine().session(*lac_tunnel, *lac_session));
   EXPECT_FALSE(lns.engine().session(lns_tunnel, lns_sessions[0]));
   const auto closed_key = std::make_pair(lns_tunnel, lns_sessions[0]);
   EXPECT_EQ(lns.last_session[closed_key].last_result.result, 3);

@@ -120,16 +120,26 @@ TEST(RegistryTest, RespondersAreFoundByPeerEndpointAndItsId) {
   EXPECT_FALSE(registry.find_responder(host(1, 5000), 77));
 }
 
-TEST(RegistryTest, ConnectingTunnelsAreFoundByPeerAddressWhateverThePort) {
+TEST(RegistryTest, ConnectingTunnelsAreFoundByPeerAddressLowestTieBreakerFirst) {
   Registry registry(16, 4);
-  registry.add_connecting(host(2, 1701), 5);
-  registry.add_connecting(host(2, 1701), 6);
-  registry.add_connecting(host(3, 1701), 7);
-  EXPECT_THAT(registry.connecting_to(host(2, 40000)), ElementsAre(5, 6));
-  registry.remove_connecting(host(2, 1701), 5);
-  EXPECT_THAT(registry.connecting_to(host(2, 1)), ElementsAre(6));
-  registry.remove_connecting(host(2, 1701), 6);
-  EXPECT_TRUE(registry.connecting_to(host(2, 1701)).empty());
+  const auto key = [](std::uint8_t last, std::uint16_t port) {
+    return ListenerKey{Encapsulation::kUdp, ProtocolVersion::kV2, host(last, port)};
+  };
+  registry.add_connecting(key(2, 1701), {900, 5});
+  registry.add_connecting(key(2, 1701), {300, 6});
+  registry.add_connecting(key(3, 1701), {100, 7});
+  registry.add_connecting({Encapsulation::kUdp, ProtocolVersion::kV3, host(2)}, {1, 8});
+  // Any port of the host; only the same version and transport.
+  ASSERT_TRUE(registry.lowest_connecting(key(2, 40000)));
+  EXPECT_EQ(registry.lowest_connecting(key(2, 40000))->tunnel_id, 6u);
+  EXPECT_EQ(registry.lowest_connecting(key(2, 40000))->tie_breaker, 300u);
+  EXPECT_THAT(registry.connecting_to(key(2, 1)), ElementsAre(6, 5));
+  registry.remove_connecting(key(2, 1701), {300, 6});
+  EXPECT_EQ(registry.lowest_connecting(key(2, 1))->tunnel_id, 5u);
+  registry.remove_connecting(key(2, 1701), {900, 5});
+  EXPECT_FALSE(registry.lowest_connecting(key(2, 1701)));
+  EXPECT_TRUE(registry.connecting_to(key(2, 1701)).empty());
+  EXPECT_FALSE(registry.lowest_connecting(key(4, 1701)));
 }
 
 TEST(HalfOpenTrackerTest, EvictsTheOldestOfTheSameSourceFirst) {
