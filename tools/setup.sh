@@ -14,6 +14,10 @@ packages=(
   # polkit client and resolver; their tests run a private dbus-daemon with a
   # polkit double on Debian's python3-dbus / python3-gi (python3-dbusmock)
   libsdbus-c++-dev libc-ares-dev dbus python3-dbusmock python3-dbus python3-gi
+  # data files: msgfmt and polkit's ITS rules (po/, polkit/), systemd.pc and
+  # systemd-analyze (the unit); the suite "data" runs dbus-daemon, groff,
+  # xmllint and Debian's python3 with python3-dbus and python3-gi
+  gettext polkitd systemd dbus-daemon groff-base libxml2-utils python3-dbus python3-gi
 )
 
 missing=()
