@@ -18,6 +18,9 @@ packages=(
   # systemd-analyze (the unit); the suite "data" runs dbus-daemon, groff,
   # xmllint and Debian's python3 with python3-dbus and python3-gi
   gettext polkitd systemd dbus-daemon groff-base libxml2-utils python3-dbus python3-gi
+  # integration tests (tests/integration): pytest under Debian's python3, xl2tpd
+  # (and the pppd it starts) as an independent peer, setpriv and unshare
+  python3-pytest python3-dbus python3-gi python3-dbusmock dbus xl2tpd ppp util-linux
 )
 
 missing=()
