@@ -568,6 +568,7 @@ class Daemon:
         self.extra_args = list(extra_args)
         self.process = None
         self.returncode = None
+        self.killed = False  # by the test, on purpose
 
     def start(self, client: Client, timeout=10.0):
         command = [self.binary, '--bus', self.address, '--data-plane', self.data_plane,
@@ -598,6 +599,12 @@ class Daemon:
                     return int(line.split()[1])
         raise AssertionError('no VmRSS in /proc/PID/status')
 
+    def kill(self):
+        """SIGKILL, as a test's way to make a peer vanish; teardown won't count it."""
+        self.killed = True
+        self.process.kill()
+        self.process.wait()
+
     def sighup(self):
         self.process.send_signal(signal.SIGHUP)
 
@@ -609,7 +616,9 @@ class Daemon:
         problems = []
         if self.process is None:
             return problems
-        if self.process.poll() is not None:
+        if self.killed:
+            pass
+        elif self.process.poll() is not None:
             problems.append(f'l2tpbusd had exited during the test with {self.process.returncode}')
         else:
             self.process.send_signal(signal.SIGTERM)

@@ -1,0 +1,53 @@
+"""A few L2TPv2 control messages built by hand (RFC 2661 §3, §4), independent
+of the daemon's codec, for the hostile-input tests. Every length can be set
+wrong on purpose.
+"""
+
+import struct
+
+# flags of the first header word: T (control), L (length), S (sequence), version 2
+CONTROL_V2 = 0xC802
+M_BIT = 0x8000
+H_BIT = 0x4000
+
+SCCRQ, SCCRP, SCCCN, STOPCCN, HELLO = 1, 2, 3, 4, 6
+ICRQ = 10
+
+MESSAGE_TYPE, RESULT_CODE, PROTOCOL_VERSION, FRAMING_CAPABILITIES = 0, 1, 2, 3
+HOST_NAME, VENDOR_NAME, ASSIGNED_TUNNEL_ID, RECEIVE_WINDOW = 7, 8, 9, 10
+ASSIGNED_SESSION_ID, CALL_SERIAL_NUMBER, RANDOM_VECTOR = 14, 15, 36
+
+
+def avp(attribute, value=b'', mandatory=True, hidden=False, vendor=0, length=None):
+    """One AVP; `length` overrides the length field (10 bits) when given."""
+    flags = (M_BIT if mandatory else 0) | (H_BIT if hidden else 0)
+    field = (6 + len(value)) if length is None else length
+    return struct.pack('!HHH', flags | (field & 0x3FF), vendor, attribute) + value
+
+
+def u16(value):
+    return struct.pack('!H', value)
+
+
+def u32(value):
+    return struct.pack('!I', value)
+
+
+def control(avps, tunnel_id=0, session_id=0, ns=0, nr=0, length=None, first_word=CONTROL_V2):
+    """A v2 control message: T, L, S set; `length` overrides the Length field."""
+    total = 12 + len(avps) if length is None else length
+    return struct.pack('!HHHHHH', first_word, total & 0xFFFF, tunnel_id, session_id, ns,
+                       nr) + avps
+
+
+def sccrq_avps(assigned_tunnel_id, host_name=b'hostile', message_type=SCCRQ):
+    return (avp(MESSAGE_TYPE, u16(message_type))
+            + avp(PROTOCOL_VERSION, b'\x01\x00')
+            + avp(FRAMING_CAPABILITIES, u32(3))
+            + avp(HOST_NAME, host_name)
+            + avp(ASSIGNED_TUNNEL_ID, u16(assigned_tunnel_id))
+            + avp(RECEIVE_WINDOW, u16(4), mandatory=False))
+
+
+def sccrq(assigned_tunnel_id, host_name=b'hostile'):
+    return control(sccrq_avps(assigned_tunnel_id, host_name))

@@ -1,0 +1,292 @@
+"""Interoperability with xl2tpd from Debian (1.3.18), an independent L2TPv2
+implementation, in both roles: our LAC to an xl2tpd LNS, and an xl2tpd LAC to
+our listener; plain, with challenge authentication (a shared secret in
+xl2tpd's auth file) and with hidden AVPs.
+
+On these machines pppd cannot run (the kernel lacks PPP, there is no
+/dev/ppp), so xl2tpd ends every call with a CDN right after ICCN: the tests
+check that the call was established on our side and that the CDN was
+handled. Each xl2tpd runs in its own PID and mount namespace
+(`unshare -p -f --mount-proc`), since 1.3.18 may signal a reused pid.
+"""
+
+import os
+import pathlib
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import (
+    LISTENER, SESSION, TUNNEL, assert_removed_cleanly, free_port, wait_until)
+
+XL2TPD = '/usr/sbin/xl2tpd'
+SECRET = 'xl2tpd-shares-this-secret'
+
+pytestmark = pytest.mark.skipif(not os.access(XL2TPD, os.X_OK),
+                                reason='xl2tpd is missing: tools/setup.sh installs it')
+
+
+class Xl2tpd:
+    """One xl2tpd -D in its own PID and mount namespace, configured in `directory`."""
+
+    def __init__(self, directory: pathlib.Path, config: str, secrets: str = ''):
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / 'xl2tpd.conf'
+        self.secrets = self.dir / 'l2tp-secrets'
+        self.control = self.dir / 'l2tp-control'
+        self.pidfile = self.dir / 'xl2tpd.pid'
+        self.log = self.dir / 'xl2tpd.log'
+        self.secrets.write_text(secrets)
+        os.chmod(self.secrets, 0o600)
+        self.conf.write_text(textwrap.dedent(config).replace('@SECRETS@', str(self.secrets)))
+        self.process = None
+
+    def start(self):
+        with open(self.log, 'wb') as out:
+            # --kill-child: when unshare goes, its child (xl2tpd, pid 1 inside) gets SIGTERM
+            self.process = subprocess.Popen(
+                ['unshare', '-p', '-f', '--mount-proc', '--kill-child=SIGTERM', XL2TPD, '-D',
+                 '-c', str(self.conf), '-p', str(self.pidfile), '-C', str(self.control)],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_until(lambda: 'Listening on IP address' in self.text() or self.process.poll(),
+                   10, 'xl2tpd to listen')
+        assert self.process.poll() is None, f'xl2tpd exited:\n{self.text()}'
+        return self
+
+    def command(self, line):
+        """Writes a command to xl2tpd's control FIFO (e.g. 'c x' dials LAC x)."""
+        wait_until(lambda: self.control.exists(), 5, 'the control FIFO')
+        fd = os.open(self.control, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, (line + '\n').encode())
+        finally:
+            os.close(fd)
+
+    def text(self):
+        return self.log.read_text(errors='replace') if self.log.exists() else ''
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)  # unshare; xl2tpd follows (--kill-child)
+            self.process.wait(10)
+        # nothing of ours may outlive the test
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if not _xl2tpd_pids(self.conf):
+                break
+            time.sleep(0.05)
+        for pid in _xl2tpd_pids(self.conf):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _xl2tpd_pids(fragment):
+    """xl2tpd processes with an argument that contains `fragment`."""
+    fragment = str(fragment).encode()
+    pids = []
+    for entry in pathlib.Path('/proc').iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / 'cmdline').read_bytes().split(b'\0')
+        except OSError:
+            continue
+        if command and command[0].endswith(b'xl2tpd') and any(fragment in c for c in command):
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture
+def xl2tpd(request, stack):
+    """xl2tpd(config, secrets) -> a started Xl2tpd whose log joins a failing test's report."""
+    started = []
+
+    def make(config, secrets=''):
+        daemon = Xl2tpd(stack.dir / f'xl2tpd-{len(started)}', config, secrets)
+        started.append(daemon)
+        request.node._l2tpbus_logs = getattr(request.node, '_l2tpbus_logs', []) + [
+            (f'xl2tpd {len(started)} log', daemon.log)]
+        return daemon.start()
+
+    yield make
+    for daemon in started:
+        daemon.stop()
+
+
+def lns_config(port, challenge=False, hidden=False):
+    return f'''\
+        [global]
+        port = {port}
+        listen-addr = 127.0.0.1
+        auth file = @SECRETS@
+        debug tunnel = yes
+        debug state = yes
+
+        [lns default]
+        ip range = 127.100.0.2-127.100.0.20
+        local ip = 127.100.0.1
+        require authentication = no
+        hostname = xl2tpd-lns
+        challenge = {'yes' if challenge else 'no'}
+        hidden bit = {'yes' if hidden else 'no'}
+        '''
+
+
+def lac_config(own_port, lns_port, autodial=True, challenge=False, hidden=False):
+    return f'''\
+        [global]
+        port = {own_port}
+        listen-addr = 127.0.0.2
+        auth file = @SECRETS@
+        debug tunnel = yes
+        debug state = yes
+
+        [lac x]
+        lns = 127.0.0.1:{lns_port}
+        hostname = xl2tpd-lac
+        autodial = {'yes' if autodial else 'no'}
+        redial = no
+        require authentication = no
+        challenge = {'yes' if challenge else 'no'}
+        hidden bit = {'yes' if hidden else 'no'}
+        '''
+
+
+VARIANTS = [
+    # id, our Secret, xl2tpd challenge, xl2tpd hidden bit, our HideAvps
+    ('plain', None, False, False, False),
+    ('challenge', SECRET, True, False, False),
+    ('challenge-hidden', SECRET, True, True, True),
+]
+
+
+def secrets_file(secret):
+    return f'* * {secret}\n' if secret else ''
+
+
+def session_ran_and_ended(stack, session, timeout=15):
+    """The call was established, then ended by xl2tpd's CDN; returns the LastResult."""
+    wait_until(lambda: 'established' in stack.signals.states(session, SESSION)
+               or stack.signals.removed(session), timeout, f'{session} established')
+    assert 'established' in stack.signals.states(session, SESSION), (
+        f'the call never got established: states {stack.signals.states(session, SESSION)}')
+    return assert_removed_cleanly(stack.signals, session, SESSION, timeout)
+
+
+@pytest.mark.parametrize('secret,challenge,hidden,hide', [v[1:] for v in VARIANTS],
+                         ids=[v[0] for v in VARIANTS])
+def test_our_lac_to_an_xl2tpd_lns(stack, xl2tpd, secret, challenge, hidden, hide):
+    port = free_port()
+    peer = xl2tpd(lns_config(port, challenge, hidden), secrets_file(secret))
+    values = {'Peer': f'127.0.0.1:{port}', 'Local': '127.0.0.2', 'HostName': 'l2tpbus-lac'}
+    if secret:
+        values['Secret'] = secret.encode()
+    if hide:
+        values['HideAvps'] = True
+    tunnel = stack.root.create_tunnel(values)
+    stack.wait_state(tunnel, TUNNEL, 'established')
+    props = stack.root.props(tunnel, TUNNEL)
+    assert props['PeerHostName'] == 'xl2tpd-lns'
+    assert props['PeerVendorName'] == 'xelerance.com'
+    assert props['PeerTunnelId'] != 0
+    wait_until(lambda: 'Connection established to 127.0.0.2' in peer.text(), 5,
+               'xl2tpd to report the tunnel')
+
+    session = stack.root.create_session(tunnel, {'Pseudowire': 'ppp'})
+    result = session_ran_and_ended(stack, session)
+    assert 'Call established with 127.0.0.2' in peer.text()
+    assert result[0] in XL2TPD_CDN_RESULTS, f'LastResult after xl2tpd\'s CDN: {result}'
+    # xl2tpd keeps the tunnel after its call ended
+    time.sleep(1.0)
+    assert stack.root.prop(tunnel, TUNNEL, 'State') == 'established'
+    assert stack.root.prop(tunnel, TUNNEL, 'Sessions') == []
+
+    # and we close it: StopCCN, acknowledged by xl2tpd
+    stack.root.close(tunnel, TUNNEL)
+    assert assert_removed_cleanly(stack.signals, tunnel, TUNNEL)[0] == 1
+    wait_until(lambda: 'Connection closed to 127.0.0.2' in peer.text()
+               or 'StopCCN' in peer.text(), 5, 'xl2tpd to see the StopCCN')
+
+
+# The CDN result code xl2tpd 1.3.18 sends when its pppd exits: set from the
+# first run against the daemon (see the report), kept narrow on purpose.
+XL2TPD_CDN_RESULTS = (1, 2, 3)
+
+
+@pytest.mark.parametrize('secret,challenge,hidden,hide', [v[1:] for v in VARIANTS],
+                         ids=[v[0] for v in VARIANTS])
+def test_an_xl2tpd_lac_to_our_listener(stack, xl2tpd, secret, challenge, hidden, hide):
+    port = free_port()
+    values = {'Local': f'127.0.0.1:{port}', 'HostName': 'l2tpbus-lns'}
+    if secret:
+        values['Secret'] = secret.encode()
+    if hide:
+        values['HideAvps'] = True
+    listener = stack.root.listen(values)
+    peer = xl2tpd(lac_config(free_port('127.0.0.2'), port, True, challenge, hidden),
+                  secrets_file(secret))
+    tunnel = wait_until(lambda: stack.root.prop(listener, LISTENER, 'Tunnels'), 10,
+                        'xl2tpd\'s tunnel at our listener')[0]
+    stack.wait_state(tunnel, TUNNEL, 'established')
+    props = stack.root.props(tunnel, TUNNEL)
+    assert props['Role'] == 'responder'
+    assert props['PeerHostName'] == 'xl2tpd-lac'
+    assert props['PeerVendorName'] == 'xelerance.com'
+    assert props['Peer'].startswith('127.0.0.2:')
+    assert props['Owner'] == 0
+
+    session = wait_until(lambda: stack.signals.added(SESSION), 10, 'xl2tpd\'s call')[0]
+    assert session.startswith(tunnel + '/session/')
+    result = session_ran_and_ended(stack, session)
+    assert 'Call established with 127.0.0.1' in peer.text()
+    assert result[0] in XL2TPD_CDN_RESULTS, f'LastResult after xl2tpd\'s CDN: {result}'
+    time.sleep(1.0)
+    assert stack.root.prop(tunnel, TUNNEL, 'State') == 'established'
+    # we close the tunnel from our side
+    stack.root.close(tunnel, TUNNEL)
+    assert assert_removed_cleanly(stack.signals, tunnel, TUNNEL)[0] == 1
+
+
+def test_an_xl2tpd_lac_dialled_through_its_control_file(stack, xl2tpd):
+    port = free_port()
+    listener = stack.root.listen({'Local': f'127.0.0.1:{port}', 'HostName': 'l2tpbus-lns'})
+    peer = xl2tpd(lac_config(free_port('127.0.0.2'), port, autodial=False))
+    time.sleep(0.5)
+    assert stack.root.prop(listener, LISTENER, 'Tunnels') == [], 'xl2tpd dialled by itself'
+    peer.command('c x')
+    tunnel = wait_until(lambda: stack.root.prop(listener, LISTENER, 'Tunnels'), 10,
+                        'xl2tpd\'s tunnel after "c x"')[0]
+    stack.wait_state(tunnel, TUNNEL, 'established')
+    session = wait_until(lambda: stack.signals.added(SESSION), 10, 'xl2tpd\'s call')[0]
+    session_ran_and_ended(stack, session)
+    # a second call in the same tunnel
+    peer.command('c x')
+    wait_until(lambda: len(stack.signals.added(SESSION)) >= 2, 10, 'a second call')
+    second = stack.signals.added(SESSION)[1]
+    assert second.startswith(tunnel + '/session/')
+    session_ran_and_ended(stack, second)
+    # xl2tpd hangs up the tunnel: "d x" sends a StopCCN
+    peer.command('d x')
+    result = assert_removed_cleanly(stack.signals, tunnel, TUNNEL)
+    assert result[0] in (1, 6), f'LastResult after xl2tpd\'s StopCCN: {result}'
+
+
+def test_wrong_secret_with_xl2tpd_is_refused(stack, xl2tpd):
+    port = free_port()
+    xl2tpd(lns_config(port, challenge=True), secrets_file('the-secret-xl2tpd-knows'))
+    tunnel = stack.root.create_tunnel({'Peer': f'127.0.0.1:{port}', 'Local': '127.0.0.2',
+                                       'Secret': b'another secret',
+                                       'RetransmitTimeout': 300, 'MaxRetransmits': 3})
+    result = assert_removed_cleanly(stack.signals, tunnel, TUNNEL, timeout=20)
+    assert 'established' not in stack.signals.states(tunnel, TUNNEL)
+    assert result[0] == 4, f'LastResult after a failed challenge: {result}'
+
+
+def test_xl2tpd_is_gone_after_the_test():
+    """No xl2tpd started by these tests outlives them (the namespaces ended)."""
+    leftovers = _xl2tpd_pids('/l2tpbus-it-')
+    assert not leftovers, f'xl2tpd processes left behind: {leftovers}'
+
