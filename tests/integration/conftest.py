@@ -886,28 +886,34 @@ def assert_removed_cleanly(signals: SignalLog, path: str, interface: str, timeou
     Returns the final LastResult as the signals told it."""
     signals.wait_removed(path, timeout)
     events = [e for e in signals.events if e.path == path]
-    added = [i for i, e in enumerate(events) if e.member == 'InterfacesAdded']
-    removed = [i for i, e in enumerate(events) if e.member == 'InterfacesRemoved']
-    assert added, f'{path} was removed but never announced with InterfacesAdded'
-    first_removed = removed[0]
+    first_removed = next(i for i, e in enumerate(events) if e.member == 'InterfacesRemoved')
+    # this life of the path began at its last InterfacesAdded before that removal (or
+    # before the log was last cleared)
+    added = [i for i, e in enumerate(events[:first_removed]) if e.member == 'InterfacesAdded']
+    life = events[added[-1] if added else 0:first_removed]
     assert interface in events[first_removed].values, events[first_removed]
-    changes = [e for e in events[added[0]:first_removed]
-               if e.member == 'PropertiesChanged' and e.interface == interface]
+    changes = [e for e in life if e.member == 'PropertiesChanged' and e.interface == interface]
     assert changes, f'{path}: no PropertiesChanged before InterfacesRemoved'
     assert changes[-1].values.get('State') == 'closed', (
         f'{path}: the last PropertiesChanged before InterfacesRemoved was {changes[-1].values}, '
         'not the final State closed')
-    view = {}
-    for event in events[added[0]:first_removed]:
+    view, states = {}, []
+    for event in life:
         if event.member == 'InterfacesAdded':
             view = dict(event.values.get(interface, {}))
         elif event.member == 'PropertiesChanged' and event.interface == interface:
             view.update(event.values)
+        else:
+            continue
+        if 'State' in event.values.get(interface, event.values):
+            states.append(view.get('State'))
     last_result = tuple(view.get('LastResult', (0, 0, '')))
     assert last_result[0] != 0, f'{path}: closed with LastResult {last_result} (not set)'
-    later = [e for e in events[first_removed + 1:] if e.member == 'PropertiesChanged']
-    assert not later, f'{path}: PropertiesChanged after InterfacesRemoved: {later}'
-    states = signals.states(path, interface)
+    later = events[first_removed + 1:]
+    readded = next((i for i, e in enumerate(later) if e.member == 'InterfacesAdded'), len(later))
+    stray = [e for e in later[:readded] if e.member == 'PropertiesChanged']
+    assert not stray, f'{path}: PropertiesChanged after InterfacesRemoved: {stray}'
+    assert all(s in STATES for s in states), f'{path}: states outside the contract: {states}'
     order = [STATES.index(s) for s in states]
     assert order == sorted(order), f'{path}: states went backwards: {states}'
     return last_result

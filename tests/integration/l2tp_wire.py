@@ -51,3 +51,25 @@ def sccrq_avps(assigned_tunnel_id, host_name=b'hostile', message_type=SCCRQ):
 
 def sccrq(assigned_tunnel_id, host_name=b'hostile'):
     return control(sccrq_avps(assigned_tunnel_id, host_name))
+
+
+def hide(attribute, value, secret, random_vector, original_length=None, padding=b''):
+    """The hidden form of an AVP value (RFC 2661 §4.3): the subformat (original
+    length, value, padding) XORed with MD5(type + secret + vector), then
+    MD5(secret + previous ciphertext block) for each further 16 octets.
+    `original_length` overrides the length prefix (to make it lie)."""
+    import hashlib
+    length = len(value) if original_length is None else original_length
+    plain = struct.pack('!H', length) + value + padding
+    out = b''
+    previous = None
+    for start in range(0, len(plain), 16):
+        block = plain[start:start + 16]
+        if previous is None:
+            key = hashlib.md5(struct.pack('!H', attribute) + secret + random_vector).digest()
+        else:
+            key = hashlib.md5(secret + previous).digest()
+        cipher = bytes(a ^ b for a, b in zip(block, key))
+        out += cipher
+        previous = cipher
+    return out
