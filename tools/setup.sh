@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  meson ninja-build g++ pkg-config libssl-dev libsystemd-dev libnl-genl-3-dev
+  meson ninja-build g++ pkg-config libssl-dev libsystemd-dev libnl-genl-3-dev libglib2.0-dev
   # tests: GoogleTest, independent vectors (Debian's python3 with hashlib/hmac)
   libgtest-dev libgmock-dev python3
   # fuzzing and sanitizer builds

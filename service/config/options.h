@@ -21,8 +21,8 @@ namespace l2tp::config {
 enum class OptionType : std::uint8_t { kString, kUint32, kBool, kBytes, kStringList };
 const char* dbus_signature(OptionType type);  // "s", "u", "b", "ay", "as"
 
-using OptionValue =
-    std::variant<std::string, std::uint32_t, bool, std::vector<std::uint8_t>, std::vector<std::string>>;
+using OptionValue = std::variant<std::string, std::uint32_t, bool, std::vector<std::uint8_t>,
+                                 std::vector<std::string>>;
 using OptionMap = std::map<std::string, OptionValue, std::less<>>;
 
 // What was wrong, and with which key. `message` reads as a sentence after the
@@ -61,8 +61,9 @@ struct Defaults {
 // with Version=2), naming the key.
 std::expected<TunnelRequest, OptionError> parse_tunnel_options(const OptionMap& options,
                                                                const Defaults& defaults);
-std::expected<fsm::SessionConfig, OptionError> parse_session_options(
-    const OptionMap& options, wire::ProtocolVersion version, fsm::TunnelMode mode);
+std::expected<fsm::SessionConfig, OptionError> parse_session_options(const OptionMap& options,
+                                                                     wire::ProtocolVersion version,
+                                                                     fsm::TunnelMode mode);
 std::expected<fsm::ListenerConfig, OptionError> parse_listener_options(const OptionMap& options,
                                                                        const Defaults& defaults);
 
