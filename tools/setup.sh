@@ -21,6 +21,8 @@ packages=(
   # integration tests (tests/integration): pytest under Debian's python3, xl2tpd
   # (and the pppd it starts) as an independent peer, setpriv and unshare
   python3-pytest python3-dbus python3-gi python3-dbusmock dbus xl2tpd ppp util-linux
+  # D-Bus adaptors generated from dbus/*.xml at build time (service/dbus)
+  libsdbus-c++-bin
 )
 
 missing=()

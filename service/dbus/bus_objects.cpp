@@ -1,0 +1,255 @@
+#include "dbus/bus_objects.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "dbus/errors.h"
+
+namespace l2tp::dbus {
+
+namespace {
+
+// The adaptors hand over the message being dispatched only through the
+// object; sdbus-c++ promises it is set inside a method handler.
+template <typename Result, typename Act>
+void with_call(const sdbus::IObject& object, Result&& result, Act act) {
+  const sdbus::Message* call = object.getCurrentlyProcessedMessage();
+  if (call == nullptr) {
+    result.returnError(failed("internal error: no message being dispatched"));
+    return;
+  }
+  act(*call, std::forward<Result>(result));
+}
+
+// Unions the changed names with the ones to send regardless.
+std::vector<std::string> merge(std::vector<std::string> changed,
+                               const std::vector<std::string>& always) {
+  for (const std::string& name : always) {
+    if (std::find(changed.begin(), changed.end(), name) == changed.end()) changed.push_back(name);
+  }
+  return changed;
+}
+
+}  // namespace
+
+// ---- Manager -------------------------------------------------------------------
+
+ManagerObject::ManagerObject(sdbus::IConnection& bus, ObjectBackend& backend)
+    : AdaptorInterfaces(bus, kManagerPath), backend_(backend) {
+  registerAdaptor();
+}
+
+ManagerObject::~ManagerObject() {
+  unregisterAdaptor();
+}
+
+void ManagerObject::CreateTunnel(PathResult&& result,
+                                 std::map<std::string, sdbus::Variant> options) {
+  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, PathResult&& r) {
+    backend_.create_tunnel(call, std::move(r), options);
+  });
+}
+
+void ManagerObject::Listen(PathResult&& result, std::map<std::string, sdbus::Variant> options) {
+  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, PathResult&& r) {
+    backend_.listen(call, std::move(r), options);
+  });
+}
+
+std::string ManagerObject::Version() {
+  return backend_.version();
+}
+std::string ManagerObject::DataPlane() {
+  return backend_.data_plane();
+}
+std::vector<std::string> ManagerObject::Features() {
+  return backend_.features();
+}
+
+// ---- Tunnel --------------------------------------------------------------------
+
+TunnelObject::TunnelObject(sdbus::IConnection& bus, ObjectBackend& backend,
+                           const daemon::TunnelInfo& info)
+    : AdaptorInterfaces(bus, tunnel_path(info.view.tunnel_id)), backend_(backend), info_(info) {
+  registerAdaptor();
+}
+
+TunnelObject::~TunnelObject() {
+  unregisterAdaptor();
+}
+
+std::vector<std::string> TunnelObject::update(const daemon::TunnelInfo& info,
+                                              const std::vector<std::string>& always) {
+  std::vector<std::string> names = merge(changed_properties(info_, info), always);
+  info_ = info;
+  if (!names.empty()) emitPropertiesChangedSignal(kTunnelInterface, names);
+  return names;
+}
+
+void TunnelObject::CreateSession(PathResult&& result,
+                                 std::map<std::string, sdbus::Variant> options) {
+  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, PathResult&& r) {
+    backend_.create_session(info_.view.tunnel_id, call, std::move(r), options);
+  });
+}
+
+void TunnelObject::Close(VoidResult&& result) {
+  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, VoidResult&& r) {
+    backend_.close_tunnel(info_.view.tunnel_id, call, std::move(r));
+  });
+}
+
+std::string TunnelObject::State() {
+  return fsm::to_string(info_.view.state);
+}
+std::string TunnelObject::Mode() {
+  return fsm::to_string(info_.view.mode);
+}
+std::uint32_t TunnelObject::Version() {
+  return to_property(info_.view.version);
+}
+std::string TunnelObject::Encapsulation() {
+  return to_property(info_.view.encapsulation);
+}
+std::string TunnelObject::Role() {
+  return fsm::to_string(info_.view.role);
+}
+std::string TunnelObject::Local() {
+  return info_.view.local.to_string();
+}
+std::string TunnelObject::Peer() {
+  return info_.view.peer.to_string();
+}
+std::uint32_t TunnelObject::TunnelId() {
+  return info_.view.tunnel_id;
+}
+std::uint32_t TunnelObject::PeerTunnelId() {
+  return info_.view.peer_tunnel_id;
+}
+std::string TunnelObject::PeerHostName() {
+  return to_bus_string(info_.view.peer_host_name);
+}
+std::string TunnelObject::PeerVendorName() {
+  return to_bus_string(info_.view.peer_vendor_name);
+}
+std::uint32_t TunnelObject::Owner() {
+  return info_.owner;
+}
+std::uint32_t TunnelObject::HelloInterval() {
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(info_.view.hello_interval).count());
+}
+std::vector<sdbus::ObjectPath> TunnelObject::Sessions() {
+  return session_paths(info_.view.tunnel_id, info_.view.sessions);
+}
+LastResultValue TunnelObject::LastResult() {
+  return to_property(info_.view.last_result);
+}
+std::map<std::string, std::uint64_t> TunnelObject::Statistics() {
+  return backend_.tunnel_statistics(info_.view.tunnel_id);
+}
+
+// ---- Session -------------------------------------------------------------------
+
+SessionObject::SessionObject(sdbus::IConnection& bus, ObjectBackend& backend,
+                             const daemon::SessionInfo& info)
+    : AdaptorInterfaces(bus, session_path(info.view.tunnel_id, info.view.session_id)),
+      backend_(backend),
+      info_(info) {
+  registerAdaptor();
+}
+
+SessionObject::~SessionObject() {
+  unregisterAdaptor();
+}
+
+std::vector<std::string> SessionObject::update(const daemon::SessionInfo& info,
+                                               const std::vector<std::string>& always) {
+  std::vector<std::string> names = merge(changed_properties(info_, info), always);
+  info_ = info;
+  if (!names.empty()) emitPropertiesChangedSignal(kSessionInterface, names);
+  return names;
+}
+
+void SessionObject::Close(VoidResult&& result) {
+  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, VoidResult&& r) {
+    backend_.close_session(info_.view.tunnel_id, info_.view.session_id, call, std::move(r));
+  });
+}
+
+std::string SessionObject::State() {
+  return fsm::to_string(info_.view.state);
+}
+std::string SessionObject::Pseudowire() {
+  return fsm::to_string(info_.view.pseudowire);
+}
+std::uint32_t SessionObject::SessionId() {
+  return info_.view.session_id;
+}
+std::uint32_t SessionObject::PeerSessionId() {
+  return info_.view.peer_session_id;
+}
+std::string SessionObject::InterfaceName() {
+  return to_bus_string(info_.view.interface_name);
+}
+std::uint32_t SessionObject::Owner() {
+  return info_.owner;
+}
+LastResultValue SessionObject::LastResult() {
+  return to_property(info_.view.last_result);
+}
+std::map<std::string, sdbus::Variant> SessionObject::Ip4Config() {
+  return ip4_config(info_.view.ppp);
+}
+std::map<std::string, sdbus::Variant> SessionObject::Ip6Config() {
+  // The daemon learns no IPv6 configuration yet (IPV6CP gives link-local
+  // addresses only); an empty dictionary, as before the network phase.
+  return {};
+}
+std::map<std::string, std::uint64_t> SessionObject::Statistics() {
+  return backend_.session_statistics(info_.view.tunnel_id, info_.view.session_id);
+}
+
+// ---- Listener ------------------------------------------------------------------
+
+ListenerObject::ListenerObject(sdbus::IConnection& bus, ObjectBackend& backend,
+                               const fsm::ListenerView& view)
+    : AdaptorInterfaces(bus, listener_path(view.listener_id)), backend_(backend), view_(view) {
+  registerAdaptor();
+}
+
+ListenerObject::~ListenerObject() {
+  unregisterAdaptor();
+}
+
+std::vector<std::string> ListenerObject::update(const fsm::ListenerView& view) {
+  std::vector<std::string> names = changed_properties(view_, view);
+  view_ = view;
+  if (!names.empty()) emitPropertiesChangedSignal(kListenerInterface, names);
+  return names;
+}
+
+void ListenerObject::Close(VoidResult&& result) {
+  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, VoidResult&& r) {
+    backend_.close_listener(view_.listener_id, call, std::move(r));
+  });
+}
+
+std::string ListenerObject::Local() {
+  return view_.local.to_string();
+}
+std::uint32_t ListenerObject::Version() {
+  return to_property(view_.version);
+}
+std::string ListenerObject::Encapsulation() {
+  return to_property(view_.encapsulation);
+}
+std::vector<sdbus::ObjectPath> ListenerObject::Tunnels() {
+  return tunnel_paths(view_.tunnels);
+}
+std::map<std::string, std::uint64_t> ListenerObject::Statistics() {
+  return backend_.listener_statistics(view_.listener_id);
+}
+
+}  // namespace l2tp::dbus

@@ -1,0 +1,171 @@
+// The objects on the bus, one class per interface of dbus/*.xml, built on the
+// adaptors generated from that XML. Each keeps the last view it announced:
+// getters read it (so a PropertiesChanged carries exactly the values it
+// announces, final ones included), and the next view is diffed against it.
+// Calls are handed to an ObjectBackend, which runs the pipeline.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "daemon/daemon.h"
+#include "dbus/option_dictionary.h"
+#include "dbus/properties.h"
+// Generated at build time from dbus/*.xml.
+#include "dbus/listener_adaptor.h"
+#include "dbus/manager_adaptor.h"
+#include "dbus/session_adaptor.h"
+#include "dbus/tunnel_adaptor.h"
+
+namespace l2tp::dbus {
+
+using PathResult = sdbus::Result<sdbus::ObjectPath>;
+using VoidResult = sdbus::Result<>;
+
+// What the objects need from the service behind them. `call` is the message
+// being dispatched: valid only until the method returns.
+class ObjectBackend {
+ public:
+  virtual ~ObjectBackend() = default;
+  virtual void create_tunnel(const sdbus::Message& call, PathResult result,
+                             const OptionDictionary& options) = 0;
+  virtual void listen(const sdbus::Message& call, PathResult result,
+                      const OptionDictionary& options) = 0;
+  virtual void create_session(std::uint32_t tunnel_id, const sdbus::Message& call,
+                              PathResult result, const OptionDictionary& options) = 0;
+  virtual void close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& call,
+                            VoidResult result) = 0;
+  virtual void close_session(std::uint32_t tunnel_id, std::uint32_t session_id,
+                             const sdbus::Message& call, VoidResult result) = 0;
+  virtual void close_listener(std::uint32_t listener_id, const sdbus::Message& call,
+                              VoidResult result) = 0;
+
+  virtual std::string version() const = 0;
+  virtual std::string data_plane() const = 0;
+  virtual std::vector<std::string> features() const = 0;
+  virtual daemon::Statistics tunnel_statistics(std::uint32_t tunnel_id) const = 0;
+  virtual daemon::Statistics session_statistics(std::uint32_t tunnel_id,
+                                                std::uint32_t session_id) const = 0;
+  virtual daemon::Statistics listener_statistics(std::uint32_t listener_id) const = 0;
+};
+
+// /org/l2tpbus1: the Manager and the ObjectManager of everything below it.
+class ManagerObject final
+    : public sdbus::AdaptorInterfaces<org::l2tpbus1::Manager_adaptor, sdbus::ObjectManager_adaptor,
+                                      sdbus::Properties_adaptor> {
+ public:
+  ManagerObject(sdbus::IConnection& bus, ObjectBackend& backend);
+  ~ManagerObject();
+
+ private:
+  void CreateTunnel(PathResult&& result, std::map<std::string, sdbus::Variant> options) override;
+  void Listen(PathResult&& result, std::map<std::string, sdbus::Variant> options) override;
+  std::string Version() override;
+  std::string DataPlane() override;
+  std::vector<std::string> Features() override;
+
+  ObjectBackend& backend_;
+};
+
+// Tunnels, sessions and listeners come and go: registered when built (not
+// yet announced), announce() sends InterfacesAdded, update() diffs and sends
+// PropertiesChanged, withdraw() sends InterfacesRemoved; the destructor
+// unregisters.
+class TunnelObject final
+    : public sdbus::AdaptorInterfaces<org::l2tpbus1::Tunnel_adaptor, sdbus::Properties_adaptor,
+                                      sdbus::ManagedObject_adaptor> {
+ public:
+  TunnelObject(sdbus::IConnection& bus, ObjectBackend& backend, const daemon::TunnelInfo& info);
+  ~TunnelObject();
+
+  void announce() { emitInterfacesAddedSignal(); }
+  // `always` names properties to send even when unchanged (the final State
+  // and LastResult). Returns the names sent.
+  std::vector<std::string> update(const daemon::TunnelInfo& info,
+                                  const std::vector<std::string>& always = {});
+  void withdraw() { emitInterfacesRemovedSignal(); }
+  const daemon::TunnelInfo& info() const { return info_; }
+
+ private:
+  void CreateSession(PathResult&& result, std::map<std::string, sdbus::Variant> options) override;
+  void Close(VoidResult&& result) override;
+  std::string State() override;
+  std::string Mode() override;
+  std::uint32_t Version() override;
+  std::string Encapsulation() override;
+  std::string Role() override;
+  std::string Local() override;
+  std::string Peer() override;
+  std::uint32_t TunnelId() override;
+  std::uint32_t PeerTunnelId() override;
+  std::string PeerHostName() override;
+  std::string PeerVendorName() override;
+  std::uint32_t Owner() override;
+  std::uint32_t HelloInterval() override;
+  std::vector<sdbus::ObjectPath> Sessions() override;
+  LastResultValue LastResult() override;
+  std::map<std::string, std::uint64_t> Statistics() override;
+
+  ObjectBackend& backend_;
+  daemon::TunnelInfo info_;
+};
+
+class SessionObject final
+    : public sdbus::AdaptorInterfaces<org::l2tpbus1::Session_adaptor, sdbus::Properties_adaptor,
+                                      sdbus::ManagedObject_adaptor> {
+ public:
+  SessionObject(sdbus::IConnection& bus, ObjectBackend& backend, const daemon::SessionInfo& info);
+  ~SessionObject();
+
+  void announce() { emitInterfacesAddedSignal(); }
+  std::vector<std::string> update(const daemon::SessionInfo& info,
+                                  const std::vector<std::string>& always = {});
+  void withdraw() { emitInterfacesRemovedSignal(); }
+  const daemon::SessionInfo& info() const { return info_; }
+
+ private:
+  void Close(VoidResult&& result) override;
+  std::string State() override;
+  std::string Pseudowire() override;
+  std::uint32_t SessionId() override;
+  std::uint32_t PeerSessionId() override;
+  std::string InterfaceName() override;
+  std::uint32_t Owner() override;
+  LastResultValue LastResult() override;
+  std::map<std::string, sdbus::Variant> Ip4Config() override;
+  std::map<std::string, sdbus::Variant> Ip6Config() override;
+  std::map<std::string, std::uint64_t> Statistics() override;
+
+  ObjectBackend& backend_;
+  daemon::SessionInfo info_;
+};
+
+class ListenerObject final
+    : public sdbus::AdaptorInterfaces<org::l2tpbus1::Listener_adaptor, sdbus::Properties_adaptor,
+                                      sdbus::ManagedObject_adaptor> {
+ public:
+  ListenerObject(sdbus::IConnection& bus, ObjectBackend& backend, const fsm::ListenerView& view);
+  ~ListenerObject();
+
+  void announce() { emitInterfacesAddedSignal(); }
+  std::vector<std::string> update(const fsm::ListenerView& view);
+  void withdraw() { emitInterfacesRemovedSignal(); }
+  const fsm::ListenerView& view() const { return view_; }
+
+ private:
+  void Close(VoidResult&& result) override;
+  std::string Local() override;
+  std::uint32_t Version() override;
+  std::string Encapsulation() override;
+  std::vector<sdbus::ObjectPath> Tunnels() override;
+  std::map<std::string, std::uint64_t> Statistics() override;
+
+  ObjectBackend& backend_;
+  fsm::ListenerView view_;
+};
+
+}  // namespace l2tp::dbus

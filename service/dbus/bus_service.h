@@ -1,0 +1,123 @@
+// The daemon on the bus: turns DaemonObserver events into objects and their
+// signals, and runs every mutating call through validate, authorize, act,
+// reply. Single-threaded: everything runs from the loop.
+#pragma once
+
+#include <sdbus-c++/IConnection.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "authz/authority.h"
+#include "daemon/daemon.h"
+#include "dbus/authorization.h"
+#include "dbus/bus_objects.h"
+#include "dbus/caller.h"
+#include "transport/timing.h"
+
+namespace l2tp::dbus {
+
+class BusService final : public daemon::DaemonObserver, private ObjectBackend {
+ public:
+  // Registers /org/l2tpbus1 (Manager, ObjectManager) at once; the well-known
+  // name is the caller's to request, after this. Everything passed in must
+  // outlive the service. `alarms` defers dropping removed objects until no
+  // call on them is being dispatched.
+  BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Authority& authority,
+             CallerIdentifier& callers, std::string version);
+  ~BusService() override;
+  BusService(const BusService&) = delete;
+  BusService& operator=(const BusService&) = delete;
+
+  // The daemon is created with this service as its observer, so it arrives
+  // second. Calls before it are refused with Failed.
+  void attach(daemon::Daemon& daemon);
+  // Before the daemon is destroyed: whatever it reports while going down is
+  // then signalled from the last announced values, without asking it.
+  void detach() { daemon_ = nullptr; }
+
+  // DaemonObserver
+  void tunnel_added(std::uint32_t tunnel_id) override;
+  void tunnel_changed(std::uint32_t tunnel_id) override;
+  void tunnel_removed(std::uint32_t tunnel_id) override;
+  void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void listener_added(std::uint32_t listener_id) override;
+  void listener_changed(std::uint32_t listener_id) override;
+  void listener_removed(std::uint32_t listener_id) override;
+
+ private:
+  using SessionKey = std::pair<std::uint32_t, std::uint32_t>;
+
+  // ObjectBackend (bus_service_calls.cpp)
+  void create_tunnel(const sdbus::Message& call, PathResult result,
+                     const OptionDictionary& options) override;
+  void listen(const sdbus::Message& call, PathResult result,
+              const OptionDictionary& options) override;
+  void create_session(std::uint32_t tunnel_id, const sdbus::Message& call, PathResult result,
+                      const OptionDictionary& options) override;
+  void close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& call,
+                    VoidResult result) override;
+  void close_session(std::uint32_t tunnel_id, std::uint32_t session_id, const sdbus::Message& call,
+                     VoidResult result) override;
+  void close_listener(std::uint32_t listener_id, const sdbus::Message& call,
+                      VoidResult result) override;
+  std::string version() const override { return version_; }
+  std::string data_plane() const override;
+  std::vector<std::string> features() const override;
+  daemon::Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
+  daemon::Statistics session_statistics(std::uint32_t tunnel_id,
+                                        std::uint32_t session_id) const override;
+  daemon::Statistics listener_statistics(std::uint32_t listener_id) const override;
+
+  // Objects get the backend side of this class (a private base).
+  ObjectBackend& backend() { return *this; }
+
+  // The steps shared by the calls (bus_service_calls.cpp).
+  std::optional<Caller> identify(const sdbus::Message& call, const char* what,
+                                 const std::function<void(const sdbus::Error&)>& reject);
+  // Wraps a callback that may run after the service is gone (polkit, resolver).
+  template <typename Callback>
+  auto while_alive(Callback callback) {
+    return [alive = std::weak_ptr<bool>(alive_),
+            callback = std::move(callback)](auto&&... arguments) mutable {
+      if (!alive.expired()) callback(std::forward<decltype(arguments)>(arguments)...);
+    };
+  }
+
+  // Object bookkeeping (bus_service.cpp).
+  void refresh_tunnel(std::uint32_t tunnel_id);
+  void refresh_listener(std::uint32_t listener_id);
+  void remove_session_object(const SessionKey& key);
+  // Objects being removed may still be dispatching the call that removed
+  // them; they are dropped from the loop, a moment later.
+  void bury(std::string path, std::shared_ptr<void> object);
+  void make_room_for(const std::string& path);
+
+  sdbus::IConnection& bus_;
+  Authorizer authorizer_;
+  CallerIdentifier& callers_;
+  std::string version_;
+  daemon::Daemon* daemon_ = nullptr;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // The path of the call being dispatched, if any (see make_room_for()).
+  std::string dispatching_path_;
+
+  std::unique_ptr<ManagerObject> manager_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<TunnelObject>> tunnels_;
+  // Ordered, so a tunnel's sessions are one range.
+  std::map<SessionKey, std::unique_ptr<SessionObject>> sessions_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<ListenerObject>> listeners_;
+  std::vector<std::pair<std::string, std::shared_ptr<void>>> graveyard_;
+  std::unique_ptr<Alarm> graveyard_alarm_;
+};
+
+}  // namespace l2tp::dbus

@@ -1,0 +1,138 @@
+// Doubles for what the bus layer talks to: a Daemon that keeps views in maps
+// and answers later from the loop like the real one, a polkit Authority with
+// a settable verdict, and a caller identifier that poses as another uid.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "authz/authority.h"
+#include "daemon/daemon.h"
+#include "dbus/caller.h"
+#include "transport/timing.h"
+
+namespace l2tp::dbus::testing {
+
+// Runs callbacks from the loop, a moment after they were queued.
+class Deferrer {
+ public:
+  explicit Deferrer(AlarmFactory& alarms);
+  void defer(std::function<void()> work);
+
+ private:
+  std::deque<std::function<void()>> queue_;
+  std::unique_ptr<Alarm> alarm_;
+};
+
+class FakeDaemon final : public daemon::Daemon {
+ public:
+  FakeDaemon(AlarmFactory& alarms, daemon::DaemonObserver& observer);
+
+  void load_config() override {}
+  void create_tunnel(const config::TunnelRequest& request, uid_t owner,
+                     std::function<void(daemon::Result<std::uint32_t>)> done) override;
+  daemon::Result<std::uint32_t> create_session(std::uint32_t tunnel_id,
+                                               const fsm::SessionConfig& config,
+                                               uid_t owner) override;
+  daemon::Result<std::uint32_t> listen(const fsm::ListenerConfig& config) override;
+  daemon::Result<void> close_tunnel(std::uint32_t tunnel_id) override;
+  daemon::Result<void> close_session(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  daemon::Result<void> close_listener(std::uint32_t listener_id) override;
+
+  std::optional<daemon::TunnelInfo> tunnel(std::uint32_t tunnel_id) const override;
+  std::optional<daemon::SessionInfo> session(std::uint32_t tunnel_id,
+                                             std::uint32_t session_id) const override;
+  std::optional<fsm::ListenerView> listener(std::uint32_t listener_id) const override;
+  std::vector<std::uint32_t> tunnel_ids() const override;
+  std::vector<std::uint32_t> listener_ids() const override;
+  daemon::Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
+  daemon::Statistics session_statistics(std::uint32_t tunnel_id,
+                                        std::uint32_t session_id) const override;
+  std::string data_plane() const override { return "null"; }
+  std::vector<std::string> features() const override { return {"l2tpv2", "l2tpv3", "udp"}; }
+  config::Defaults defaults() const override { return {}; }
+
+  // ---- What the tests drive and inspect ----
+  // The next create/listen/close fails with this.
+  std::optional<daemon::Failure> fail_next;
+  // When set, close_* removes the object at once (as for a static tunnel),
+  // from inside the call.
+  bool close_removes_at_once = false;
+  // When set, the view is gone before *_removed is called, as the daemon may
+  // do; the bus layer must fall back on what it last announced.
+  bool forget_before_removed = false;
+  // New tunnels take the lowest free id, so a closed tunnel's id comes back.
+  bool reuse_tunnel_ids = false;
+
+  int create_tunnel_calls = 0;
+  int create_session_calls = 0;
+  int listen_calls = 0;
+  int close_calls = 0;
+  std::optional<config::TunnelRequest> last_tunnel_request;
+  std::optional<fsm::SessionConfig> last_session_config;
+  std::optional<uid_t> last_owner;
+
+  void add_tunnel(const daemon::TunnelInfo& info);
+  void change_tunnel(std::uint32_t tunnel_id, const std::function<void(fsm::TunnelView&)>& edit);
+  void remove_tunnel(std::uint32_t tunnel_id, const fsm::LastResult& result);
+  void change_session(std::uint32_t tunnel_id, std::uint32_t session_id,
+                      const std::function<void(fsm::SessionView&)>& edit);
+  void remove_session(std::uint32_t tunnel_id, std::uint32_t session_id,
+                      const fsm::LastResult& result);
+  void accept_tunnel(std::uint32_t listener_id, std::uint32_t tunnel_id);
+  void remove_listener(std::uint32_t listener_id);
+
+ private:
+  std::optional<daemon::Failure> take_failure();
+
+  Deferrer deferrer_;
+  daemon::DaemonObserver& observer_;
+  std::uint32_t next_tunnel_id_ = 4711;
+  std::uint32_t next_session_id_ = 17;
+  std::uint32_t next_listener_id_ = 1;
+  std::map<std::uint32_t, daemon::TunnelInfo> tunnels_;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, daemon::SessionInfo> sessions_;
+  std::map<std::uint32_t, fsm::ListenerView> listeners_;
+};
+
+class FakeAuthority final : public authz::Authority {
+ public:
+  struct Check {
+    std::string sender;
+    std::string action;
+    bool allow_interaction = false;
+  };
+
+  explicit FakeAuthority(AlarmFactory& alarms) : deferrer_(alarms) {}
+  void check(const std::string& sender, const std::string& action_id, bool allow_interaction,
+             std::function<void(authz::Verdict)> done) override;
+
+  authz::Verdict verdict{authz::Decision::kAllowed, ""};
+  std::vector<Check> checks;
+
+ private:
+  Deferrer deferrer_;
+};
+
+// The real credentials, with the uid replaced when the test poses as someone.
+class PosingIdentifier final : public CallerIdentifier {
+ public:
+  std::expected<Caller, std::string> identify(const sdbus::Message& call) override;
+
+  std::optional<uid_t> pose_as;
+  std::optional<Caller> last_real;  // what the credentials said, before posing
+
+ private:
+  CredentialsIdentifier real_;
+};
+
+}  // namespace l2tp::dbus::testing
