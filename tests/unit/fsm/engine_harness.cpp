@@ -388,9 +388,9 @@ void RecordingDataPlane::flush() {
 
 void RecordingDataPlane::create_tunnel(const fsm::KernelTunnelParams& params) {
   log({.op = Op::kCreateTunnel,
-                    .at = clock_.now(),
-                    .tunnel_id = params.tunnel_id,
-                    .tunnel = params});
+       .at = clock_.now(),
+       .tunnel_id = params.tunnel_id,
+       .tunnel = params});
   const std::uint32_t id = params.tunnel_id;
   if (tunnel_answer == Answer::kSucceed)
     later([id](fsm::Engine& e) { e.data_plane_tunnel_ready(id); });
@@ -404,10 +404,10 @@ void RecordingDataPlane::delete_tunnel(std::uint32_t tunnel_id) {
 
 void RecordingDataPlane::create_session(const fsm::KernelSessionParams& params) {
   log({.op = Op::kCreateSession,
-                    .at = clock_.now(),
-                    .tunnel_id = params.tunnel_id,
-                    .session_id = params.session_id,
-                    .session = params});
+       .at = clock_.now(),
+       .tunnel_id = params.tunnel_id,
+       .session_id = params.session_id,
+       .session = params});
   const std::uint32_t t = params.tunnel_id, s = params.session_id;
   const std::string name = params.interface_name.empty()
                                ? "l2tp" + std::to_string(next_interface_++)
@@ -421,17 +421,17 @@ void RecordingDataPlane::create_session(const fsm::KernelSessionParams& params) 
 
 void RecordingDataPlane::delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) {
   log({.op = Op::kDeleteSession,
-                    .at = clock_.now(),
-                    .tunnel_id = tunnel_id,
-                    .session_id = session_id});
+       .at = clock_.now(),
+       .tunnel_id = tunnel_id,
+       .session_id = session_id});
 }
 
 void RecordingDataPlane::start_ppp(const fsm::PppStartParams& params) {
   log({.op = Op::kStartPpp,
-                    .at = clock_.now(),
-                    .tunnel_id = params.session.tunnel_id,
-                    .session_id = params.session.session_id,
-                    .ppp = params});
+       .at = clock_.now(),
+       .tunnel_id = params.session.tunnel_id,
+       .session_id = params.session.session_id,
+       .ppp = params});
   const std::uint32_t t = params.session.tunnel_id, s = params.session.session_id;
   switch (ppp_answer) {
     case PppAnswer::kNetworkUp:
@@ -452,8 +452,7 @@ void RecordingDataPlane::start_ppp(const fsm::PppStartParams& params) {
 }
 
 void RecordingDataPlane::stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  log(
-      {.op = Op::kStopPpp, .at = clock_.now(), .tunnel_id = tunnel_id, .session_id = session_id});
+  log({.op = Op::kStopPpp, .at = clock_.now(), .tunnel_id = tunnel_id, .session_id = session_id});
 }
 
 std::vector<RecordingDataPlane::Call> RecordingDataPlane::calls_of(Op op) const {
@@ -563,17 +562,11 @@ fsm::SessionView Node::session(std::uint32_t tunnel_id, std::uint32_t session_id
 // ---- Network -------------------------------------------------------------------
 
 Network::Network(std::uint32_t seed, LinkImpairment impairment)
-    : seed_(seed), default_impairment_(impairment) {
-  // ENGINE_HARNESS_TRACE=1 prints every datagram: the first thing to look at
-  // when a scenario fails.
-  if (std::getenv("ENGINE_HARNESS_TRACE") != nullptr)
-    send_hook_ = [this](const CapturedDatagram& c, bool lost) {
-      const auto ms = std::chrono::duration_cast<Duration>(c.sent_at.time_since_epoch()).count();
-      std::fprintf(stderr, "%8lld ms %s -> %s%s: %s\n", static_cast<long long>(ms),
-                   c.from->name().c_str(), c.to != nullptr ? c.to->name().c_str() : "nowhere",
-                   lost ? " (lost)" : "", describe(decode_captured(c)).c_str());
-    };
-}
+    : seed_(seed),
+      default_impairment_(impairment),
+      // ENGINE_HARNESS_TRACE=1 prints every datagram: the first thing to look
+      // at when a scenario fails.
+      trace_(std::getenv("ENGINE_HARNESS_TRACE") != nullptr) {}
 
 Network::~Network() {
   // Engines first: their alarms and sinks point into the nodes and pipes.
@@ -655,15 +648,13 @@ void Network::on_send(Node& from, const fsm::Path& path, ByteView bytes) {
   datagram.to = owner_of(path.peer);
   datagram.path = path;
   datagram.source = outside_view(from, path.local);
-  if (capture_) datagram.bytes.assign(bytes.begin(), bytes.end());
+  datagram.bytes.assign(bytes.begin(), bytes.end());  // kept only while capturing
 
   std::vector<Bytes> to_send;
   if (tamper_) {
-    if (!capture_) datagram.bytes.assign(bytes.begin(), bytes.end());
     to_send = tamper_(datagram);
     datagram.tampered = to_send.size() != 1 || !std::equal(to_send[0].begin(), to_send[0].end(),
                                                            bytes.begin(), bytes.end());
-    if (!capture_) datagram.bytes.clear();
   } else {
     to_send.emplace_back(bytes.begin(), bytes.end());
   }
@@ -687,7 +678,15 @@ void Network::on_send(Node& from, const fsm::Path& path, ByteView bytes) {
       if (link.dropped() == dropped_before) lost = false;
     }
   }
+  if (trace_) {
+    const CapturedDatagram& c = captured_.back();
+    const auto ms = std::chrono::duration_cast<Duration>(c.sent_at.time_since_epoch()).count();
+    std::fprintf(stderr, "%8lld ms %s -> %s%s: %s\n", static_cast<long long>(ms),
+                 c.from->name().c_str(), c.to != nullptr ? c.to->name().c_str() : "nowhere",
+                 lost ? " (lost)" : "", describe(decode_captured(c)).c_str());
+  }
   if (send_hook_) send_hook_(captured_.back(), lost);
+  if (!capture_) captured_.back().bytes = Bytes{};
 }
 
 void Network::on_arrival(const Node* from, const Node* to, const Bytes& framed) {

@@ -317,7 +317,9 @@ class Network {
   // Called after each send with whether the link lost it (for the demo).
   using SendHook = std::function<void(const CapturedDatagram&, bool lost)>;
   void set_send_hook(SendHook hook) { send_hook_ = std::move(hook); }
-  void set_capture(bool on) { capture_ = on; }  // off: keep no bytes (floods)
+  // Off: keep no bytes of sent datagrams (the send hook still sees them) and
+  // no deliveries, for floods and the fuzzer.
+  void set_capture(bool on) { capture_ = on; }
 
   // Hands a datagram to `to` now, as if it arrived from `peer` on `local`.
   void inject(Node& to, wire::ByteView bytes, const fsm::Endpoint& local, const fsm::Endpoint& peer,
@@ -356,6 +358,7 @@ class Network {
   Tamper tamper_;
   SendHook send_hook_;
   bool capture_ = true;
+  bool trace_ = false;
 };
 
 // ---- Decoding what was on the wire -------------------------------------------
