@@ -203,6 +203,28 @@ TEST_P(V3SecretTest, MessageWithAWrongDigestIsDroppedAndCounted) {
   EXPECT_EQ(pair.lns.tunnel(tunnels.lns).state, ObjectState::kEstablished);
 }
 
+TEST_P(V3SecretTest, LostSccrpMakesNoAuthenticationFailureOfTheLegitimatePeer) {
+  // The initiator repeats its SCCRQ; whatever the responder answers must be
+  // something the initiator can check (it has no responder nonce yet), or a
+  // lossy link would count its own peer as an attacker.
+  pair.listen(listener("digest secret"));
+  int dropped = 0;  // the SCCRP and its first retransmission
+  pair.net.set_tamper([&](const CapturedDatagram& c) -> std::vector<Bytes> {
+    if (dropped < 2 && c.from == &pair.lns && decode_captured(c).is(MessageType::kSccrp)) {
+      ++dropped;
+      return {};
+    }
+    return {c.bytes};
+  });
+  const std::uint32_t id =
+      expect_ok(pair.lac.engine().create_tunnel(tunnel("digest secret")), "create_tunnel");
+  pair.net.advance(5s);
+  ASSERT_EQ(dropped, 2);
+  EXPECT_EQ(pair.lac.tunnel(id).state, ObjectState::kEstablished);
+  EXPECT_EQ(pair.lac.engine().stats().authentication_failures, 0u);
+  EXPECT_EQ(pair.lns.engine().stats().authentication_failures, 0u);
+}
+
 TEST_P(V3SecretTest, MismatchedSecretsLeaveTheInitiatorTimingOutWithResultTwo) {
   pair.listen(listener("lns secret"));
   const TimePoint t0 = pair.net.now();
