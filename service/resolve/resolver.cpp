@@ -131,19 +131,20 @@ Outcome outcome_from(int status, const ares_addrinfo* result, const std::string&
     default:
       return error("cannot resolve " + host + ": " + ares_strerror(status));
   }
+  // IPv4 first; within each family c-ares has already sorted by RFC 6724.
   std::vector<fsm::Endpoint> endpoints;
-  for (const ares_addrinfo_node* node = result != nullptr ? result->nodes : nullptr;
-       node != nullptr; node = node->ai_next) {
-    std::optional<fsm::Endpoint> endpoint = endpoint_from(*node, port);
-    if (!endpoint || !family_allows(family, endpoint->family)) continue;
-    if (std::find(endpoints.begin(), endpoints.end(), *endpoint) != endpoints.end()) continue;
-    endpoints.push_back(*endpoint);
+  for (fsm::Endpoint::Family wanted :
+       {fsm::Endpoint::Family::kIpv4, fsm::Endpoint::Family::kIpv6}) {
+    if (!family_allows(family, wanted)) continue;
+    for (const ares_addrinfo_node* node = result != nullptr ? result->nodes : nullptr;
+         node != nullptr; node = node->ai_next) {
+      std::optional<fsm::Endpoint> endpoint = endpoint_from(*node, port);
+      if (!endpoint || endpoint->family != wanted) continue;
+      if (std::find(endpoints.begin(), endpoints.end(), *endpoint) != endpoints.end()) continue;
+      endpoints.push_back(*endpoint);
+    }
   }
   if (endpoints.empty()) return error("no address for " + host);
-  // Within each family c-ares has already sorted by RFC 6724.
-  std::stable_partition(endpoints.begin(), endpoints.end(), [](const fsm::Endpoint& e) {
-    return e.family == fsm::Endpoint::Family::kIpv4;
-  });
   return endpoints;
 }
 
