@@ -49,7 +49,9 @@ class Authority {
   virtual ~Authority() = default;
 
   // Subject: ("system-bus-name", {"name": sender}). The callback runs from the
-  // bus's event processing, never from inside check().
+  // bus's event processing, never from inside check(). check() queues a call
+  // with a deadline on `bus`, so whatever drives `bus` must take its poll data
+  // (events, timeout) afresh before it next sleeps.
   virtual void check(const std::string& sender, const std::string& action_id,
                      bool allow_interaction, std::function<void(Verdict)> done) = 0;
 };
