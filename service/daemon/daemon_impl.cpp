@@ -1,0 +1,436 @@
+#include "daemon/daemon_impl.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "daemon/log.h"
+#include "daemon/unavailable_data_plane.h"
+#include "fsm/null_data_plane.h"
+
+namespace l2tp::daemon {
+
+namespace {
+
+FailureKind failure_kind(fsm::ErrorCode code) {
+  switch (code) {
+    case fsm::ErrorCode::kInvalidArgument:
+      return FailureKind::kInvalidArgs;
+    case fsm::ErrorCode::kExists:
+      return FailureKind::kExists;
+    case fsm::ErrorCode::kNotFound:
+      return FailureKind::kNotFound;
+    case fsm::ErrorCode::kLimitExceeded:
+      return FailureKind::kLimitExceeded;
+    case fsm::ErrorCode::kNotSupported:
+      return FailureKind::kNotSupported;
+    case fsm::ErrorCode::kWrongState:
+      return FailureKind::kFailed;
+  }
+  return FailureKind::kFailed;
+}
+
+Failure from_engine(const fsm::Error& error) {
+  return {failure_kind(error.code), error.message};
+}
+
+std::string system_host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "l2tpbus";
+  return name;
+}
+
+LogLevel daemon_level(fsm::LogLevel level) {
+  switch (level) {
+    case fsm::LogLevel::kDebug:
+      return LogLevel::kDebug;
+    case fsm::LogLevel::kInfo:
+      return LogLevel::kInfo;
+    case fsm::LogLevel::kNotice:
+      return LogLevel::kNotice;
+    case fsm::LogLevel::kWarning:
+      return LogLevel::kWarning;
+    case fsm::LogLevel::kError:
+      return LogLevel::kError;
+  }
+  return LogLevel::kInfo;
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(loop::EventLoop& loop,
+                                                                   const DaemonOptions& options,
+                                                                   DaemonObserver& observer) {
+  return std::make_unique<DaemonImpl>(loop, options, observer);
+}
+
+DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
+                       DaemonObserver& observer)
+    : loop_(loop),
+      options_(options),
+      observer_(observer),
+      support_(kernel::probe_l2tp_support()),
+      host_name_(options.settings.host_name.empty() ? system_host_name()
+                                                    : options.settings.host_name) {
+  io_ = std::make_unique<TunnelIo>(loop, [this](const fsm::Datagram& d) { engine_->receive(d); });
+
+  if (options_.data_plane == DataPlaneMode::kNull) {
+    data_plane_ = std::make_unique<fsm::NullDataPlane>(loop);
+  } else {
+    // The kernel data plane (netlink, PPPoL2TP, pppd, l2tpeth) is not built
+    // yet: until it is, kernel mode refuses data-plane requests, and says so.
+    if (support_.netlink)
+      l2tp::daemon::log(LogLevel::kWarning, "daemon",
+                        "kernel L2TP found, but this build has no kernel data plane yet; "
+                        "use --data-plane null for control-plane operation");
+    else
+      l2tp::daemon::log(LogLevel::kNotice, "daemon", UnavailableDataPlane::reason());
+    data_plane_ = std::make_unique<UnavailableDataPlane>(loop);
+  }
+
+  fsm::EngineLimits limits;
+  limits.max_tunnels = options_.settings.max_tunnels;
+  engine_ = std::make_unique<fsm::Engine>(
+      fsm::Environment{
+          .clock = loop,
+          .alarms = loop,
+          .random = random_,
+          .sink = *io_,
+          .data_plane = *data_plane_,
+          .observer = *this,
+          .logger = this,
+      },
+      limits);
+  if (auto* null_plane = dynamic_cast<fsm::NullDataPlane*>(data_plane_.get()))
+    null_plane->attach(*engine_);
+  else if (auto* unavailable = dynamic_cast<UnavailableDataPlane*>(data_plane_.get()))
+    unavailable->attach(*engine_);
+
+  auto resolver = resolve::Resolver::create(loop);
+  if (resolver)
+    resolver_ = std::move(*resolver);
+  else
+    l2tp::daemon::log(LogLevel::kWarning, "daemon",
+                      "no host name resolution: ", resolver.error().message);
+}
+
+DaemonImpl::~DaemonImpl() {
+  // Pending resolutions and retries call into the engine; stop them first.
+  resolutions_.clear();
+  retries_.clear();
+  engine_.reset();
+}
+
+// ---- Commands ---------------------------------------------------------------
+
+bool DaemonImpl::data_plane_available() const {
+  return options_.data_plane == DataPlaneMode::kNull;
+}
+
+Result<void> DaemonImpl::check_tunnel_limits(uid_t owner) const {
+  std::size_t total = resolutions_.size();
+  for (const auto& [uid, count] : tunnels_per_uid_) total += count;
+  if (total >= options_.settings.max_tunnels)
+    return std::unexpected(
+        Failure{FailureKind::kLimitExceeded, "the daemon's limit of " +
+                                                 std::to_string(options_.settings.max_tunnels) +
+                                                 " tunnels is reached"});
+  if (owner == 0) return {};
+  auto it = tunnels_per_uid_.find(owner);
+  if (it != tunnels_per_uid_.end() && it->second >= options_.settings.max_tunnels_per_user)
+    return std::unexpected(Failure{FailureKind::kLimitExceeded,
+                                   "uid " + std::to_string(owner) + " already has " +
+                                       std::to_string(it->second) + " tunnels (the limit)"});
+  return {};
+}
+
+void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner,
+                               std::function<void(Result<std::uint32_t>)> done) {
+  if (!data_plane_available() && request.config.mode != fsm::TunnelMode::kDynamic) {
+    done(std::unexpected(
+        Failure{FailureKind::kNotSupported, std::string(fsm::to_string(request.config.mode)) +
+                                                " tunnels need the kernel data plane, but " +
+                                                UnavailableDataPlane::reason()}));
+    return;
+  }
+  if (request.config.encapsulation == wire::Encapsulation::kIp && !support_.ip_sockets) {
+    done(std::unexpected(Failure{FailureKind::kNotSupported,
+                                 "Encapsulation ip needs L2TP/IP sockets: load l2tp_ip and "
+                                 "l2tp_ip6"}));
+    return;
+  }
+  if (auto limits = check_tunnel_limits(owner); !limits) {
+    done(std::unexpected(limits.error()));
+    return;
+  }
+  if (request.peer.is_numeric) {
+    create_resolved_tunnel(request, request.config.peer, owner, done);
+    return;
+  }
+  if (!resolver_) {
+    done(std::unexpected(Failure{FailureKind::kFailed,
+                                 "Peer: host names cannot be resolved "
+                                 "(no resolver); give an address"}));
+    return;
+  }
+
+  resolve::AddressFamily family = resolve::AddressFamily::kAny;
+  if (request.config.local.family == fsm::Endpoint::Family::kIpv4)
+    family = resolve::AddressFamily::kIpv4;
+  else if (request.config.local.family == fsm::Endpoint::Family::kIpv6)
+    family = resolve::AddressFamily::kIpv6;
+
+  // Counted against the owner's limit while it resolves, so a caller cannot
+  // queue unbounded work behind a slow resolver.
+  ++tunnels_per_uid_[owner];
+  const std::uint64_t key = next_resolution_++;
+  auto finish = [this, key, request, owner, done](auto result) {
+    auto self = std::move(resolutions_[key]);  // keep the request alive until we return
+    resolutions_.erase(key);
+    if (--tunnels_per_uid_[owner] == 0) tunnels_per_uid_.erase(owner);
+    if (!result || result->empty()) {
+      done(std::unexpected(
+          Failure{FailureKind::kFailed,
+                  "Peer: cannot resolve " + request.peer.host + ": " +
+                      (result ? std::string("no address") : result.error().message)}));
+      return;
+    }
+    create_resolved_tunnel(request, result->front(), owner, done);
+  };
+  resolutions_[key] =
+      resolver_->resolve(request.peer.host, request.peer.port, family, std::move(finish));
+}
+
+void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm::Endpoint& peer,
+                                        uid_t owner,
+                                        const std::function<void(Result<std::uint32_t>)>& done) {
+  fsm::TunnelConfig& config = request.config;
+  config.peer = peer;
+  if (config.local.family == fsm::Endpoint::Family::kUnspecified) {
+    config.local = peer.family == fsm::Endpoint::Family::kIpv6
+                       ? fsm::Endpoint::ipv6({}, config.local.port)
+                       : fsm::Endpoint::ipv4({0, 0, 0, 0}, config.local.port);
+  }
+  if (config.local.family != peer.family) {
+    done(std::unexpected(
+        Failure{FailureKind::kInvalidArgs, "Local: address family differs from Peer's"}));
+    return;
+  }
+
+  // Dynamic and quiescent UDP tunnels run a control channel on a socket of
+  // their own whose local port must be known before the first message.
+  const bool prepared_socket =
+      config.mode != fsm::TunnelMode::kStatic && config.encapsulation == wire::Encapsulation::kUdp;
+  if (prepared_socket) {
+    auto bound = io_->prepare_initiator(config.local, config.peer, config.encapsulation,
+                                        request.local_port_given);
+    if (!bound) {
+      done(std::unexpected(
+          Failure{FailureKind::kFailed,
+                  "Local: cannot bind " + config.local.to_string() + ": " + bound.error()}));
+      return;
+    }
+    config.local = *bound;
+  } else if (config.encapsulation == wire::Encapsulation::kUdp && config.local.port == 0) {
+    config.local.port = 1701;
+  }
+
+  // The owner is known before the engine announces the tunnel.
+  pending_owner_ = owner;
+  auto created = engine_->create_tunnel(config);
+  pending_owner_.reset();
+  if (!created) {
+    if (prepared_socket) io_->discard_prepared(config.local, config.peer);
+    done(std::unexpected(from_engine(created.error())));
+    return;
+  }
+  done(*created);
+}
+
+Result<std::uint32_t> DaemonImpl::create_session(std::uint32_t tunnel_id,
+                                                 const fsm::SessionConfig& config, uid_t owner) {
+  if (!data_plane_available())
+    return std::unexpected(
+        Failure{FailureKind::kNotSupported,
+                "sessions need the kernel data plane, but " + UnavailableDataPlane::reason()});
+  pending_owner_ = owner;
+  auto created = engine_->create_session(tunnel_id, config);
+  pending_owner_.reset();
+  if (!created) return std::unexpected(from_engine(created.error()));
+  return *created;
+}
+
+Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
+  if (requested.encapsulation == wire::Encapsulation::kIp && !support_.ip_sockets)
+    return std::unexpected(Failure{FailureKind::kNotSupported,
+                                   "Encapsulation ip needs L2TP/IP sockets: load l2tp_ip and "
+                                   "l2tp_ip6"});
+  fsm::ListenerConfig config = requested;
+  const std::uint32_t handle = next_listener_socket_++;
+  auto bound = io_->open_listener(handle, config.local, config.encapsulation);
+  if (!bound) {
+    const bool in_use = bound.error().find("in use") != std::string::npos ||
+                        bound.error().find("already") != std::string::npos;
+    return std::unexpected(
+        Failure{in_use ? FailureKind::kExists : FailureKind::kFailed,
+                "Local: cannot listen on " + config.local.to_string() + ": " + bound.error()});
+  }
+  config.local = *bound;
+  auto created = engine_->listen(config);
+  if (!created) {
+    io_->close_listener(handle);
+    return std::unexpected(from_engine(created.error()));
+  }
+  listener_sockets_[*created] = handle;
+  observer_.listener_added(*created);
+  return *created;
+}
+
+Result<void> DaemonImpl::close_tunnel(std::uint32_t tunnel_id) {
+  auto closed = engine_->close_tunnel(tunnel_id);
+  if (!closed) return std::unexpected(from_engine(closed.error()));
+  return {};
+}
+
+Result<void> DaemonImpl::close_session(std::uint32_t tunnel_id, std::uint32_t session_id) {
+  auto closed = engine_->close_session(tunnel_id, session_id);
+  if (!closed) return std::unexpected(from_engine(closed.error()));
+  return {};
+}
+
+Result<void> DaemonImpl::close_listener(std::uint32_t listener_id) {
+  auto closed = engine_->close_listener(listener_id);
+  if (!closed) return std::unexpected(from_engine(closed.error()));
+  if (auto it = listener_sockets_.find(listener_id); it != listener_sockets_.end()) {
+    io_->close_listener(it->second);
+    listener_sockets_.erase(it);
+  }
+  observer_.listener_removed(listener_id);
+  return {};
+}
+
+// ---- Views ------------------------------------------------------------------
+
+std::optional<TunnelInfo> DaemonImpl::tunnel(std::uint32_t tunnel_id) const {
+  auto view = engine_->tunnel(tunnel_id);
+  if (!view) return std::nullopt;
+  auto owner = tunnel_owners_.find(tunnel_id);
+  return TunnelInfo{std::move(*view), owner == tunnel_owners_.end() ? 0 : owner->second};
+}
+
+std::optional<SessionInfo> DaemonImpl::session(std::uint32_t tunnel_id,
+                                               std::uint32_t session_id) const {
+  auto view = engine_->session(tunnel_id, session_id);
+  if (!view) return std::nullopt;
+  auto owner = session_owners_.find({tunnel_id, session_id});
+  return SessionInfo{std::move(*view), owner == session_owners_.end() ? 0 : owner->second};
+}
+
+std::optional<fsm::ListenerView> DaemonImpl::listener(std::uint32_t listener_id) const {
+  return engine_->listener(listener_id);
+}
+
+std::vector<std::uint32_t> DaemonImpl::tunnel_ids() const {
+  return engine_->tunnel_ids();
+}
+std::vector<std::uint32_t> DaemonImpl::listener_ids() const {
+  return engine_->listener_ids();
+}
+
+Statistics DaemonImpl::session_statistics(std::uint32_t, std::uint32_t) const {
+  // The null data plane carries no traffic; the kernel data plane will read
+  // the kernel's counters here.
+  return {{"tx-packets", 0}, {"tx-bytes", 0},  {"tx-errors", 0},       {"rx-packets", 0},
+          {"rx-bytes", 0},   {"rx-errors", 0}, {"rx-seq-discards", 0}, {"rx-oos-packets", 0}};
+}
+
+Statistics DaemonImpl::tunnel_statistics(std::uint32_t tunnel_id) const {
+  Statistics statistics = session_statistics(tunnel_id, 0);
+  auto view = engine_->tunnel(tunnel_id);
+  if (!view) return {};
+  for (std::uint32_t session_id : view->sessions)
+    for (const auto& [key, value] : session_statistics(tunnel_id, session_id))
+      statistics[key] += value;
+  statistics["control-tx"] = view->control_tx;
+  statistics["control-rx"] = view->control_rx;
+  statistics["retransmits"] = view->retransmits;
+  statistics["hello-tx"] = view->hello_tx;
+  return statistics;
+}
+
+std::string DaemonImpl::data_plane() const {
+  return options_.data_plane == DataPlaneMode::kNull ? "null" : "unavailable";
+}
+
+std::vector<std::string> DaemonImpl::features() const {
+  std::vector<std::string> features{"l2tpv2", "l2tpv3", "udp"};
+  if (support_.ip_sockets) features.push_back("ip");
+  if (support_.ipv6) features.push_back("ipv6");
+  if (data_plane_available()) {
+    features.push_back("ppp");
+    features.push_back("eth");
+  }
+  features.push_back("hidden-avps");
+  features.push_back("tunnel-authentication");
+  features.push_back("message-digest");
+  return features;
+}
+
+config::Defaults DaemonImpl::defaults() const {
+  return {.host_name = host_name_};
+}
+
+// ---- Engine events ------------------------------------------------------------
+
+void DaemonImpl::tunnel_added(std::uint32_t tunnel_id) {
+  const uid_t owner = pending_owner_.value_or(0);
+  tunnel_owners_[tunnel_id] = owner;
+  ++tunnels_per_uid_[owner];
+  observer_.tunnel_added(tunnel_id);
+}
+
+void DaemonImpl::session_added(std::uint32_t tunnel_id, std::uint32_t session_id) {
+  // Sessions the peer started belong to the tunnel's owner.
+  uid_t owner = pending_owner_.value_or(0);
+  if (!pending_owner_) {
+    auto tunnel_owner = tunnel_owners_.find(tunnel_id);
+    if (tunnel_owner != tunnel_owners_.end()) owner = tunnel_owner->second;
+  }
+  session_owners_[{tunnel_id, session_id}] = owner;
+  observer_.session_added(tunnel_id, session_id);
+}
+
+void DaemonImpl::tunnel_changed(std::uint32_t tunnel_id) {
+  observer_.tunnel_changed(tunnel_id);
+}
+
+void DaemonImpl::session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) {
+  observer_.session_changed(tunnel_id, session_id);
+}
+
+void DaemonImpl::tunnel_removed(std::uint32_t tunnel_id) {
+  const auto view = engine_->tunnel(tunnel_id);
+  observer_.tunnel_removed(tunnel_id);
+  if (auto owner = tunnel_owners_.find(tunnel_id); owner != tunnel_owners_.end()) {
+    if (--tunnels_per_uid_[owner->second] == 0) tunnels_per_uid_.erase(owner->second);
+    tunnel_owners_.erase(owner);
+  }
+  if (view && view->listener_id != 0 && engine_->listener(view->listener_id))
+    observer_.listener_changed(view->listener_id);
+}
+
+void DaemonImpl::session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) {
+  observer_.session_removed(tunnel_id, session_id);
+  session_owners_.erase({tunnel_id, session_id});
+}
+
+void DaemonImpl::listener_accepted(std::uint32_t listener_id, std::uint32_t) {
+  observer_.listener_changed(listener_id);
+}
+
+void DaemonImpl::log(fsm::LogLevel level, std::string_view object, std::string_view message) {
+  // Engine messages quote peers' strings; escape everything.
+  log_line(daemon_level(level), object, printable(message));
+}
+
+}  // namespace l2tp::daemon

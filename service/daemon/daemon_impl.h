@@ -1,0 +1,102 @@
+// The Daemon behind daemon.h: the engine with its ports wired to the loop,
+// sockets, data plane and resolver; owners, limits and config files.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "daemon/daemon.h"
+#include "daemon/system_random.h"
+#include "daemon/tunnel_io.h"
+#include "fsm/engine.h"
+#include "kernel/l2tp_probe.h"
+#include "loop/event_loop.h"
+#include "resolve/resolver.h"
+
+namespace l2tp::daemon {
+
+class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm::Logger {
+ public:
+  DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options, DaemonObserver& observer);
+  ~DaemonImpl() override;
+
+  void load_config() override;
+  void create_tunnel(const config::TunnelRequest& request, uid_t owner,
+                     std::function<void(Result<std::uint32_t>)> done) override;
+  Result<std::uint32_t> create_session(std::uint32_t tunnel_id, const fsm::SessionConfig& config,
+                                       uid_t owner) override;
+  Result<std::uint32_t> listen(const fsm::ListenerConfig& config) override;
+  Result<void> close_tunnel(std::uint32_t tunnel_id) override;
+  Result<void> close_session(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  Result<void> close_listener(std::uint32_t listener_id) override;
+
+  std::optional<TunnelInfo> tunnel(std::uint32_t tunnel_id) const override;
+  std::optional<SessionInfo> session(std::uint32_t tunnel_id,
+                                     std::uint32_t session_id) const override;
+  std::optional<fsm::ListenerView> listener(std::uint32_t listener_id) const override;
+  std::vector<std::uint32_t> tunnel_ids() const override;
+  std::vector<std::uint32_t> listener_ids() const override;
+  Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
+  Statistics session_statistics(std::uint32_t tunnel_id, std::uint32_t session_id) const override;
+  std::string data_plane() const override;
+  std::vector<std::string> features() const override;
+  config::Defaults defaults() const override;
+
+ private:
+  // fsm::EngineObserver
+  void tunnel_added(std::uint32_t tunnel_id) override;
+  void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void tunnel_changed(std::uint32_t tunnel_id) override;
+  void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void tunnel_removed(std::uint32_t tunnel_id) override;
+  void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) override;
+  // fsm::Logger
+  void log(fsm::LogLevel level, std::string_view object, std::string_view message) override;
+
+  bool data_plane_available() const;
+  Result<void> check_tunnel_limits(uid_t owner) const;
+  void create_resolved_tunnel(config::TunnelRequest request, const fsm::Endpoint& peer, uid_t owner,
+                              const std::function<void(Result<std::uint32_t>)>& done);
+
+  // Config files (config_files.cpp).
+  struct FileObjects {
+    std::string fingerprint;
+    std::vector<std::uint32_t> tunnels;
+    std::vector<std::uint32_t> listeners;
+  };
+  void apply_file(const config::LoadedFile& file);
+  void retire_file(const std::string& path, const FileObjects& objects);
+  void create_config_tunnel(const std::string& path, const config::TunnelFile& file,
+                            int attempts_left);
+
+  loop::EventLoop& loop_;
+  DaemonOptions options_;
+  DaemonObserver& observer_;
+  kernel::L2tpSupport support_;
+  std::string host_name_;
+
+  SystemRandom random_;
+  std::unique_ptr<TunnelIo> io_;
+  std::unique_ptr<fsm::DataPlane> data_plane_;
+  std::unique_ptr<fsm::Engine> engine_;
+  std::unique_ptr<resolve::Resolver> resolver_;
+
+  std::unordered_map<std::uint32_t, uid_t> tunnel_owners_;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, uid_t> session_owners_;
+  std::unordered_map<uid_t, std::uint32_t> tunnels_per_uid_;  // existing + resolving
+  std::uint64_t next_resolution_ = 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<resolve::ResolveRequest>> resolutions_;
+  std::unordered_map<std::uint32_t, std::uint32_t> listener_sockets_;  // listener id -> io handle
+  std::uint32_t next_listener_socket_ = 1;
+  // The uid of the call under way, for the tunnel_added/session_added it causes.
+  std::optional<uid_t> pending_owner_;
+
+  std::map<std::string, FileObjects> files_;
+  std::vector<std::unique_ptr<Alarm>> retries_;
+};
+
+}  // namespace l2tp::daemon

@@ -1,0 +1,95 @@
+// The engine's PacketSink over real sockets, and the way datagrams reach the
+// engine: listener sockets accept SCCRQs; every tunnel gets its own connected
+// socket (the kernel's data plane needs one socket per tunnel), created on
+// its first datagram, bound to the same local address and port.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fsm/endpoint.h"
+#include "fsm/engine.h"
+#include "fsm/ports.h"
+#include "kernel/unique_fd.h"
+#include "loop/event_loop.h"
+#include "wire/header.h"
+
+namespace l2tp::daemon {
+
+struct SocketStats {
+  std::uint64_t received = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t send_errors = 0;
+  std::uint64_t receive_errors = 0;
+};
+
+class TunnelIo final : public fsm::PacketSink {
+ public:
+  using Receiver = std::function<void(const fsm::Datagram&)>;
+  TunnelIo(loop::EventLoop& loop, Receiver receiver);
+  ~TunnelIo() override;
+
+  // Binds a listener socket; port 0 picks one. Returns the bound address.
+  std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t listener_id,
+                                                          const fsm::Endpoint& local,
+                                                          wire::Encapsulation encapsulation);
+  void close_listener(std::uint32_t listener_id);
+
+  // Opens the socket of a tunnel we are about to initiate, so that its local
+  // address is known before the engine sends the SCCRQ: the requested port,
+  // else 1701 when free (or shared with our own listener), else an ephemeral
+  // one. The engine's first send() on this path adopts the socket.
+  std::expected<fsm::Endpoint, std::string> prepare_initiator(const fsm::Endpoint& local,
+                                                              const fsm::Endpoint& peer,
+                                                              wire::Encapsulation encapsulation,
+                                                              bool port_given);
+  // Drops a prepared socket the engine did not take (create_tunnel failed).
+  void discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer);
+
+  void send(const fsm::Path& path, wire::ByteView datagram) override;
+
+  // The tunnel's socket (created if needed): the kernel's managed tunnels are
+  // built on it.
+  std::expected<int, std::string> tunnel_socket(const fsm::Path& path);
+  // The tunnel is gone from the engine: close its socket.
+  void release_tunnel(std::uint32_t tunnel_id);
+
+  const SocketStats& stats() const { return stats_; }
+  std::size_t open_tunnel_sockets() const { return tunnels_.size(); }
+
+ private:
+  struct Socket {
+    kernel::UniqueFd fd;
+    wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+    fsm::Endpoint local;
+    fsm::Endpoint peer;  // connected sockets
+    std::unique_ptr<loop::IoWatch> watch;
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // expires with the socket
+  };
+  using SocketPtr = std::unique_ptr<Socket>;
+
+  std::expected<SocketPtr, std::string> open_socket(const fsm::Endpoint& local,
+                                                    const fsm::Endpoint* peer,
+                                                    wire::Encapsulation encapsulation,
+                                                    std::uint32_t connection_id,
+                                                    bool share_address);
+  void watch(Socket& socket);
+  void drain(Socket& socket);
+  bool listener_holds(const fsm::Endpoint& local, wire::Encapsulation encapsulation) const;
+  static std::string path_key(const fsm::Endpoint& local, const fsm::Endpoint& peer);
+
+  loop::EventLoop& loop_;
+  Receiver receiver_;
+  std::unordered_map<std::uint32_t, SocketPtr> listeners_;
+  std::unordered_map<std::uint32_t, SocketPtr> tunnels_;
+  std::unordered_map<std::string, SocketPtr> prepared_;
+  std::vector<std::uint8_t> buffer_;
+  SocketStats stats_;
+};
+
+}  // namespace l2tp::daemon
