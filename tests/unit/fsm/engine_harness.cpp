@@ -217,17 +217,6 @@ std::vector<ObjectState> RecordingObserver::tunnel_states(std::uint32_t tunnel_i
   return states;
 }
 
-std::vector<ObjectState> RecordingObserver::session_states(std::uint32_t tunnel_id,
-                                                           std::uint32_t session_id) const {
-  std::vector<ObjectState> states;
-  for (const auto& e : events_)
-    if (e.kind == EventKind::kSessionChanged && e.tunnel_id == tunnel_id &&
-        e.session_id == session_id && e.session &&
-        (states.empty() || states.back() != e.session->state))
-      states.push_back(e.session->state);
-  return states;
-}
-
 std::optional<TimePoint> RecordingObserver::tunnel_reached(std::uint32_t tunnel_id,
                                                            ObjectState state) const {
   for (const auto& e : events_)
@@ -595,22 +584,11 @@ void Network::set_impairment(const Node& from, const Node& to, LinkImpairment im
   pipe(from, to).set_impairment(impairment);
 }
 
-void Network::set_impairment_everywhere(LinkImpairment impairment) {
-  default_impairment_ = impairment;
-  impairments_.clear();
-  for (auto& [key, p] : pipes_) p->set_impairment(impairment);
-}
-
 void Network::cut(const Node& a, const Node& b) {
   LinkImpairment dead = default_impairment_;
   dead.loss = 1.0;
   set_impairment(a, b, dead);
   set_impairment(b, a, dead);
-}
-
-void Network::restore(const Node& a, const Node& b) {
-  set_impairment(a, b, default_impairment_);
-  set_impairment(b, a, default_impairment_);
 }
 
 void Network::translate_port(const Node& node, std::uint16_t inside, std::uint16_t outside) {

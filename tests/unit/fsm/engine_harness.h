@@ -130,8 +130,6 @@ class RecordingObserver final : public fsm::EngineObserver {
   bool session_removed_seen(std::uint32_t tunnel_id, std::uint32_t session_id) const;
   // States of the changed-snapshots, repeats folded.
   std::vector<fsm::ObjectState> tunnel_states(std::uint32_t tunnel_id) const;
-  std::vector<fsm::ObjectState> session_states(std::uint32_t tunnel_id,
-                                               std::uint32_t session_id) const;
   // When a changed-snapshot first showed `state`.
   std::optional<TimePoint> tunnel_reached(std::uint32_t tunnel_id, fsm::ObjectState state) const;
   std::optional<TimePoint> session_reached(std::uint32_t tunnel_id, std::uint32_t session_id,
@@ -301,9 +299,7 @@ class Network {
   Node& add_node(NodeOptions options);
 
   void set_impairment(const Node& from, const Node& to, LinkImpairment impairment);
-  void set_impairment_everywhere(LinkImpairment impairment);
-  void cut(const Node& a, const Node& b);      // loses everything both ways
-  void restore(const Node& a, const Node& b);  // back to the default impairment
+  void cut(const Node& a, const Node& b);  // loses everything both ways
   // A port-translating box in front of `node`: datagrams it sends from local
   // port `inside` appear to come from `outside`; datagrams to `outside` reach
   // `inside`. Datagrams to `inside` still pass.
@@ -329,7 +325,6 @@ class Network {
   const std::vector<Delivery>& deliveries() const { return deliveries_; }
   // Sends whose local address was unspecified, or that named no family.
   const std::vector<std::string>& path_errors() const { return path_errors_; }
-  std::uint64_t unroutable() const { return unroutable_; }
   // Every broken contract the harness noticed, one per line ("" when none):
   // path errors and each node's observer log (contract_violations()).
   std::string problems() const;
