@@ -73,6 +73,7 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
       host_name_(options.settings.host_name.empty() ? system_host_name()
                                                     : options.settings.host_name) {
   io_ = std::make_unique<TunnelIo>(loop, [this](const fsm::Datagram& d) { engine_->receive(d); });
+  listener_refresh_ = loop.create([this] { refresh_listeners(); });
 
   if (options_.data_plane == DataPlaneMode::kNull) {
     data_plane_ = std::make_unique<fsm::NullDataPlane>(loop);
@@ -118,6 +119,7 @@ DaemonImpl::~DaemonImpl() {
   // Pending resolutions and retries call into the engine; stop them first.
   resolutions_.clear();
   retries_.clear();
+  listener_refresh_.reset();
   engine_.reset();
 }
 
@@ -409,14 +411,23 @@ void DaemonImpl::session_changed(std::uint32_t tunnel_id, std::uint32_t session_
 }
 
 void DaemonImpl::tunnel_removed(std::uint32_t tunnel_id) {
-  const auto view = engine_->tunnel(tunnel_id);
   observer_.tunnel_removed(tunnel_id);
   if (auto owner = tunnel_owners_.find(tunnel_id); owner != tunnel_owners_.end()) {
     if (--tunnels_per_uid_[owner->second] == 0) tunnels_per_uid_.erase(owner->second);
     tunnel_owners_.erase(owner);
   }
-  if (view && view->listener_id != 0 && engine_->listener(view->listener_id))
-    observer_.listener_changed(view->listener_id);
+  if (auto accepted = accepted_by_.find(tunnel_id); accepted != accepted_by_.end()) {
+    stale_listeners_.insert(accepted->second);
+    accepted_by_.erase(accepted);
+    listener_refresh_->arm(Duration::zero());
+  }
+}
+
+void DaemonImpl::refresh_listeners() {
+  auto stale = std::move(stale_listeners_);
+  stale_listeners_.clear();
+  for (std::uint32_t listener_id : stale)
+    if (engine_->listener(listener_id)) observer_.listener_changed(listener_id);
 }
 
 void DaemonImpl::session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) {
@@ -424,7 +435,8 @@ void DaemonImpl::session_removed(std::uint32_t tunnel_id, std::uint32_t session_
   session_owners_.erase({tunnel_id, session_id});
 }
 
-void DaemonImpl::listener_accepted(std::uint32_t listener_id, std::uint32_t) {
+void DaemonImpl::listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) {
+  accepted_by_[tunnel_id] = listener_id;
   observer_.listener_changed(listener_id);
 }
 

@@ -57,6 +57,7 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   // fsm::Logger
   void log(fsm::LogLevel level, std::string_view object, std::string_view message) override;
 
+  void refresh_listeners();
   bool data_plane_available() const;
   Result<void> check_tunnel_limits(uid_t owner) const;
   void create_resolved_tunnel(config::TunnelRequest request, const fsm::Endpoint& peer, uid_t owner,
@@ -94,6 +95,12 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   std::uint32_t next_listener_socket_ = 1;
   // The uid of the call under way, for the tunnel_added/session_added it causes.
   std::optional<uid_t> pending_owner_;
+
+  // Listeners whose Tunnels list changed; refreshed on the next loop turn,
+  // because the engine still lists a tunnel while it reports its removal.
+  std::unordered_map<std::uint32_t, std::uint32_t> accepted_by_;  // tunnel -> listener
+  std::set<std::uint32_t> stale_listeners_;
+  std::unique_ptr<Alarm> listener_refresh_;
 
   std::map<std::string, FileObjects> files_;
   std::vector<std::unique_ptr<Alarm>> retries_;
