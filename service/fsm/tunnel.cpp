@@ -208,7 +208,8 @@ void Tunnel::enter_state(TunnelPhase next) {
       break;
   }
 
-  if (announced_ && public_state(previous) != public_state(next)) {
+  // phase_ == next: not when an observer already moved it on from inside.
+  if (announced_ && phase_ == next && public_state(previous) != public_state(next)) {
     host_.env().observer.tunnel_changed(id_);
   }
   if (next != TunnelPhase::kClosed || phase_ != TunnelPhase::kClosed || removed_) return;
@@ -275,8 +276,13 @@ void Tunnel::finish_closing() {
 
 void Tunnel::hold_then_dispose() {
   // After a received StopCCN the peer may retransmit it until it sees our
-  // acknowledgement; keep the channel (and the id) for one full cycle.
+  // acknowledgement: for one full cycle keep the id and answer with the
+  // sequence numbers the channel ended with. The channel itself goes now
+  // (allowed from inside its callbacks), so nothing of ours is retransmitted
+  // to a peer that has closed.
   if (holding_ && channel_) {
+    remnant_ = Remnant{channel_->next_send_sequence(), channel_->next_receive_sequence()};
+    channel_.reset();
     hold_alarm_ = host_.env().alarms.create([this] {
       disposed_ = true;
       host_.dispose(*this);
@@ -407,6 +413,12 @@ void Tunnel::note_acknowledgements(std::uint16_t nr) {
 }
 
 void Tunnel::transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) {
+  if (body.empty() && authenticates_messages() && phase_ == TunnelPhase::kWaitCtlConn) {
+    // An ACK for a repeated SCCRQ: the initiator cannot check its digest
+    // before it has our SCCRP (and nonce), so it would count its own peer as
+    // an attacker. The SCCRP's retransmission answers the repeat instead.
+    return;
+  }
   wire::ControlHeader header;
   header.version = config_.version;
   header.tunnel_id = peer_tunnel_id_;
@@ -438,10 +450,29 @@ void Tunnel::transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) {
 
 // ---- Receiving -----------------------------------------------------------------
 
+bool Tunnel::is_acknowledgement(const wire::ControlPacket& packet) const {
+  if (config_.version != wire::ProtocolVersion::kV3) return false;
+  // Message Type is the first AVP: 8 bytes, type 0, value 20 (ACK).
+  auto avps = wire::split_avps(packet.avps);
+  return avps && !avps->empty() && avps->front().vendor_id == 0 &&
+         avps->front().attribute_type == 0 && avps->front().value.size() == 2 &&
+         avps->front().value[0] == 0 &&
+         avps->front().value[1] == static_cast<std::uint8_t>(wire::MessageType::kAck);
+}
+
 void Tunnel::receive(const wire::ControlPacket& packet, const Endpoint& from) {
-  if (disposed_ || !channel_) return;
+  if (disposed_) return;
   const wire::ControlHeader& header = packet.header;
   EngineStats& stats = host_.stats();
+  if (remnant_) {
+    // A retransmitted StopCCN: our acknowledgement was lost. ZLBs and ACKs
+    // need no answer.
+    if (!packet.avps.empty() && !is_acknowledgement(packet)) {
+      transmit(remnant_->ns, remnant_->nr, {});
+    }
+    return;
+  }
+  if (!channel_) return;
 
   if (packet.avps.empty()) {
     if (authenticates_messages()) {
@@ -489,7 +520,7 @@ void Tunnel::receive(const wire::ControlPacket& packet, const Endpoint& from) {
       channel_->receive(header.ns, header.nr, body);
     }
   }
-  if (!disposed_) note_acknowledgements(header.nr);
+  if (!disposed_ && channel_) note_acknowledgements(header.nr);
 }
 
 void Tunnel::on_message(wire::ByteView body) {

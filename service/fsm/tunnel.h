@@ -146,6 +146,7 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   Path path() const;
   void log(LogLevel level, const std::string& message) const;
   void transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) override;
+  bool is_acknowledgement(const wire::ControlPacket& packet) const;  // a v3 ACK message
   void on_message(wire::ByteView body) override;
   void on_idle() override;
   void on_peer_dead() override;
@@ -215,6 +216,12 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   std::deque<std::pair<std::uint64_t, std::uint32_t>> awaiting_acknowledgement_;
   std::optional<std::uint64_t> stopccn_index_;
   std::unique_ptr<Alarm> hold_alarm_;
+  // After a received StopCCN, in place of the channel: what to acknowledge with.
+  struct Remnant {
+    std::uint16_t ns = 0;
+    std::uint16_t nr = 0;
+  };
+  std::optional<Remnant> remnant_;
   std::uint64_t hello_tx_ = 0;
 
   bool kernel_requested_ = false;

@@ -56,6 +56,14 @@ void Tunnel::dispatch(std::uint16_t header_session_id, const wire::Message& mess
     handle_stopccn(message);
     return;
   }
+  if (config_.mode != TunnelMode::kDynamic) {
+    // A quiescent channel only acknowledges and exchanges HELLOs.
+    if (type != wire::MessageType::kHello) {
+      log(LogLevel::kInfo,
+          std::string("ignored ") + wire::to_string(type) + " on a quiescent tunnel");
+    }
+    return;
+  }
   if (is_call_message(type)) {
     dispatch_call(header_session_id, message);
     return;

@@ -6,6 +6,7 @@
 
 #include <list>
 #include <map>
+#include <random>
 
 #include "fake_clock.h"
 #include "fake_random.h"
@@ -99,6 +100,7 @@ class Bench {
                           ? from.address.with_port(path.local.port)
                           : path.local;
     Datagram datagram{{}, path.peer, source, path.encapsulation};
+    if (capture) captured.push_back({to, datagram, wire::Bytes(bytes.begin(), bytes.end())});
     auto& pending = in_flight_.emplace_back();
     pending.bytes.assign(bytes.begin(), bytes.end());
     pending.alarm = clock.create([this, to, datagram, &pending]() mutable {
@@ -108,9 +110,17 @@ class Bench {
     pending.alarm->arm(10ms);
   }
 
+  struct Captured {
+    Host* to = nullptr;
+    Datagram datagram;  // addresses only; the bytes are below
+    wire::Bytes bytes;
+  };
+
   FakeClock clock;
   bool drop_all = false;
+  bool capture = false;
   std::uint64_t sent = 0;
+  std::vector<Captured> captured;
 
  private:
   struct Pending {
@@ -321,6 +331,65 @@ TEST_P(EngineSmokeTest, QuiescentTunnelsKeepEachOtherAlive) {
   bench.clock.advance(2min);
   EXPECT_TRUE(lac.engine().tunnel_ids().empty());
   EXPECT_EQ(lac.last_tunnel[100].last_result.result, 2);
+}
+
+// Mutated copies of real traffic, fed to both sides between the real
+// exchanges: nothing may crash (run under the sanitizers), and the observer
+// contract must hold throughout.
+TEST_P(EngineSmokeTest, MutatedTrafficBreaksNothing) {
+  bench.capture = true;
+  TunnelConfig config = tunnel_config();
+  ListenerConfig listener = listener_config();
+  config.control.secret = {'k'};
+  listener.control.secret = {'k'};
+  if (GetParam().version == ProtocolVersion::kV2) config.control.hide_avps = true;
+  ASSERT_TRUE(lns.engine().listen(listener));
+  std::mt19937 rng(GetParam().ipv6 ? 7 : 3);
+  for (int round = 0; round < 6; ++round) {
+    auto tunnel = lac.engine().create_tunnel(config);
+    ASSERT_TRUE(tunnel);
+    bench.clock.advance(1s);
+    SessionConfig session;
+    session.call_type = round % 2 ? CallType::kOutgoing : CallType::kIncoming;
+    (void)lac.engine().create_session(*tunnel, session);
+    bench.clock.advance(1s);
+    for (int i = 0; i < 3000 && !bench.captured.empty(); ++i) {
+      const auto& original = bench.captured[rng() % bench.captured.size()];
+      wire::Bytes bytes = original.bytes;
+      const int edits = 1 + static_cast<int>(rng() % 4);
+      for (int e = 0; e < edits && !bytes.empty(); ++e) {
+        switch (rng() % 4) {
+          case 0:
+            bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+            break;
+          case 1:
+            bytes.resize(rng() % bytes.size());
+            break;
+          case 2:
+            bytes[rng() % bytes.size()] = static_cast<std::uint8_t>(rng());
+            break;
+          default:
+            bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(rng() % bytes.size()),
+                         static_cast<std::uint8_t>(rng()));
+            break;
+        }
+      }
+      Datagram datagram = original.datagram;
+      datagram.bytes = bytes;
+      original.to->engine().receive(datagram);
+      if (i % 100 == 0) bench.clock.advance(50ms);
+    }
+    if (lac.engine().tunnel(*tunnel)) (void)lac.engine().close_tunnel(*tunnel);
+    bench.clock.advance(2min);
+    bench.captured.resize(std::min<std::size_t>(bench.captured.size(), 64));
+  }
+  bench.clock.advance(10min);
+  EXPECT_TRUE(lac.engine().tunnel_ids().empty());
+  EXPECT_TRUE(lns.engine().tunnel_ids().empty());
+  for (Host* host : {&lac, &lns}) {
+    EXPECT_EQ(host->count("tunnel_added"), host->count("tunnel_removed"));
+    EXPECT_EQ(host->count("session_added"), host->count("session_removed"));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, EngineSmokeTest,
