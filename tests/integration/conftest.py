@@ -70,7 +70,20 @@ LIMIT_EXCEEDED = 'org.l2tpbus1.Error.LimitExceeded'
 FAILED = 'org.l2tpbus1.Error.Failed'
 
 NOBODY = 65534
-OTHER_UID = 65533  # a second unprivileged uid; needs no passwd entry
+
+
+def _other_uid():
+    """A second unprivileged uid with a passwd entry (dbus-daemon looks the uid up)."""
+    import pwd
+    for name in ('www-data', 'daemon', 'bin', 'games'):
+        try:
+            return pwd.getpwnam(name).pw_uid
+        except KeyError:
+            continue
+    raise RuntimeError('no second unprivileged user in /etc/passwd')
+
+
+OTHER_UID = _other_uid()
 
 SANITIZER_MARKERS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
                      'ERROR: ThreadSanitizer', 'WARNING: MemorySanitizer')
@@ -233,19 +246,29 @@ class SignalLog:
             self.events.append(Event(member, path, interface or '', parameters.unpack(), None,
                                      now))
 
+    # The accessors dispatch pending signals first: a signal emitted before a method's
+    # reply is queued by the time the reply is read.
     def of(self, path, member=None):
+        pump()
         return [e for e in self.events if e.path == path and (member is None or e.member == member)]
+
+    def of_member(self, member):
+        pump()
+        return [e for e in self.events if e.member == member]
 
     def added(self, interface):
         """Paths announced with `interface`, in order."""
+        pump()
         return [e.path for e in self.events
                 if e.member == 'InterfacesAdded' and interface in e.values]
 
     def removed(self, path):
+        pump()
         return any(e.member == 'InterfacesRemoved' and e.path == path for e in self.events)
 
     def states(self, path, interface):
         """The State values that PropertiesChanged and InterfacesAdded announced for `path`."""
+        pump()
         states = []
         for e in self.events:
             if e.path != path:
@@ -731,7 +754,8 @@ class Stack:
 def l2tpbusd_path():
     path = os.environ.get('L2TPBUSD')
     if not path:
-        candidates = sorted(REPO.glob('build/*/service/daemon/l2tpbusd'),
+        candidates = sorted(list(REPO.glob('build/*/service/l2tpbusd'))
+                            + list(REPO.glob('build/*/service/daemon/l2tpbusd')),
                             key=lambda p: p.stat().st_mtime)
         if candidates:
             path = str(candidates[-1])
@@ -869,6 +893,7 @@ def open_call(lac: Stack, lns: Stack, pair: Pair, values: dict, timeout=10.0):
 
 def signalled_view(signals: SignalLog, path: str, interface: str) -> dict:
     """The properties of `path` as its InterfacesAdded and PropertiesChanged told them."""
+    pump()
     view = {}
     for event in signals.events:
         if event.path != path:
@@ -885,6 +910,7 @@ def assert_removed_cleanly(signals: SignalLog, path: str, interface: str, timeou
 
     Returns the final LastResult as the signals told it."""
     signals.wait_removed(path, timeout)
+    pump(0.1)
     events = [e for e in signals.events if e.path == path]
     first_removed = next(i for i, e in enumerate(events) if e.member == 'InterfacesRemoved')
     # this life of the path began at its last InterfacesAdded before that removal (or

@@ -73,3 +73,47 @@ def hide(attribute, value, secret, random_vector, original_length=None, padding=
         out += cipher
         previous = cipher
     return out
+
+
+CHALLENGE, CHALLENGE_RESPONSE = 11, 13
+
+
+def parse(data):
+    """(header fields, [(attribute, value), ...]) of a v2 control message; no hidden AVPs."""
+    first, length, tunnel_id, session_id, ns, nr = struct.unpack('!HHHHHH', data[:12])
+    avps = []
+    offset = 12
+    while offset + 6 <= min(length, len(data)):
+        flags_length, vendor, attribute = struct.unpack('!HHH', data[offset:offset + 6])
+        size = flags_length & 0x3FF
+        if size < 6:
+            break
+        avps.append((vendor, attribute, data[offset + 6:offset + size]))
+        offset += size
+    return {'tunnel_id': tunnel_id, 'session_id': session_id, 'ns': ns, 'nr': nr}, avps
+
+
+def challenge_response(message_type, secret, challenge):
+    """RFC 2661 §5.8 (CHAP-like): MD5(message type octet + secret + challenge)."""
+    import hashlib
+    return hashlib.md5(bytes([message_type]) + secret + challenge).digest()
+
+
+def complete_handshake(sock, destination, secret=None, timeout=5.0):
+    """After an SCCRQ sent from `sock`: reads the SCCRP, answers with SCCCN
+    (and the Challenge Response when the SCCRP challenged us)."""
+    sock.settimeout(timeout)
+    while True:
+        data, _ = sock.recvfrom(4096)
+        header, avps = parse(data)
+        types = {a: v for vendor, a, v in avps if vendor == 0}
+        if types.get(MESSAGE_TYPE) == u16(SCCRP):
+            break
+    assigned = struct.unpack('!H', types[ASSIGNED_TUNNEL_ID])[0]
+    body = avp(MESSAGE_TYPE, u16(SCCCN))
+    if CHALLENGE in types:
+        if secret is None:
+            raise ValueError('the SCCRP carries a challenge and no secret was given')
+        body += avp(CHALLENGE_RESPONSE, challenge_response(SCCCN, secret, types[CHALLENGE]))
+    sock.sendto(control(body, tunnel_id=assigned, ns=1, nr=header['ns'] + 1), destination)
+    return assigned

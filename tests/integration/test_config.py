@@ -92,14 +92,17 @@ def test_typed_values_secrets_and_cookies_in_files(make_stack):
                                            'UdpChecksum=false\n',
                                   sessions=('[Session]\nPseudowire=eth\n'
                                             'Cookie=0011223344556677\nPeerCookie=a1b2c3d4\n'
-                                            'Authentication=pap;chap\n')),
+                                            '\n[Session ppp]\nPseudowire=ppp\n'
+                                            'Authentication=pap;chap\nUsePeerDns=false\n')),
     })
     tunnel = wait_initiators(stack, {5})[5]
     assert stack.root.prop(tunnel, TUNNEL, 'Version') == 3
-    session = wait_until(lambda: stack.root.prop(tunnel, TUNNEL, 'Sessions'), 10,
-                         'the file\'s session')[0]
-    stack.wait_state(session, SESSION, 'established')
-    assert stack.root.prop(session, SESSION, 'Pseudowire') == 'eth'
+    sessions = wait_until(lambda: len(stack.root.prop(tunnel, TUNNEL, 'Sessions')) == 2
+                          and stack.root.prop(tunnel, TUNNEL, 'Sessions'), 10,
+                          'the file\'s two sessions')
+    for session in sessions:
+        stack.wait_state(session, SESSION, 'established')
+    assert sorted(stack.root.prop(s, SESSION, 'Pseudowire') for s in sessions) == ['eth', 'ppp']
     assert secret not in stack.daemon.log_text(), 'the daemon logged a secret from a file'
 
 

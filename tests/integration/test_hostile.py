@@ -15,7 +15,8 @@ from conftest import (
     LISTENER, MANAGER, PEER, ROOT_PATH, TUNNEL, establish, free_port, pump, wait_until)
 from l2tp_wire import (
     ASSIGNED_TUNNEL_ID, CONTROL_V2, FRAMING_CAPABILITIES, HOST_NAME, MESSAGE_TYPE,
-    PROTOCOL_VERSION, RANDOM_VECTOR, SCCRQ, avp, control, hide, sccrq, sccrq_avps, u16, u32)
+    PROTOCOL_VERSION, RANDOM_VECTOR, SCCRQ, avp, complete_handshake, control, hide, sccrq,
+    sccrq_avps, u16, u32)
 
 FLOOD_COUNT = 20_000
 FLOOD_RSS_GROWTH_LIMIT_KIB = 64 * 1024
@@ -93,16 +94,26 @@ def drop_lines(text):
     return sum(1 for line in text.splitlines() if any(w in line.lower() for w in DROP_WORDS))
 
 
+def _handmade_tunnel(stack, listener, port, message, secret=None):
+    """Sends `message` (an SCCRQ) from 127.0.0.3 and completes the handshake by hand."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(('127.0.0.3', 0))
+        sock.sendto(message, ('127.0.0.1', port))
+        complete_handshake(sock, ('127.0.0.1', port), secret)
+        tunnel = wait_until(lambda: stack.root.prop(listener, LISTENER, 'Tunnels'), 5,
+                            'a tunnel from the handmade SCCRQ')[0]
+        stack.wait_state(tunnel, TUNNEL, 'established', timeout=5)
+        assert stack.root.prop(tunnel, TUNNEL, 'Peer') == '127.0.0.3:%d' % sock.getsockname()[1]
+    return tunnel
+
+
 def test_a_handmade_sccrq_is_accepted(stack):
     """The builder's SCCRQ is valid: the malformed variants below differ in one defect."""
     port = free_port()
     listener = stack.root.listen({'Local': f'127.0.0.1:{port}', 'HostName': 'target'})
-    send(sccrq(4321, b'handmade'), ('127.0.0.1', port), source='127.0.0.3')
-    tunnel = wait_until(lambda: stack.root.prop(listener, LISTENER, 'Tunnels'), 5,
-                        'a tunnel from the handmade SCCRQ')[0]
+    tunnel = _handmade_tunnel(stack, listener, port, sccrq(4321, b'handmade'))
     assert stack.root.prop(tunnel, TUNNEL, 'PeerHostName') == 'handmade'
     assert stack.root.prop(tunnel, TUNNEL, 'PeerTunnelId') == 4321
-    assert stack.root.prop(tunnel, TUNNEL, 'Peer').startswith('127.0.0.3:')
     assert stack.root.prop(listener, LISTENER, 'Statistics')['accepted'] == 1
 
 
@@ -110,40 +121,56 @@ def test_a_handmade_hidden_host_name_is_understood(stack):
     """The builder hides AVPs right: the malformed hidden variants differ in one defect."""
     port = free_port()
     listener = stack.root.listen({'Local': f'127.0.0.1:{port}', 'Secret': LISTENER_SECRET})
-    send(control(MT + avp(RANDOM_VECTOR, VECTOR) + hidden_host_name(b'hidden-host') + REST),
-         ('127.0.0.1', port), source='127.0.0.3')
-    tunnel = wait_until(lambda: stack.root.prop(listener, LISTENER, 'Tunnels'), 5,
-                        'a tunnel from the handmade SCCRQ')[0]
+    message = control(MT + avp(RANDOM_VECTOR, VECTOR) + hidden_host_name(b'hidden-host') + REST)
+    tunnel = _handmade_tunnel(stack, listener, port, message, LISTENER_SECRET)
     assert stack.root.prop(tunnel, TUNNEL, 'PeerHostName') == 'hidden-host'
 
 
 @pytest.mark.parametrize('data', [c[1] for c in MALFORMED], ids=[c[0] for c in MALFORMED])
-def test_malformed_datagram_is_dropped_and_counted(module_target, data):
-    check_dropped(module_target[0], module_target[1], module_target[2], data)
+def test_malformed_datagram_is_dropped(module_target, data):
+    check_dropped(module_target[0], module_target[2], data)
 
 
 @pytest.mark.parametrize('data', [c[1] for c in MALFORMED_HIDDEN],
                          ids=[c[0] for c in MALFORMED_HIDDEN])
-def test_malformed_hidden_avp_is_dropped_and_counted(module_target, data):
-    check_dropped(module_target[0], module_target[3], module_target[4], data)
+def test_malformed_hidden_avp_is_dropped(module_target, data):
+    check_dropped(module_target[0], module_target[4], data)
 
 
-def check_dropped(stack, listener, port, data):
+def check_dropped(stack, port, data):
+    """Nothing is created, the daemon lives and answers."""
+    pump()
     stack.signals.events.clear()
-    rejected = stack.root.prop(listener, LISTENER, 'Statistics')['rejected']
-    logged = drop_lines(stack.daemon.log_text())
     send(data, ('127.0.0.1', port), source='127.0.0.4')
-    time.sleep(0.15)
+    time.sleep(0.1)
     stack.root.call(ROOT_PATH, PEER, 'Ping', None, '()')
     assert stack.daemon.alive()
-    pump(0.05)
-    added = [e for e in stack.signals.events if e.member == 'InterfacesAdded']
+    added = [e for e in stack.signals.of_member('InterfacesAdded')]
     assert not added, f'a malformed datagram created {[e.path for e in added]}'
     assert stack.tunnels() == []
-    counted = stack.root.prop(listener, LISTENER, 'Statistics')['rejected'] - rejected
+
+
+def test_malformed_datagrams_are_counted(make_stack):
+    """Each dropped datagram shows in Listener.Statistics rejected (or, at least, in the log)."""
+    stack = make_stack()
+    port, secret_port = free_port(), free_port()
+    listener = stack.root.listen({'Local': f'127.0.0.1:{port}'})
+    with_secret = stack.root.listen({'Local': f'127.0.0.1:{secret_port}',
+                                     'Secret': LISTENER_SECRET})
+    logged = drop_lines(stack.daemon.log_text())
+    for _, data in MALFORMED:
+        send(data, ('127.0.0.1', port), source='127.0.0.4')
+    for _, data in MALFORMED_HIDDEN:
+        send(data, ('127.0.0.1', secret_port), source='127.0.0.4')
+    time.sleep(0.3)
+    rejected = (stack.root.prop(listener, LISTENER, 'Statistics')['rejected']
+                + stack.root.prop(with_secret, LISTENER, 'Statistics')['rejected'])
     logged = drop_lines(stack.daemon.log_text()) - logged
-    assert counted >= 1 or logged >= 1, (
-        'the datagram was neither counted in Listener.Statistics rejected nor logged as dropped')
+    sent = len(MALFORMED) + len(MALFORMED_HIDDEN)
+    assert rejected >= sent or logged >= sent, (
+        f'{sent} malformed datagrams dropped, {rejected} counted in Listener.Statistics '
+        f'rejected, {logged} log lines about drops')
+    assert stack.tunnels() == []
 
 
 @pytest.fixture(scope='module')
@@ -178,26 +205,30 @@ def test_malformed_messages_inside_an_established_tunnel(stack):
     assert stack.root.prop(pair.responder, TUNNEL, 'State') == 'established'
 
 
-def _listener_socket_drops(port):
+def _listener_socket(port):
+    """(receive queue bytes, drops) of the unconnected socket bound to 127.0.0.1:port."""
     wanted = f'0100007F:{port:04X}'
     with open('/proc/net/udp') as table:
         for line in table.readlines()[1:]:
             fields = line.split()
-            if fields[1] == wanted:
-                return int(fields[-1])
-    return None
+            if fields[1] == wanted and fields[2] == '00000000:0000':
+                return int(fields[4].split(':')[1], 16), int(fields[-1])
+    raise AssertionError(f'no socket bound to 127.0.0.1:{port}')
 
 
 def test_spoofed_sccrq_flood_keeps_memory_bounded_and_lets_a_peer_in(make_stack):
     target = make_stack('target')
     port = free_port()
     listener = target.root.listen({'Local': f'127.0.0.1:{port}', 'HostName': 'target'})
+    # this test watches memory, not the 20,000 objects' signals: no match rule, so the bus
+    # drops them at once instead of queueing them for a slow reader
+    target.signals.close()
     time.sleep(0.3)
     baseline = target.daemon.rss_kib()
     peak = baseline
     started = time.monotonic()
     sent = 0
-    batch = 250
+    batch = 100
     while sent < FLOOD_COUNT:
         for i in range(sent, min(sent + batch, FLOOD_COUNT)):
             source = f'127.1.{(i // 250) % 250 + 1}.{i % 250 + 2}'
@@ -205,10 +236,14 @@ def test_spoofed_sccrq_flood_keeps_memory_bounded_and_lets_a_peer_in(make_stack)
                 sock.bind((source, 0))
                 sock.sendto(sccrq(i % 65535 + 1, b'spoofed'), ('127.0.0.1', port))
         sent = min(sent + batch, FLOOD_COUNT)
-        pump()
-        time.sleep(0.02)
-        assert target.daemon.alive(), f'l2tpbusd died after {sent} SCCRQs'
-        peak = max(peak, target.daemon.rss_kib())
+        # paced by the daemon: the next batch once it has read this one (or 2 s passed),
+        # so the datagrams reach it instead of overflowing the socket's buffer
+        deadline = time.monotonic() + 2
+        while _listener_socket(port)[0] and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if sent % 1000 == 0:
+            assert target.daemon.alive(), f'l2tpbusd died after {sent} SCCRQs'
+            peak = max(peak, target.daemon.rss_kib())
         assert time.monotonic() - started < 120, 'the flood took too long to send'
     flood_seconds = time.monotonic() - started
     # the daemon still answers on the bus
@@ -217,13 +252,14 @@ def test_spoofed_sccrq_flood_keeps_memory_bounded_and_lets_a_peer_in(make_stack)
         time.sleep(0.1)
         peak = max(peak, target.daemon.rss_kib())
     statistics = target.root.prop(listener, LISTENER, 'Statistics')
-    drops = _listener_socket_drops(port)
+    drops = _listener_socket(port)[1]
     print(f'flood: {sent} SCCRQs in {flood_seconds:.1f} s; RSS {baseline} KiB -> peak {peak} '
           f'KiB; listener {statistics}; kernel drops on the socket {drops}')
     assert peak - baseline < FLOOD_RSS_GROWTH_LIMIT_KIB, (
         f'RSS grew by {(peak - baseline) // 1024} MiB during the flood')
-    assert statistics['accepted'] + statistics['rejected'] >= 1000, (
-        f'the flood barely reached the listener: {statistics}')
+    assert statistics['accepted'] + statistics['rejected'] + drops >= FLOOD_COUNT - 100, (
+        f'SCCRQs unaccounted for: {statistics}, {drops} dropped by the kernel')
+    assert drops <= FLOOD_COUNT // 10, f'the flood mostly missed the daemon: {drops} dropped'
 
     # a legitimate peer, from its own address, gets a tunnel within seconds
     peer = make_stack('peer')
