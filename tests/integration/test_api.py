@@ -469,6 +469,21 @@ def test_data_plane_unavailable_without_kernel_l2tp(make_stack):
     assert object_paths(stack) == before
 
 
+def test_l2tpip_without_kernel_support_is_not_supported(stack):
+    if l2tpip_available():
+        pytest.skip('this kernel opens L2TPIP sockets: test_two_daemons covers Encapsulation=ip')
+    assert 'ip' not in stack.root.prop(ROOT_PATH, MANAGER, 'Features')
+    before = object_paths(stack)
+    with pytest.raises(DBusError) as raised:
+        stack.root.listen({'Local': '127.0.0.1', 'Version': 3, 'Encapsulation': 'ip'})
+    assert_error(raised, NOT_SUPPORTED, 'l2tp_ip')
+    with pytest.raises(DBusError) as raised:
+        stack.root.create_tunnel({'Peer': '127.0.0.1', 'Local': '127.0.0.2', 'Version': 3,
+                                  'Encapsulation': 'ip'})
+    assert_error(raised, NOT_SUPPORTED, 'l2tp_ip')
+    assert object_paths(stack) == before
+
+
 # InvalidArgs: (case id, options, key(s) the message must name). Each leaves
 # GetManagedObjects as it was.
 PEER_ADDR = '127.0.0.1:1701'
