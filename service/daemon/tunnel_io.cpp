@@ -201,7 +201,7 @@ void TunnelIo::send(const fsm::Path& path, wire::ByteView datagram) {
   ++stats_.sent;
 }
 
-void TunnelIo::release_tunnel(std::uint32_t tunnel_id) {
+void TunnelIo::release(std::uint32_t tunnel_id) {
   tunnels_.erase(tunnel_id);
 }
 

@@ -56,8 +56,8 @@ class TunnelIo final : public fsm::PacketSink {
   // The tunnel's socket (created if needed): the kernel's managed tunnels are
   // built on it.
   std::expected<int, std::string> tunnel_socket(const fsm::Path& path);
-  // The tunnel is gone from the engine: close its socket.
-  void release_tunnel(std::uint32_t tunnel_id);
+  // The tunnel is gone from the engine for good: close its socket.
+  void release(std::uint32_t tunnel_id) override;
 
   const SocketStats& stats() const { return stats_; }
   std::size_t open_tunnel_sockets() const { return tunnels_.size(); }

@@ -239,6 +239,7 @@ void Engine::Impl::reap() {
     registry_.half_open().remove(id);
     tunnels_.erase(it);
     registry_.release_tunnel_id(id);
+    env_.sink.release(id);
   }
 }
 

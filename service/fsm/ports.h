@@ -36,6 +36,9 @@ class PacketSink {
  public:
   virtual ~PacketSink() = default;
   virtual void send(const Path& path, wire::ByteView datagram) = 0;
+  // The tunnel is gone for good (after any StopCCN hold period): nothing more
+  // is sent on its path, so its socket can close.
+  virtual void release(std::uint32_t tunnel_id) { static_cast<void>(tunnel_id); }
 };
 
 // ---- The data plane (kernel, or null) --------------------------------------

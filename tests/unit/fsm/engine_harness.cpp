@@ -464,12 +464,27 @@ class Node::Sink final : public fsm::PacketSink {
  public:
   Sink(Network& network, Node& node) : network_(network), node_(node) {}
   void send(const fsm::Path& path, ByteView datagram) override {
+    if (released_.contains(path.tunnel_id)) {
+      // Only a new tunnel that took the id again may use its path.
+      if (node_.engine().tunnel(path.tunnel_id))
+        released_.erase(path.tunnel_id);
+      else
+        network_.path_errors_.push_back(node_.name() + " sent on tunnel " +
+                                        std::to_string(path.tunnel_id) + " after releasing it");
+    }
     network_.on_send(node_, path, datagram);
+  }
+  void release(std::uint32_t tunnel_id) override {
+    if (!released_.insert(tunnel_id).second)
+      network_.path_errors_.push_back(node_.name() + " released tunnel " +
+                                      std::to_string(tunnel_id) + " twice");
+    node_.released_tunnels_.push_back(tunnel_id);
   }
 
  private:
   Network& network_;
   Node& node_;
+  std::set<std::uint32_t> released_;
 };
 
 Node::Node(Network& network, NodeOptions options)

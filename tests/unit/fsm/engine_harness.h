@@ -252,9 +252,12 @@ class Node {
   std::optional<fsm::ObjectState> session_state(std::uint32_t tunnel_id,
                                                 std::uint32_t session_id) const;
   fsm::SessionView session(std::uint32_t tunnel_id, std::uint32_t session_id) const;
+  // Tunnel ids the engine told its PacketSink it will never send on again.
+  const std::vector<std::uint32_t>& released_tunnels() const { return released_tunnels_; }
 
  private:
   class Sink;
+  std::vector<std::uint32_t> released_tunnels_;
   NodeOptions options_;
   FakeRandom random_;
   RecordingObserver observer_;

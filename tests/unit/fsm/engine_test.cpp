@@ -231,6 +231,8 @@ TEST_P(TunnelTest, CloseFromInitiatorSendsStopccnAndBothSidesEnd) {
   const auto lns_final = pair.lns.observer().last_tunnel(tunnels.lns);
   ASSERT_TRUE(lns_final);
   EXPECT_EQ(lns_final->last_result.result, 1) << describe(lns_final->last_result);
+  // ...but keeps its path to acknowledge retransmitted StopCCNs for a while.
+  EXPECT_THAT(pair.lns.released_tunnels(), ::testing::IsEmpty());
 
   // The sender once the acknowledgement is back.
   pair.net.advance(kDelay);
@@ -250,6 +252,10 @@ TEST_P(TunnelTest, CloseFromInitiatorSendsStopccnAndBothSidesEnd) {
   pair.net.advance(2min);
   EXPECT_EQ(count_sent(pair.net, pair.lac, MessageType::kStopccn), 1u);
   EXPECT_EQ(pair.lac.tunnel_count() + pair.lns.tunnel_count(), 0u);
+  // Both let go of their paths (the daemon closes the sockets then), the
+  // receiver after its hold period.
+  EXPECT_THAT(pair.lac.released_tunnels(), ::testing::ElementsAre(tunnels.lac));
+  EXPECT_THAT(pair.lns.released_tunnels(), ::testing::ElementsAre(tunnels.lns));
 }
 
 TEST_P(TunnelTest, CloseFromResponderSendsStopccnAndBothSidesEnd) {
