@@ -580,6 +580,16 @@ class PolkitDouble:
         self.process.stdout.close()
 
 
+_ASAN_CACHE = {}
+
+
+def _has_asan(binary):
+    if binary not in _ASAN_CACHE:
+        with open(binary, 'rb') as executable:
+            _ASAN_CACHE[binary] = b'__asan_init' in executable.read()
+    return _ASAN_CACHE[binary]
+
+
 class Daemon:
     def __init__(self, binary: str, address: str, config_dir: pathlib.Path,
                  log: pathlib.Path, data_plane='null', extra_args=()):
@@ -611,6 +621,11 @@ class Daemon:
     @property
     def pid(self):
         return self.process.pid
+
+    @property
+    def sanitized(self) -> bool:
+        """True for an ASan build, whose RSS (shadow memory, quarantine) says little."""
+        return _has_asan(self.binary)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

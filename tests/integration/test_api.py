@@ -295,7 +295,9 @@ def test_session_properties_and_close(stack):
     assert tuple(values['LastResult']) == (0, 0, '')
     assert values['Ip4Config'] == {} and values['Ip6Config'] == {}
     assert SESSION_STATISTICS <= set(values['Statistics']), values['Statistics']
-    added = [e for e in stack.signals.of(session) if e.member == 'InterfacesAdded']
+    # the signal may follow the reply
+    added = wait_until(lambda: stack.signals.of(session, 'InterfacesAdded'), 5,
+                       'InterfacesAdded of the session')
     assert added and added[0].types[SESSION] == SESSION_PROPS, added
     stack.wait_state(session, SESSION, 'established')
     assert session in stack.root.prop(pair.initiator, TUNNEL, 'Sessions')
@@ -380,7 +382,8 @@ def test_listener_properties_and_close(stack):
     assert values['Encapsulation'] == 'udp'
     assert values['Tunnels'] == []
     assert set(values['Statistics']) == LISTENER_STATISTICS
-    added = [e for e in stack.signals.of(listener) if e.member == 'InterfacesAdded']
+    added = wait_until(lambda: stack.signals.of(listener, 'InterfacesAdded'), 5,
+                       'InterfacesAdded of the listener')
     assert added and added[0].types[LISTENER] == LISTENER_PROPS
     # the port is taken
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:

@@ -205,15 +205,20 @@ def test_malformed_messages_inside_an_established_tunnel(stack):
     assert stack.root.prop(pair.responder, TUNNEL, 'State') == 'established'
 
 
-def _listener_socket(port):
-    """(receive queue bytes, drops) of the unconnected socket bound to 127.0.0.1:port."""
+def _listener_socket(port, tries=20):
+    """(receive queue bytes, drops) of the unconnected socket bound to 127.0.0.1:port.
+
+    /proc/net/udp is not read atomically: while sockets come and go a line can be
+    missed, so it is read again a few times."""
     wanted = f'0100007F:{port:04X}'
-    with open('/proc/net/udp') as table:
-        for line in table.readlines()[1:]:
-            fields = line.split()
-            if fields[1] == wanted and fields[2] == '00000000:0000':
-                return int(fields[4].split(':')[1], 16), int(fields[-1])
-    raise AssertionError(f'no socket bound to 127.0.0.1:{port}')
+    for _ in range(tries):
+        with open('/proc/net/udp') as table:
+            for line in table.readlines()[1:]:
+                fields = line.split()
+                if fields[1] == wanted and fields[2] == '00000000:0000':
+                    return int(fields[4].split(':')[1], 16), int(fields[-1])
+        time.sleep(0.01)
+    raise AssertionError(f'no socket bound to 127.0.0.1:{port} in /proc/net/udp')
 
 
 def test_spoofed_sccrq_flood_keeps_memory_bounded_and_lets_a_peer_in(make_stack):
@@ -255,8 +260,11 @@ def test_spoofed_sccrq_flood_keeps_memory_bounded_and_lets_a_peer_in(make_stack)
     drops = _listener_socket(port)[1]
     print(f'flood: {sent} SCCRQs in {flood_seconds:.1f} s; RSS {baseline} KiB -> peak {peak} '
           f'KiB; listener {statistics}; kernel drops on the socket {drops}')
-    assert peak - baseline < FLOOD_RSS_GROWTH_LIMIT_KIB, (
-        f'RSS grew by {(peak - baseline) // 1024} MiB during the flood')
+    if target.daemon.sanitized:
+        print('RSS bound not checked: an AddressSanitizer build holds freed memory back')
+    else:
+        assert peak - baseline < FLOOD_RSS_GROWTH_LIMIT_KIB, (
+            f'RSS grew by {(peak - baseline) // 1024} MiB during the flood')
     assert statistics['accepted'] + statistics['rejected'] + drops >= FLOOD_COUNT - 100, (
         f'SCCRQs unaccounted for: {statistics}, {drops} dropped by the kernel')
     assert drops <= FLOOD_COUNT // 10, f'the flood mostly missed the daemon: {drops} dropped'
