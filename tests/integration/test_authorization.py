@@ -7,6 +7,7 @@ the uid from the caller's connection. The polkit double records every
 CheckAuthorization it gets.
 """
 
+import os
 import time
 
 import pytest
@@ -15,6 +16,10 @@ from conftest import (
     ACCESS_DENIED, ACTION_CREATE, ACTION_LISTEN, ACTION_MANAGE, FAILED, INTERACTIVE_REQUIRED,
     INVALID_ARGS, LIMIT_EXCEEDED, LISTENER, MANAGER, NOBODY, OTHER_UID, ROOT_PATH, SESSION,
     TUNNEL, DBusError, assert_error, free_port, options, wait_until)
+
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason='calls as other uids need root (setpriv --reuid)')
 
 
 def start_create(user, values, interactive=False, timeout=25.0):
