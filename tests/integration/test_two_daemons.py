@@ -5,6 +5,7 @@ pseudowires (null data plane: a call is established when ICCN is exchanged),
 closed from either side.
 """
 
+import socket
 import time
 
 import pytest
@@ -197,3 +198,39 @@ def test_l2tpip_tunnel_and_session(lac_lns, secret):
     lac.wait_state(session, SESSION, 'established')
     lns.root.close(responder, TUNNEL)
     assert assert_removed_cleanly(lac.signals, tunnel, TUNNEL)[0] == 1
+
+
+def _ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+            probe.bind(('::1', 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason='this machine has no IPv6 loopback (::1)')
+@pytest.mark.parametrize('version,pseudowire', [(2, 'ppp'), (3, 'eth')], ids=['v2', 'v3'])
+def test_ipv6_tunnel_and_session(lac_lns, version, pseudowire):
+    lac, lns = lac_lns
+    assert 'ipv6' in lns.root.prop('/org/l2tpbus1', 'org.l2tpbus1.Manager', 'Features')
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+        probe.bind(('::1', 0))
+        port = probe.getsockname()[1]
+    listener = lns.root.listen({'Local': f'[::1]:{port}', 'Version': version,
+                                'Pseudowires': [pseudowire], 'HostName': 'lns-host'})
+    assert lns.root.prop(listener, LISTENER, 'Local') == f'[::1]:{port}'
+    tunnel = lac.root.create_tunnel({'Peer': f'[::1]:{port}', 'Version': version,
+                                     'HostName': 'lac-host'})
+    lac.wait_state(tunnel, TUNNEL, 'established')
+    assert lac.root.prop(tunnel, TUNNEL, 'Peer') == f'[::1]:{port}'
+    assert lac.root.prop(tunnel, TUNNEL, 'Local').startswith('[::1]:')
+    responder = wait_until(lambda: lns.root.prop(listener, LISTENER, 'Tunnels'), 10,
+                           'the accepted tunnel')[0]
+    lns.wait_state(responder, TUNNEL, 'established')
+    assert lns.root.prop(responder, TUNNEL, 'Peer') == lac.root.prop(tunnel, TUNNEL, 'Local')
+    session = lac.root.create_session(tunnel, {'Pseudowire': pseudowire})
+    lac.wait_state(session, SESSION, 'established')
+    lac.root.close(tunnel, TUNNEL)
+    assert assert_removed_cleanly(lac.signals, tunnel, TUNNEL)[0] == 1
+    assert assert_removed_cleanly(lns.signals, responder, TUNNEL)[0] == 1
