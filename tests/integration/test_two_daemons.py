@@ -234,3 +234,19 @@ def test_ipv6_tunnel_and_session(lac_lns, version, pseudowire):
     lac.root.close(tunnel, TUNNEL)
     assert assert_removed_cleanly(lac.signals, tunnel, TUNNEL)[0] == 1
     assert assert_removed_cleanly(lns.signals, responder, TUNNEL)[0] == 1
+
+
+def test_listener_turns_tunnels_away_beyond_max_tunnels(make_stack):
+    lac = make_stack('lac')
+    lns = make_stack('lns', conf={'MaxTunnels': 1})
+    pair = establish(lac, lns)
+    second = lac.root.create_tunnel({'Peer': f'127.0.0.1:{pair.port}', 'Local': '127.0.0.2',
+                                     'RetransmitTimeout': 200, 'MaxRetransmitTimeout': 400,
+                                     'MaxRetransmits': 3})
+    assert_removed_cleanly(lac.signals, second, TUNNEL, timeout=15)
+    assert 'established' not in lac.signals.states(second, TUNNEL)
+    assert lns.tunnels() == [pair.responder]
+    statistics = lns.root.prop(pair.listener, LISTENER, 'Statistics')
+    # each refused SCCRQ counts, retransmissions too
+    assert statistics['accepted'] == 1 and statistics['rejected'] >= 1, statistics
+    assert lac.root.prop(pair.initiator, TUNNEL, 'State') == 'established'
