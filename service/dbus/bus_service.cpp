@@ -24,8 +24,13 @@ std::string listener_name(std::uint32_t listener_id) {
   return "listener " + std::to_string(listener_id);
 }
 
-// The final PropertiesChanged always carries these, changed or not.
-const std::vector<std::string> kFinalProperties = {"State", "LastResult"};
+// The last PropertiesChanged before InterfacesRemoved carries State closed
+// and LastResult, changed or not, unless closed was announced already (the
+// daemon reported the closed state before the removal).
+std::vector<std::string> final_properties(fsm::ObjectState last_announced) {
+  if (last_announced == fsm::ObjectState::kClosed) return {};
+  return {"State", "LastResult"};
+}
 
 }  // namespace
 
@@ -110,7 +115,7 @@ void BusService::tunnel_removed(std::uint32_t tunnel_id) {
   }
   final_info.view.state = fsm::ObjectState::kClosed;
   try {
-    object.update(final_info, kFinalProperties);
+    object.update(final_info, final_properties(object.info().view.state));
     object.withdraw();
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, tunnel_name(tunnel_id),
@@ -186,7 +191,7 @@ void BusService::remove_session_object(const SessionKey& key) {
   }
   final_info.view.state = fsm::ObjectState::kClosed;
   try {
-    object.update(final_info, kFinalProperties);
+    object.update(final_info, final_properties(object.info().view.state));
     object.withdraw();
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, session_name(key.first, key.second),

@@ -68,6 +68,10 @@ sdbus::Error not_ready() {
   return failed("the daemon is still starting; try again");
 }
 
+sdbus::Error shutting_down() {
+  return failed("the daemon is shutting down");
+}
+
 sdbus::Error unknown_object(const std::string& path) {
   return sdbus::Error(kErrorUnknownObject, "no object " + path);
 }
@@ -108,6 +112,7 @@ void BusService::create_tunnel(const sdbus::Message& call, PathResult result,
       while_alive([this, reply, caller = *caller,
                    request = std::move(*request)](std::optional<sdbus::Error> denied) {
         if (denied) return refuse(*reply, kOperation, &caller, *denied);
+        if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
         daemon_->create_tunnel(
             request, caller.uid,
             while_alive([reply, caller](const daemon::Result<std::uint32_t>& created) {
@@ -142,6 +147,7 @@ void BusService::listen(const sdbus::Message& call, PathResult result,
       while_alive([this, reply, caller = *caller, listener_config = std::move(*listener_config)](
                       std::optional<sdbus::Error> denied) {
         if (denied) return refuse(*reply, kOperation, &caller, *denied);
+        if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
         const daemon::Result<std::uint32_t> listening = daemon_->listen(listener_config);
         if (!listening)
           return refuse(*reply, kOperation, &caller, to_dbus_error(listening.error()));
@@ -179,6 +185,7 @@ void BusService::create_session(std::uint32_t tunnel_id, const sdbus::Message& c
                    session_config =
                        std::move(*session_config)](std::optional<sdbus::Error> denied) {
         if (denied) return refuse(*reply, kOperation, &caller, *denied);
+        if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
         const daemon::Result<std::uint32_t> created =
             daemon_->create_session(tunnel_id, session_config, caller.uid);
         if (!created) return refuse(*reply, kOperation, &caller, to_dbus_error(created.error()));
@@ -208,6 +215,7 @@ void BusService::close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& cal
       *caller, kOperation, caller->uid == tunnel->owner,
       while_alive([this, reply, caller = *caller, tunnel_id](std::optional<sdbus::Error> denied) {
         if (denied) return refuse(*reply, kOperation, &caller, *denied);
+        if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
         const daemon::Result<void> closed = daemon_->close_tunnel(tunnel_id);
         if (!closed) return refuse(*reply, kOperation, &caller, to_dbus_error(closed.error()));
         log(LogLevel::kInfo, "tunnel " + std::to_string(tunnel_id), "closed by uid ", caller.uid);
@@ -240,6 +248,7 @@ void BusService::close_session(std::uint32_t tunnel_id, std::uint32_t session_id
       while_alive([this, reply, caller = *caller, tunnel_id,
                    session_id](std::optional<sdbus::Error> denied) {
         if (denied) return refuse(*reply, kOperation, &caller, *denied);
+        if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
         const daemon::Result<void> closed = daemon_->close_session(tunnel_id, session_id);
         if (!closed) return refuse(*reply, kOperation, &caller, to_dbus_error(closed.error()));
         log(LogLevel::kInfo,
@@ -269,6 +278,7 @@ void BusService::close_listener(std::uint32_t listener_id, const sdbus::Message&
       *caller, kOperation, false,
       while_alive([this, reply, caller = *caller, listener_id](std::optional<sdbus::Error> denied) {
         if (denied) return refuse(*reply, kOperation, &caller, *denied);
+        if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
         const daemon::Result<void> closed = daemon_->close_listener(listener_id);
         if (!closed) return refuse(*reply, kOperation, &caller, to_dbus_error(closed.error()));
         log(LogLevel::kInfo, "listener " + std::to_string(listener_id), "closed by uid ",

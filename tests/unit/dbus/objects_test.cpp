@@ -119,6 +119,26 @@ TEST_F(BusTest, RemovalSendsFinalValuesThenInterfacesRemoved) {
   EXPECT_FALSE(get(path, kTunnelInterface, "State").has_value());
 }
 
+TEST_F(BusTest, ClosedAnnouncedBeforeRemovalIsNotRepeated) {
+  const std::string path = make_tunnel(0);
+  events_.clear();
+  daemon_->change_tunnel(4711, [](fsm::TunnelView& view) {
+    view.state = fsm::ObjectState::kClosed;
+    view.last_result = {1, 0, "goodbye"};
+  });
+  daemon_->remove_tunnel(4711, {1, 0, "goodbye"});
+  run_briefly();
+  std::vector<std::string> kinds;
+  for (const BusEvent& event : events_) {
+    if (event.path == path) kinds.push_back(event.kind);
+  }
+  EXPECT_THAT(kinds, ElementsAre("PropertiesChanged", "InterfacesRemoved"));
+  const auto changes = events_of("PropertiesChanged", path);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].changed.at("State").get<std::string>(), "closed");
+  EXPECT_TRUE(changes[0].changed.contains("LastResult"));
+}
+
 TEST_F(BusTest, FinalValuesSurviveADaemonThatForgotTheObject) {
   const std::string path = make_tunnel(0);
   daemon_->forget_before_removed = true;
@@ -140,7 +160,7 @@ TEST_F(BusTest, SessionsComeAndGoWithTheirTunnel) {
   const std::string session = returned_path(created);
   EXPECT_EQ(session, "/org/l2tpbus1/tunnel/4711/session/17");
   ASSERT_EQ(events_of("InterfacesAdded", session).size(), 1u);
-  const Dictionary& properties =
+  const Dictionary properties =
       events_of("InterfacesAdded", session)[0].interfaces.at(kSessionInterface);
   EXPECT_EQ(properties.at("Pseudowire").get<std::string>(), "ppp");
   EXPECT_EQ(properties.at("SessionId").get<std::uint32_t>(), 17u);

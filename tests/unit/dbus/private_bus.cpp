@@ -1,7 +1,7 @@
 #include "private_bus.h"
 
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,8 +11,6 @@
 #include <fstream>
 #include <stdexcept>
 #include <vector>
-
-extern char** environ;
 
 namespace l2tp::dbus::testing {
 
@@ -62,22 +60,25 @@ PrivateBus::PrivateBus() {
   for (std::string& argument : arguments) argv.push_back(argument.data());
   argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, address_pipe[1], 3);
-  const int spawned =
-      posix_spawn(&pid_, daemon_program.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(address_pipe[1]);
-  if (spawned != 0) {
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    // A test that crashes takes its bus along instead of leaving an orphan
+    // that holds the test's output pipe open.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
     close(address_pipe[0]);
-    throw std::runtime_error("cannot start " + daemon_program + ": " + std::strerror(spawned));
+    dup2(address_pipe[1], 3);
+    execv(daemon_program.c_str(), argv.data());
+    _exit(127);
   }
+  close(address_pipe[1]);
   // The address is printed once the bus listens.
   char c = 0;
   while (read(address_pipe[0], &c, 1) == 1 && c != '\n') address_ += c;
   close(address_pipe[0]);
-  if (address_.empty()) throw std::runtime_error("dbus-daemon printed no address");
+  if (address_.empty()) throw std::runtime_error("cannot start " + daemon_program);
 }
 
 PrivateBus::~PrivateBus() {
