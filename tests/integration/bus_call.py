@@ -52,8 +52,11 @@ def main():
                                      int(arguments.timeout * 1000), None)
     except GLib.Error as error:
         name = Gio.DBusError.get_remote_error(error) or f'(local) {error.domain}:{error.code}'
-        Gio.DBusError.strip_remote_error(error)
-        print(json.dumps({'error': name, 'message': error.message}), flush=True)
+        message = error.message
+        prefix = f'GDBus.Error:{name}: '
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+        print(json.dumps({'error': name, 'message': message}), flush=True)
         return 0
     print(json.dumps({'reply': reply.print_(True) if reply is not None else '()'}), flush=True)
     return 0

@@ -196,8 +196,13 @@ class DBusError(Exception):
 
 def _error_from_glib(error: GLib.Error) -> DBusError:
     name = Gio.DBusError.get_remote_error(error) or f'(local) {error.domain}:{error.code}'
-    Gio.DBusError.strip_remote_error(error)
-    return DBusError(name, error.message)
+    return DBusError(name, strip_remote_prefix(error.message, name))
+
+
+def strip_remote_prefix(message, name):
+    """GDBus prefixes remote errors' messages with "GDBus.Error:NAME: "."""
+    prefix = f'GDBus.Error:{name}: '
+    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 class Event(NamedTuple):
