@@ -271,7 +271,8 @@ def test_every_change_is_signalled_through_a_whole_life(stack):
                    if e.member == 'InterfacesRemoved' and e.path in (tunnel, child)]
         paths = [stack.signals.events[i].path for i in removed]
         assert paths == [child, tunnel], f'removal order {paths}'
-    assert stack.root.prop(pair.listener, LISTENER, 'Tunnels') == []
+    stack.wait_prop(pair.listener, LISTENER, 'Tunnels', [])
+    assert signalled_view(stack.signals, pair.listener, LISTENER)['Tunnels'] == []
     assert stack.signals.states(pair.initiator, TUNNEL)[-1] == 'closed'
 
 
