@@ -102,76 +102,76 @@ std::unique_ptr<Alarm> EventLoop::create(std::function<void()> on_fire) {
   return std::make_unique<SdEventAlarm>(*this, std::move(on_fire));
 }
 
-std::expected<std::unique_ptr<IoWatch>, int> EventLoop::watch_fd(int fd, std::uint32_t events,
-                                                                 IoCallback on_ready) {
-  auto* callback = new IoCallback(std::move(on_ready));
+namespace {
+
+// Creates one sd-event source whose callback is `callback`, owned by the
+// source. `add` calls the sd_event_add_* function with the userdata pointer.
+template <typename WatchType, typename Callback, typename Add>
+std::expected<std::unique_ptr<WatchType>, int> make_watch(Callback callback, Add add) {
+  auto* owned = new Callback(std::move(callback));
   sd_event_source* source = nullptr;
-  int r = sd_event_add_io(
-      event_, &source, fd, events,
-      [](sd_event_source*, int, std::uint32_t revents, void* userdata) {
-        (*static_cast<IoCallback*>(userdata))(revents);
-        return 0;
-      },
-      callback);
-  if (r < 0) {
-    delete callback;
+  if (int r = add(&source, owned); r < 0) {
+    delete owned;
     return std::unexpected(r);
   }
-  attach_callback(source, callback);
-  return std::make_unique<IoWatch>(source);
+  attach_callback(source, owned);
+  return std::make_unique<WatchType>(source);
 }
 
-std::expected<std::unique_ptr<Watch>, int> EventLoop::watch_signal(
-    int signal_number, std::function<void()> on_signal) {
+void block_signal(int signal_number) {
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, signal_number);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
+}
 
+}  // namespace
+
+std::expected<std::unique_ptr<IoWatch>, int> EventLoop::watch_fd(int fd, std::uint32_t events,
+                                                                 IoCallback on_ready) {
+  return make_watch<IoWatch>(std::move(on_ready), [&](sd_event_source** source, void* userdata) {
+    return sd_event_add_io(
+        event_, source, fd, events,
+        [](sd_event_source*, int, std::uint32_t revents, void* data) {
+          (*static_cast<IoCallback*>(data))(revents);
+          return 0;
+        },
+        userdata);
+  });
+}
+
+std::expected<std::unique_ptr<Watch>, int> EventLoop::watch_signal(
+    int signal_number, std::function<void()> on_signal) {
+  block_signal(signal_number);
   using Callback = std::function<void()>;
-  auto* callback = new Callback(std::move(on_signal));
-  sd_event_source* source = nullptr;
-  int r = sd_event_add_signal(
-      event_, &source, signal_number,
-      [](sd_event_source*, const struct signalfd_siginfo*, void* userdata) {
-        (*static_cast<Callback*>(userdata))();
-        return 0;
-      },
-      callback);
-  if (r < 0) {
-    delete callback;
-    return std::unexpected(r);
-  }
-  attach_callback(source, callback);
-  return std::make_unique<Watch>(source);
+  return make_watch<Watch>(std::move(on_signal), [&](sd_event_source** source, void* userdata) {
+    return sd_event_add_signal(
+        event_, source, signal_number,
+        [](sd_event_source*, const struct signalfd_siginfo*, void* data) {
+          (*static_cast<Callback*>(data))();
+          return 0;
+        },
+        userdata);
+  });
 }
 
 void EventLoop::block_child_signal() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  block_signal(SIGCHLD);
 }
 
 std::expected<std::unique_ptr<Watch>, int> EventLoop::watch_child(
     pid_t pid, std::function<void(int code, int status)> on_exit) {
   block_child_signal();
   using Callback = std::function<void(int, int)>;
-  auto* callback = new Callback(std::move(on_exit));
-  sd_event_source* source = nullptr;
-  int r = sd_event_add_child(
-      event_, &source, pid, WEXITED,
-      [](sd_event_source*, const siginfo_t* info, void* userdata) {
-        (*static_cast<Callback*>(userdata))(info->si_code, info->si_status);
-        return 0;
-      },
-      callback);
-  if (r < 0) {
-    delete callback;
-    return std::unexpected(r);
-  }
-  attach_callback(source, callback);
-  return std::make_unique<Watch>(source);
+  return make_watch<Watch>(std::move(on_exit), [&](sd_event_source** source, void* userdata) {
+    return sd_event_add_child(
+        event_, source, pid, WEXITED,
+        [](sd_event_source*, const siginfo_t* info, void* data) {
+          (*static_cast<Callback*>(data))(info->si_code, info->si_status);
+          return 0;
+        },
+        userdata);
+  });
 }
 
 int EventLoop::run() {
