@@ -22,13 +22,21 @@ void with_call(const sdbus::IObject& object, Result&& result, Act act) {
   act(*call, std::forward<Result>(result));
 }
 
-// Unions the changed names with the ones to send regardless.
-std::vector<std::string> merge(std::vector<std::string> changed,
-                               const std::vector<std::string>& always) {
-  for (const std::string& name : always) {
+// The names of the next PropertiesChanged. The one before InterfacesRemoved
+// carries State (closed) and LastResult whenever it is sent at all, and is
+// sent unless the last one already announced closed and nothing changed.
+std::vector<std::string> signal_names(std::vector<std::string> changed, bool finishing,
+                                      bool closed_sent_last) {
+  if (!finishing || (changed.empty() && closed_sent_last)) return changed;
+  for (const char* name : {"State", "LastResult"}) {
     if (std::find(changed.begin(), changed.end(), name) == changed.end()) changed.push_back(name);
   }
   return changed;
+}
+
+bool announces_closed(const std::vector<std::string>& names, fsm::ObjectState state) {
+  return state == fsm::ObjectState::kClosed &&
+         std::find(names.begin(), names.end(), "State") != names.end();
 }
 
 }  // namespace
@@ -79,11 +87,21 @@ TunnelObject::~TunnelObject() {
   unregisterAdaptor();
 }
 
-std::vector<std::string> TunnelObject::update(const daemon::TunnelInfo& info,
-                                              const std::vector<std::string>& always) {
-  std::vector<std::string> names = merge(changed_properties(info_, info), always);
+std::vector<std::string> TunnelObject::update(const daemon::TunnelInfo& info) {
+  return publish(info, false);
+}
+
+std::vector<std::string> TunnelObject::finish(const daemon::TunnelInfo& info) {
+  return publish(info, true);
+}
+
+std::vector<std::string> TunnelObject::publish(const daemon::TunnelInfo& info, bool finishing) {
+  std::vector<std::string> names =
+      signal_names(changed_properties(info_, info), finishing, closed_sent_last_);
   info_ = info;
-  if (!names.empty()) emitPropertiesChangedSignal(kTunnelInterface, names);
+  if (names.empty()) return names;
+  emitPropertiesChangedSignal(kTunnelInterface, names);
+  closed_sent_last_ = announces_closed(names, info_.view.state);
   return names;
 }
 
@@ -164,11 +182,21 @@ SessionObject::~SessionObject() {
   unregisterAdaptor();
 }
 
-std::vector<std::string> SessionObject::update(const daemon::SessionInfo& info,
-                                               const std::vector<std::string>& always) {
-  std::vector<std::string> names = merge(changed_properties(info_, info), always);
+std::vector<std::string> SessionObject::update(const daemon::SessionInfo& info) {
+  return publish(info, false);
+}
+
+std::vector<std::string> SessionObject::finish(const daemon::SessionInfo& info) {
+  return publish(info, true);
+}
+
+std::vector<std::string> SessionObject::publish(const daemon::SessionInfo& info, bool finishing) {
+  std::vector<std::string> names =
+      signal_names(changed_properties(info_, info), finishing, closed_sent_last_);
   info_ = info;
-  if (!names.empty()) emitPropertiesChangedSignal(kSessionInterface, names);
+  if (names.empty()) return names;
+  emitPropertiesChangedSignal(kSessionInterface, names);
+  closed_sent_last_ = announces_closed(names, info_.view.state);
   return names;
 }
 

@@ -74,7 +74,9 @@ class ManagerObject final
 // Tunnels, sessions and listeners come and go: registered when built (not
 // yet announced), announce() sends InterfacesAdded, update() diffs and sends
 // PropertiesChanged, withdraw() sends InterfacesRemoved; the destructor
-// unregisters.
+// unregisters. finish() sends the last PropertiesChanged before withdraw():
+// it carries State closed and LastResult, unless the PropertiesChanged sent
+// last already announced closed and nothing changed since.
 class TunnelObject final
     : public sdbus::AdaptorInterfaces<org::l2tpbus1::Tunnel_adaptor, sdbus::Properties_adaptor,
                                       sdbus::ManagedObject_adaptor> {
@@ -83,10 +85,9 @@ class TunnelObject final
   ~TunnelObject();
 
   void announce() { emitInterfacesAddedSignal(); }
-  // `always` names properties to send even when unchanged (the final State
-  // and LastResult). Returns the names sent.
-  std::vector<std::string> update(const daemon::TunnelInfo& info,
-                                  const std::vector<std::string>& always = {});
+  // Both return the names sent.
+  std::vector<std::string> update(const daemon::TunnelInfo& info);
+  std::vector<std::string> finish(const daemon::TunnelInfo& info);
   void withdraw() { emitInterfacesRemovedSignal(); }
   const daemon::TunnelInfo& info() const { return info_; }
 
@@ -110,8 +111,11 @@ class TunnelObject final
   LastResultValue LastResult() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 
+  std::vector<std::string> publish(const daemon::TunnelInfo& info, bool finishing);
+
   ObjectBackend& backend_;
   daemon::TunnelInfo info_;
+  bool closed_sent_last_ = false;
 };
 
 class SessionObject final
@@ -122,8 +126,9 @@ class SessionObject final
   ~SessionObject();
 
   void announce() { emitInterfacesAddedSignal(); }
-  std::vector<std::string> update(const daemon::SessionInfo& info,
-                                  const std::vector<std::string>& always = {});
+  // Both return the names sent.
+  std::vector<std::string> update(const daemon::SessionInfo& info);
+  std::vector<std::string> finish(const daemon::SessionInfo& info);
   void withdraw() { emitInterfacesRemovedSignal(); }
   const daemon::SessionInfo& info() const { return info_; }
 
@@ -140,8 +145,11 @@ class SessionObject final
   std::map<std::string, sdbus::Variant> Ip6Config() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 
+  std::vector<std::string> publish(const daemon::SessionInfo& info, bool finishing);
+
   ObjectBackend& backend_;
   daemon::SessionInfo info_;
+  bool closed_sent_last_ = false;
 };
 
 class ListenerObject final

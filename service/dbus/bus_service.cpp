@@ -24,14 +24,6 @@ std::string listener_name(std::uint32_t listener_id) {
   return "listener " + std::to_string(listener_id);
 }
 
-// The last PropertiesChanged before InterfacesRemoved carries State closed
-// and LastResult, changed or not, unless closed was announced already (the
-// daemon reported the closed state before the removal).
-std::vector<std::string> final_properties(fsm::ObjectState last_announced) {
-  if (last_announced == fsm::ObjectState::kClosed) return {};
-  return {"State", "LastResult"};
-}
-
 }  // namespace
 
 BusService::BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Authority& authority,
@@ -62,7 +54,7 @@ void BusService::tunnel_added(std::uint32_t tunnel_id) {
     refresh_tunnel(tunnel_id);
     return;
   }
-  const std::optional<daemon::TunnelInfo> info = daemon_->tunnel(tunnel_id);
+  const std::optional<daemon::TunnelInfo> info = tunnel_view(tunnel_id);
   if (!info) {
     log(LogLevel::kWarning, tunnel_name(tunnel_id), "added, but the daemon has no view of it");
     return;
@@ -90,7 +82,7 @@ void BusService::tunnel_changed(std::uint32_t tunnel_id) {
 void BusService::refresh_tunnel(std::uint32_t tunnel_id) {
   const auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end() || daemon_ == nullptr) return;
-  const std::optional<daemon::TunnelInfo> info = daemon_->tunnel(tunnel_id);
+  const std::optional<daemon::TunnelInfo> info = tunnel_view(tunnel_id);
   if (!info) return;  // going; tunnel_removed() sends the final values
   try {
     it->second->update(*info);
@@ -111,11 +103,12 @@ void BusService::tunnel_removed(std::uint32_t tunnel_id) {
   TunnelObject& object = *it->second;
   daemon::TunnelInfo final_info = object.info();
   if (daemon_ != nullptr) {
-    if (std::optional<daemon::TunnelInfo> info = daemon_->tunnel(tunnel_id)) final_info = *info;
+    if (std::optional<daemon::TunnelInfo> info = tunnel_view(tunnel_id)) final_info = *info;
   }
+  keep_announced(final_info.view.sessions, tunnel_id);
   final_info.view.state = fsm::ObjectState::kClosed;
   try {
-    object.update(final_info, final_properties(object.info().view.state));
+    object.finish(final_info);
     object.withdraw();
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, tunnel_name(tunnel_id),
@@ -191,7 +184,7 @@ void BusService::remove_session_object(const SessionKey& key) {
   }
   final_info.view.state = fsm::ObjectState::kClosed;
   try {
-    object.update(final_info, final_properties(object.info().view.state));
+    object.finish(final_info);
     object.withdraw();
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, session_name(key.first, key.second),
@@ -210,7 +203,7 @@ void BusService::listener_added(std::uint32_t listener_id) {
     refresh_listener(listener_id);
     return;
   }
-  const std::optional<fsm::ListenerView> view = daemon_->listener(listener_id);
+  const std::optional<fsm::ListenerView> view = listener_view(listener_id);
   if (!view) {
     log(LogLevel::kWarning, listener_name(listener_id), "added, but the daemon has no view of it");
     return;
@@ -238,7 +231,7 @@ void BusService::listener_changed(std::uint32_t listener_id) {
 void BusService::refresh_listener(std::uint32_t listener_id) {
   const auto it = listeners_.find(listener_id);
   if (it == listeners_.end() || daemon_ == nullptr) return;
-  const std::optional<fsm::ListenerView> view = daemon_->listener(listener_id);
+  const std::optional<fsm::ListenerView> view = listener_view(listener_id);
   if (!view) return;
   try {
     it->second->update(*view);
@@ -253,7 +246,7 @@ void BusService::listener_removed(std::uint32_t listener_id) {
   if (it == listeners_.end()) return;
   try {
     if (daemon_ != nullptr) {
-      if (std::optional<fsm::ListenerView> view = daemon_->listener(listener_id)) {
+      if (std::optional<fsm::ListenerView> view = listener_view(listener_id)) {
         it->second->update(*view);
       }
     }
@@ -279,6 +272,33 @@ void BusService::make_room_for(const std::string& path) {
   // holds the path. It can go now unless it is dispatching the current call.
   if (path == dispatching_path_) return;
   std::erase_if(graveyard_, [&path](const auto& grave) { return grave.first == path; });
+}
+
+// ---- Views as announced ----------------------------------------------------------
+
+// Sessions and Tunnels list the objects a client can see: the daemon's view
+// may still hold an object while reporting its removal (the engine drops it
+// once *_removed returns), and no later change would correct the list.
+void BusService::keep_announced(std::vector<std::uint32_t>& session_ids,
+                                std::uint32_t tunnel_id) const {
+  std::erase_if(session_ids, [&](std::uint32_t session_id) {
+    return !sessions_.contains({tunnel_id, session_id});
+  });
+}
+
+std::optional<daemon::TunnelInfo> BusService::tunnel_view(std::uint32_t tunnel_id) const {
+  std::optional<daemon::TunnelInfo> info = daemon_->tunnel(tunnel_id);
+  if (info) keep_announced(info->view.sessions, tunnel_id);
+  return info;
+}
+
+std::optional<fsm::ListenerView> BusService::listener_view(std::uint32_t listener_id) const {
+  std::optional<fsm::ListenerView> view = daemon_->listener(listener_id);
+  if (view) {
+    std::erase_if(view->tunnels,
+                  [this](std::uint32_t tunnel_id) { return !tunnels_.contains(tunnel_id); });
+  }
+  return view;
 }
 
 // ---- Reads ---------------------------------------------------------------------

@@ -93,7 +93,11 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
     };
   }
 
-  // Object bookkeeping (bus_service.cpp).
+  // Object bookkeeping (bus_service.cpp). The views ask the daemon (which
+  // must be attached) and list only child objects that are on the bus.
+  std::optional<daemon::TunnelInfo> tunnel_view(std::uint32_t tunnel_id) const;
+  std::optional<fsm::ListenerView> listener_view(std::uint32_t listener_id) const;
+  void keep_announced(std::vector<std::uint32_t>& session_ids, std::uint32_t tunnel_id) const;
   void refresh_tunnel(std::uint32_t tunnel_id);
   void refresh_listener(std::uint32_t listener_id);
   void remove_session_object(const SessionKey& key);

@@ -106,9 +106,19 @@ LastResultValue to_property(const fsm::LastResult& result) {
                          to_bus_string(result.message));
 }
 
+namespace {
+
+// IPCP gave us an address, or there is no IPv4 configuration to speak of
+// (the null data plane reports the network phase without addresses).
+bool has_ip4(const std::optional<fsm::PppAddresses>& ppp) {
+  return ppp.has_value() && !ppp->local_address.empty();
+}
+
+}  // namespace
+
 std::map<std::string, sdbus::Variant> ip4_config(const std::optional<fsm::PppAddresses>& ppp) {
   std::map<std::string, sdbus::Variant> config;
-  if (!ppp) return config;
+  if (!has_ip4(ppp)) return config;
   std::vector<std::string> dns;
   dns.reserve(ppp->dns.size());
   for (const std::string& server : ppp->dns) dns.push_back(to_bus_string(server));
@@ -124,8 +134,8 @@ namespace {
 
 bool same_addresses(const std::optional<fsm::PppAddresses>& a,
                     const std::optional<fsm::PppAddresses>& b) {
-  if (a.has_value() != b.has_value()) return false;
-  if (!a) return true;
+  if (has_ip4(a) != has_ip4(b)) return false;
+  if (!has_ip4(a)) return true;
   return a->local_address == b->local_address && a->peer_address == b->peer_address &&
          a->prefix == b->prefix && a->dns == b->dns && a->mtu == b->mtu;
 }

@@ -41,7 +41,7 @@ std::uint32_t to_property(wire::ProtocolVersion version);    // 2, 3
 using LastResultValue = sdbus::Struct<std::uint32_t, std::uint32_t, std::string>;
 LastResultValue to_property(const fsm::LastResult& result);
 // PPP's IPv4 configuration: address s, peer s, prefix u, dns as, mtu u; empty
-// until the network phase.
+// until IPCP gave an address.
 std::map<std::string, sdbus::Variant> ip4_config(const std::optional<fsm::PppAddresses>& ppp);
 
 // Names of the properties that emit PropertiesChanged and differ. Constant

@@ -202,9 +202,9 @@ void FakeDaemon::remove_tunnel(std::uint32_t tunnel_id, const fsm::LastResult& r
   if (forget_before_removed) tunnels_.erase(tunnel_id);
   observer_.tunnel_removed(tunnel_id);
   tunnels_.erase(tunnel_id);
+  // No listener change is reported: the listener's Tunnels must follow anyway.
   if (listener_id != 0 && listeners_.contains(listener_id)) {
     std::erase(listeners_[listener_id].tunnels, tunnel_id);
-    observer_.listener_changed(listener_id);
   }
 }
 
@@ -219,12 +219,14 @@ void FakeDaemon::remove_session(std::uint32_t tunnel_id, std::uint32_t session_i
   daemon::SessionInfo& info = sessions_.at({tunnel_id, session_id});
   info.view.state = fsm::ObjectState::kClosed;
   info.view.last_result = result;
+  if (forget_before_removed) sessions_.erase({tunnel_id, session_id});
+  // Like the engine: the tunnel still lists the session while its removal is
+  // reported, and no tunnel change follows.
+  observer_.session_removed(tunnel_id, session_id);
+  sessions_.erase({tunnel_id, session_id});
   if (const auto tunnel = tunnels_.find(tunnel_id); tunnel != tunnels_.end()) {
     std::erase(tunnel->second.view.sessions, session_id);
   }
-  if (forget_before_removed) sessions_.erase({tunnel_id, session_id});
-  observer_.session_removed(tunnel_id, session_id);
-  sessions_.erase({tunnel_id, session_id});
 }
 
 void FakeDaemon::accept_tunnel(std::uint32_t listener_id, std::uint32_t tunnel_id) {

@@ -139,6 +139,31 @@ TEST_F(BusTest, ClosedAnnouncedBeforeRemovalIsNotRepeated) {
   EXPECT_TRUE(changes[0].changed.contains("LastResult"));
 }
 
+TEST_F(BusTest, FinalValuesComeLastEvenAfterLateChanges) {
+  // Closed is announced, then the tunnel's sessions leave (Sessions changes):
+  // the last PropertiesChanged before InterfacesRemoved still says closed.
+  const std::string path = make_tunnel(0);
+  ASSERT_TRUE(create_session(path, {}).ok());
+  daemon_->change_tunnel(4711, [](fsm::TunnelView& view) {
+    view.state = fsm::ObjectState::kClosed;
+    view.last_result = {1, 0, "goodbye"};
+  });
+  run_briefly();
+  events_.clear();
+  daemon_->remove_tunnel(4711, {1, 0, "goodbye"});
+  run_briefly();
+  const auto changes = events_of("PropertiesChanged", path);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_THAT(keys(changes[0].changed), ElementsAre("Sessions"));
+  EXPECT_EQ(changes[1].changed.at("State").get<std::string>(), "closed");
+  EXPECT_TRUE(changes[1].changed.contains("LastResult"));
+  std::vector<std::string> kinds;
+  for (const BusEvent& event : events_) {
+    if (event.path == path) kinds.push_back(event.kind);
+  }
+  EXPECT_THAT(kinds, ElementsAre("PropertiesChanged", "PropertiesChanged", "InterfacesRemoved"));
+}
+
 TEST_F(BusTest, FinalValuesSurviveADaemonThatForgotTheObject) {
   const std::string path = make_tunnel(0);
   daemon_->forget_before_removed = true;
@@ -243,6 +268,14 @@ TEST_F(BusTest, ListenerTracksAcceptedTunnels) {
   const auto statistics =
       get(listener, kListenerInterface, "Statistics")->get<std::map<std::string, std::uint64_t>>();
   EXPECT_EQ(statistics.at("accepted"), 1u);
+
+  // The accepted tunnel goes: Tunnels follows, though the daemon reported no
+  // listener change.
+  daemon_->accept_tunnel(1, 301);
+  daemon_->remove_tunnel(301, {1, 0, ""});
+  run_briefly();
+  EXPECT_EQ(get(listener, kListenerInterface, "Tunnels")->get<std::vector<sdbus::ObjectPath>>(),
+            std::vector<sdbus::ObjectPath>{sdbus::ObjectPath(tunnel_path(300))});
 
   // Closing the listener leaves the accepted tunnel alone.
   const CallOutcome closed = close(listener, kListenerInterface);

@@ -124,6 +124,8 @@ TEST(Properties, BusStringsAreValidUtf8WithoutControls) {
 
 TEST(Properties, Ip4ConfigIsEmptyUntilPppIsUp) {
   EXPECT_TRUE(ip4_config(std::nullopt).empty());
+  // The network phase without addresses (the null data plane): still nothing.
+  EXPECT_TRUE(ip4_config(fsm::PppAddresses{}).empty());
   fsm::PppAddresses addresses;
   addresses.local_address = "10.0.0.2";
   addresses.peer_address = "10.0.0.1";
@@ -155,7 +157,9 @@ TEST(Properties, TunnelDiffNamesOnlySignalledChanges) {
 TEST(Properties, SessionDiffSeesAddresses) {
   daemon::SessionInfo before;
   daemon::SessionInfo after = before;
-  after.view.ppp = fsm::PppAddresses{};
+  after.view.ppp = fsm::PppAddresses{};  // no address: Ip4Config stays empty
+  EXPECT_TRUE(changed_properties(before, after).empty());
+  after.view.ppp->local_address = "10.0.0.2";
   EXPECT_EQ(changed_properties(before, after), std::vector<std::string>{"Ip4Config"});
   before = after;
   after.view.ppp->dns = {"10.0.0.53"};
