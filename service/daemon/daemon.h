@@ -58,7 +58,10 @@ struct SessionInfo {
 using Statistics = std::map<std::string, std::uint64_t>;
 
 // Called from the loop as objects come, change and go; the bus layer turns
-// them into InterfacesAdded, PropertiesChanged and InterfacesRemoved.
+// them into InterfacesAdded, PropertiesChanged and InterfacesRemoved. During
+// a *_removed call the parent's view may still list the child (a session in
+// TunnelView::sessions, a tunnel in ListenerView::tunnels); the parent's
+// *_changed follows once it no longer does.
 class DaemonObserver {
  public:
   virtual ~DaemonObserver() = default;
@@ -89,6 +92,11 @@ class Daemon {
   // Loads the *.tunnel files; later calls (SIGHUP) apply added, changed and
   // removed files without touching the tunnels of other files.
   virtual void load_config() = 0;
+
+  // SIGTERM: stops listening, closes every tunnel (StopCCN, so peers learn it
+  // at once rather than by timeout) and calls `done` once all are gone or
+  // `grace` has passed. Calls that come meanwhile may still be served.
+  virtual void shutdown(Duration grace, std::function<void()> done) = 0;
 
   // uid 0 is root (config files and listeners are owned by 0). Host names in
   // Peer are resolved first, so the answer comes later, from the loop.

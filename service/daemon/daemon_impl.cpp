@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "daemon/log.h"
 #include "daemon/unavailable_data_plane.h"
@@ -120,6 +121,8 @@ DaemonImpl::~DaemonImpl() {
   resolutions_.clear();
   retries_.clear();
   listener_refresh_.reset();
+  shutdown_deadline_.reset();
+  shutdown_check_.reset();
   engine_.reset();
 }
 
@@ -311,6 +314,29 @@ Result<void> DaemonImpl::close_listener(std::uint32_t listener_id) {
   return {};
 }
 
+void DaemonImpl::shutdown(Duration grace, std::function<void()> done) {
+  shutdown_done_ = std::move(done);
+  for (std::uint32_t listener_id : engine_->listener_ids()) close_listener(listener_id);
+  for (std::uint32_t tunnel_id : engine_->tunnel_ids()) engine_->close_tunnel(tunnel_id);
+  shutdown_deadline_ = loop_.create([this] {
+    l2tp::daemon::log(LogLevel::kWarning, "daemon", "shutting down with ",
+                      engine_->tunnel_ids().size(), " tunnels still closing");
+    if (auto finish = std::exchange(shutdown_done_, nullptr)) finish();
+  });
+  shutdown_deadline_->arm(grace);
+  finish_shutdown_if_idle();
+}
+
+void DaemonImpl::finish_shutdown_if_idle() {
+  if (!shutdown_done_ || !engine_->tunnel_ids().empty()) return;
+  shutdown_deadline_.reset();
+  // Not from inside an engine callback: the caller may destroy us.
+  shutdown_deadline_ = loop_.create([this] {
+    if (auto done = std::exchange(shutdown_done_, nullptr)) done();
+  });
+  shutdown_deadline_->arm(Duration::zero());
+}
+
 // ---- Views ------------------------------------------------------------------
 
 std::optional<TunnelInfo> DaemonImpl::tunnel(std::uint32_t tunnel_id) const {
@@ -420,6 +446,14 @@ void DaemonImpl::tunnel_removed(std::uint32_t tunnel_id) {
     stale_listeners_.insert(accepted->second);
     accepted_by_.erase(accepted);
     listener_refresh_->arm(Duration::zero());
+  }
+  if (shutdown_done_ && !shutdown_check_) {
+    // The engine lists the tunnel until this callback returns.
+    shutdown_check_ = loop_.create([this] {
+      shutdown_check_.reset();
+      finish_shutdown_if_idle();
+    });
+    shutdown_check_->arm(Duration::zero());
   }
 }
 

@@ -24,6 +24,7 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   ~DaemonImpl() override;
 
   void load_config() override;
+  void shutdown(Duration grace, std::function<void()> done) override;
   void create_tunnel(const config::TunnelRequest& request, uid_t owner,
                      std::function<void(Result<std::uint32_t>)> done) override;
   Result<std::uint32_t> create_session(std::uint32_t tunnel_id, const fsm::SessionConfig& config,
@@ -103,6 +104,11 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   std::unique_ptr<Alarm> listener_refresh_;
 
   std::map<std::string, FileObjects> files_;
+
+  std::function<void()> shutdown_done_;
+  std::unique_ptr<Alarm> shutdown_deadline_;
+  std::unique_ptr<Alarm> shutdown_check_;
+  void finish_shutdown_if_idle();
   std::vector<std::unique_ptr<Alarm>> retries_;
 };
 

@@ -23,6 +23,10 @@
 #include "dbus/version.h"
 #include "loop/event_loop.h"
 
+// Long enough for a StopCCN to be acknowledged over a lossy path, short of
+// systemd's stop timeout.
+constexpr l2tp::Duration kShutdownGrace{3000};
+
 namespace {
 
 using l2tp::config::LogLevel;
@@ -213,8 +217,20 @@ int run(const Arguments& arguments) {
     log(LogLevel::kNotice, "", "SIGHUP: rereading the tunnel files");
     (*daemon)->load_config();
   });
-  auto terminate = event_loop.watch_signal(SIGTERM, [&event_loop] { event_loop.exit(0); });
-  auto interrupt = event_loop.watch_signal(SIGINT, [&event_loop] { event_loop.exit(0); });
+  // Peers hear a StopCCN rather than find out by timeout; a second signal,
+  // or the grace period running out, ends the daemon regardless.
+  bool stopping = false;
+  auto stop = [&] {
+    if (stopping) {
+      event_loop.exit(0);
+      return;
+    }
+    stopping = true;
+    log(LogLevel::kNotice, "", "stopping: closing every tunnel");
+    (*daemon)->shutdown(kShutdownGrace, [&event_loop] { event_loop.exit(0); });
+  };
+  auto terminate = event_loop.watch_signal(SIGTERM, stop);
+  auto interrupt = event_loop.watch_signal(SIGINT, stop);
   if (!reload || !terminate || !interrupt) {
     log(LogLevel::kError, "", "cannot watch signals");
     service->detach();

@@ -38,6 +38,7 @@ class FakeDaemon final : public daemon::Daemon {
   FakeDaemon(AlarmFactory& alarms, daemon::DaemonObserver& observer);
 
   void load_config() override {}
+  void shutdown(l2tp::Duration, std::function<void()> done) override { done(); }
   void create_tunnel(const config::TunnelRequest& request, uid_t owner,
                      std::function<void(daemon::Result<std::uint32_t>)> done) override;
   daemon::Result<std::uint32_t> create_session(std::uint32_t tunnel_id,
