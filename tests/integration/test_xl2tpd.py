@@ -79,8 +79,18 @@ class Xl2tpd:
 
     def stop(self):
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)  # unshare; xl2tpd follows (--kill-child)
-            self.process.wait(10)
+            # SIGTERM to xl2tpd itself (unshare's child), so that unshare reaps it and
+            # exits; unshare ignores SIGTERM while it waits
+            for pid in _children(self.process.pid):
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()  # --kill-child passes SIGTERM on
+                self.process.wait(5)
         # nothing of ours may outlive the test
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -89,6 +99,14 @@ class Xl2tpd:
             time.sleep(0.05)
         for pid in _xl2tpd_pids(self.conf):
             os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid):
+    try:
+        return [int(child) for child in
+                pathlib.Path(f'/proc/{pid}/task/{pid}/children').read_text().split()]
+    except OSError:
+        return []
 
 
 def _xl2tpd_pids(fragment):
