@@ -139,11 +139,27 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval
         time.sleep(interval)
 
 
+# Listener ports come from below the kernel's ephemeral range (32768 and up), in a
+# sequence that starts at a place given by the pid and never repeats within a run:
+# a port an earlier test used (and a peer may still retransmit to) is not handed
+# out again, and concurrent test processes walk different stretches.
+_PORT_FIRST, _PORT_LAST = 20000, 32000
+_port_next = _PORT_FIRST + (os.getpid() * 389) % (_PORT_LAST - _PORT_FIRST)
+
+
 def free_port(host='127.0.0.1', kind=socket.SOCK_DGRAM):
-    """A port that was free on `host` a moment ago (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    """A port that is free on `host` now and was not handed out before in this run."""
+    global _port_next
+    for _ in range(_PORT_LAST - _PORT_FIRST):
+        port = _port_next
+        _port_next = _PORT_FIRST + (_port_next + 1 - _PORT_FIRST) % (_PORT_LAST - _PORT_FIRST)
+        with socket.socket(socket.AF_INET, kind) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+        return port
+    raise AssertionError('no free port between 20000 and 32000')
 
 
 def l2tpip_available():
