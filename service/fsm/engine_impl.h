@@ -70,7 +70,15 @@ class Engine::Impl final : public TunnelHost {
   void receive_new_connection(const wire::ControlPacket& packet, const Datagram& datagram);
   TieOutcome break_tie(const wire::Message& sccrq, wire::ProtocolVersion version,
                        const Datagram& datagram);
+  // Counts a refused datagram (and, when it came to a listener's address,
+  // against that listener) and says why, at most a few times a second so a
+  // flood cannot flood the log too.
+  void drop_malformed(const Datagram& datagram, wire::WireError error);
+  // A datagram nobody takes, at a listener's address: counted as rejected there.
+  void count_rejected_at_listener(const Datagram& datagram);
   void count_wire_error(wire::WireError error);
+  TimePoint drop_log_window_{};
+  unsigned drop_logs_in_window_ = 0;
   void reap();
 
   Environment env_;

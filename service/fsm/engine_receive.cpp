@@ -18,16 +18,45 @@ void Engine::Impl::count_wire_error(wire::WireError error) {
   if (index < std::size(stats_.wire_errors)) ++stats_.wire_errors[index];
 }
 
+void Engine::Impl::count_rejected_at_listener(const Datagram& datagram) {
+  for (wire::ProtocolVersion version : {wire::ProtocolVersion::kV2, wire::ProtocolVersion::kV3}) {
+    if (auto id = registry_.find_listener(datagram.encapsulation, version, datagram.local)) {
+      ++listeners_.at(*id).rejected;
+      return;
+    }
+  }
+}
+
+void Engine::Impl::drop_malformed(const Datagram& datagram, wire::WireError error) {
+  count_wire_error(error);
+  count_rejected_at_listener(datagram);
+  constexpr unsigned kDropLogsPerSecond = 5;
+  const TimePoint now = env_.clock.now();
+  if (now - drop_log_window_ >= std::chrono::seconds(1)) {
+    drop_log_window_ = now;
+    drop_logs_in_window_ = 0;
+  }
+  if (++drop_logs_in_window_ <= kDropLogsPerSecond)
+    log(LogLevel::kDebug, "engine",
+        "dropped a malformed datagram from " + datagram.peer.to_string() + ": " +
+            std::string(wire::to_string(error)));
+}
+
 void Engine::Impl::receive(const Datagram& datagram) {
   ++stats_.datagrams;
   auto parsed = wire::parse_packet(datagram.bytes, datagram.encapsulation);
   if (!parsed) {
-    count_wire_error(parsed.error());
+    drop_malformed(datagram, parsed.error());
     return;
   }
-  if (std::holds_alternative<wire::DataPacket>(*parsed)) {
-    // The kernel hands up data for sessions it does not know yet; never fatal.
+  if (const auto* data = std::get_if<wire::DataPacket>(&*parsed)) {
+    // The kernel hands up data for sessions it does not know yet; never
+    // fatal. Data for no tunnel or session of ours was turned away.
     ++stats_.data_packets;
+    const bool ours = data->version == wire::ProtocolVersion::kV2
+                          ? tunnels_.contains(data->tunnel_id)
+                          : registry_.v3_session_id_in_use(data->session_id);
+    if (!ours) count_rejected_at_listener(datagram);
     return;
   }
   const auto& packet = std::get<wire::ControlPacket>(*parsed);
@@ -38,6 +67,7 @@ void Engine::Impl::receive(const Datagram& datagram) {
   auto it = tunnels_.find(packet.header.tunnel_id);
   if (it == tunnels_.end()) {
     ++stats_.unknown_tunnel;
+    count_rejected_at_listener(datagram);
     return;
   }
   Tunnel& tunnel = *it->second;
@@ -58,6 +88,7 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   auto listener_id = registry_.find_listener(datagram.encapsulation, version, datagram.local);
   if (!listener_id || packet.avps.empty()) {
     ++stats_.unknown_tunnel;
+    count_rejected_at_listener(datagram);
     return;
   }
   Listener& listener = listeners_.at(*listener_id);
@@ -70,12 +101,13 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   options.hiding_key = hiding_key;
   auto decoded = wire::decode_message(packet.avps, options);
   if (!decoded) {
-    count_wire_error(decoded.error());
+    drop_malformed(datagram, decoded.error());
     return;
   }
   const wire::Message& sccrq = *decoded;
   if (sccrq.type != wire::MessageType::kSccrq) {
     ++stats_.unknown_tunnel;
+    ++listener.rejected;
     return;
   }
   if (version == wire::ProtocolVersion::kV3 && !control.secret.empty()) {

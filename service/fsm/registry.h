@@ -109,6 +109,7 @@ class Registry {
   std::optional<std::uint32_t> allocate_v3_session_id(RandomSource& random);
   bool claim_v3_session_id(std::uint32_t id);
   void release_v3_session_id(std::uint32_t id);
+  bool v3_session_id_in_use(std::uint32_t id) const { return v3_session_ids_.contains(id); }
 
   // Listeners by exact local address, then by the wildcard address of the
   // same family and port.

@@ -339,10 +339,13 @@ bool Tunnel::authenticates_messages() const {
   return config_.version == wire::ProtocolVersion::kV3 && !config_.control.secret.empty();
 }
 
-wire::EncodeOptions Tunnel::encode_options(wire::Bytes& random_vector) {
+wire::EncodeOptions Tunnel::encode_options(wire::MessageType type, wire::Bytes& random_vector) {
   wire::EncodeOptions options;
   options.version = config_.version;
-  if (!hiding_key_.empty() && config_.control.hide_avps) {
+  // Nothing is hidden in SCCRQ and SCCRP: a peer may pick the secret by the
+  // Host Name these carry (xl2tpd does) and can unhide nothing before it.
+  const bool opening = type == wire::MessageType::kSccrq || type == wire::MessageType::kSccrp;
+  if (!hiding_key_.empty() && config_.control.hide_avps && !opening) {
     random_vector = random_bytes(host_.env().random, kRandomVectorSize);
     options.hiding_key = hiding_key_;
     options.hide_sensitive = true;
@@ -363,7 +366,7 @@ Path Tunnel::path() const {
 std::uint64_t Tunnel::send_message(const wire::Message& message, std::uint16_t header_session_id) {
   if (!channel_) return 0;
   wire::Bytes random_vector;
-  const wire::EncodeOptions options = encode_options(random_vector);
+  const wire::EncodeOptions options = encode_options(message.type, random_vector);
   const wire::Bytes avps = wire::encode_message(message, options);
   // The channel moves opaque bodies; the v2 header's Session ID travels in
   // front of the AVPs so that transmit() can frame every (re)transmission.

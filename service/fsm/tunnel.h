@@ -140,7 +140,7 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   void hold_then_dispose();
   std::uint64_t send_message(const wire::Message& message, std::uint16_t header_session_id = 0);
   void note_acknowledgements(std::uint16_t nr);
-  wire::EncodeOptions encode_options(wire::Bytes& random_vector);
+  wire::EncodeOptions encode_options(wire::MessageType type, wire::Bytes& random_vector);
   wire::DigestContext digest_context() const;
   bool authenticates_messages() const;  // v3 Message Digest in use
   Path path() const;
