@@ -447,12 +447,10 @@ void DaemonImpl::tunnel_removed(std::uint32_t tunnel_id) {
     accepted_by_.erase(accepted);
     listener_refresh_->arm(Duration::zero());
   }
-  if (shutdown_done_ && !shutdown_check_) {
-    // The engine lists the tunnel until this callback returns.
-    shutdown_check_ = loop_.create([this] {
-      shutdown_check_.reset();
-      finish_shutdown_if_idle();
-    });
+  if (shutdown_done_) {
+    // The engine lists the tunnel until this callback returns. (The alarm is
+    // kept, never destroyed from inside its own callback.)
+    if (!shutdown_check_) shutdown_check_ = loop_.create([this] { finish_shutdown_if_idle(); });
     shutdown_check_->arm(Duration::zero());
   }
 }
