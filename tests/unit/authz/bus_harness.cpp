@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "private_bus_config.h"
+
 extern char** environ;
 
 namespace l2tp::test {
@@ -100,21 +102,7 @@ PrivateBus::PrivateBus() {
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   directory_ = pattern;
   const std::string config_path = directory_ + "/bus.conf";
-  std::ofstream(config_path) << R"(<!DOCTYPE busconfig PUBLIC
- "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=)" << directory_
-                             << R"(/socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-)";
+  std::ofstream(config_path) << l2tp::testing::private_bus_config(directory_ + "/socket");
   daemon_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"/usr/bin/dbus-daemon", "--config-file=" + config_path,
                                "--print-address", "--nofork"},

@@ -12,42 +12,16 @@
 #include <stdexcept>
 #include <vector>
 
+#include "private_bus_config.h"
+
 namespace l2tp::dbus::testing {
-
-namespace {
-
-// Everyone may own and call anything: the tests play daemon and clients.
-constexpr const char* kConfig = R"(<!DOCTYPE busconfig PUBLIC
- "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=@DIR@/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-)";
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
-    text.replace(at, from.size(), to);
-    at += to.size();
-  }
-  return text;
-}
-
-}  // namespace
 
 PrivateBus::PrivateBus() {
   char pattern[] = "/tmp/l2tpbus-dbus-test-XXXXXX";
   if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   directory_ = pattern;
   const std::string config_path = directory_ + "/bus.conf";
-  std::ofstream(config_path) << replace_all(kConfig, "@DIR@", directory_);
+  std::ofstream(config_path) << l2tp::testing::private_bus_config(directory_ + "/bus");
 
   int address_pipe[2];
   if (pipe(address_pipe) != 0) throw std::runtime_error("pipe failed");
