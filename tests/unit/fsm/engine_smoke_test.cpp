@@ -103,7 +103,7 @@ class Bench {
     if (capture) captured.push_back({to, datagram, wire::Bytes(bytes.begin(), bytes.end())});
     auto& pending = in_flight_.emplace_back();
     pending.bytes.assign(bytes.begin(), bytes.end());
-    pending.alarm = clock.create([this, to, datagram, &pending]() mutable {
+    pending.alarm = clock.create([to, datagram, &pending]() mutable {
       datagram.bytes = pending.bytes;
       to->engine().receive(datagram);
     });
