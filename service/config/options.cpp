@@ -82,14 +82,9 @@ struct KeyType {
   OptionType type;
 };
 
-constexpr std::array kTunnelKeys{
-    KeyType{"Mode", OptionType::kString},
-    KeyType{"Version", OptionType::kUint32},
-    KeyType{"Encapsulation", OptionType::kString},
-    KeyType{"Peer", OptionType::kString},
-    KeyType{"Local", OptionType::kString},
-    KeyType{"TunnelId", OptionType::kUint32},
-    KeyType{"PeerTunnelId", OptionType::kUint32},
+// The control connection's settings, the same for tunnels and the tunnels a
+// listener accepts (ControlSettings).
+constexpr std::array kControlKeys{
     KeyType{"HostName", OptionType::kString},
     KeyType{"Secret", OptionType::kBytes},
     KeyType{"HideAvps", OptionType::kBool},
@@ -98,7 +93,13 @@ constexpr std::array kTunnelKeys{
     KeyType{"MaxRetransmitTimeout", OptionType::kUint32},
     KeyType{"MaxRetransmits", OptionType::kUint32},
     KeyType{"ReceiveWindow", OptionType::kUint32},
-    KeyType{"UdpChecksum", OptionType::kBool},
+};
+
+constexpr std::array kTunnelKeys{
+    KeyType{"Mode", OptionType::kString},          KeyType{"Version", OptionType::kUint32},
+    KeyType{"Encapsulation", OptionType::kString}, KeyType{"Peer", OptionType::kString},
+    KeyType{"Local", OptionType::kString},         KeyType{"TunnelId", OptionType::kUint32},
+    KeyType{"PeerTunnelId", OptionType::kUint32},  KeyType{"UdpChecksum", OptionType::kBool},
 };
 
 constexpr std::array kSessionKeys{
@@ -129,14 +130,6 @@ constexpr std::array kListenerKeys{
     KeyType{"Local", OptionType::kString},
     KeyType{"Version", OptionType::kUint32},
     KeyType{"Encapsulation", OptionType::kString},
-    KeyType{"HostName", OptionType::kString},
-    KeyType{"Secret", OptionType::kBytes},
-    KeyType{"HideAvps", OptionType::kBool},
-    KeyType{"HelloInterval", OptionType::kUint32},
-    KeyType{"RetransmitTimeout", OptionType::kUint32},
-    KeyType{"MaxRetransmitTimeout", OptionType::kUint32},
-    KeyType{"MaxRetransmits", OptionType::kUint32},
-    KeyType{"ReceiveWindow", OptionType::kUint32},
     KeyType{"Pseudowires", OptionType::kStringList},
     KeyType{"PppLocalAddress", OptionType::kString},
     KeyType{"PppAddressPool", OptionType::kString},
@@ -301,10 +294,12 @@ const char* dbus_signature(OptionType type) {
 std::optional<OptionType> option_type(ObjectKind kind, std::string_view key) {
   switch (kind) {
     case ObjectKind::kTunnel:
+      if (auto type = lookup(kControlKeys, key)) return type;
       return lookup(kTunnelKeys, key);
     case ObjectKind::kSession:
       return lookup(kSessionKeys, key);
     case ObjectKind::kListener:
+      if (auto type = lookup(kControlKeys, key)) return type;
       return lookup(kListenerKeys, key);
   }
   return std::nullopt;
