@@ -23,6 +23,14 @@ packages=(
   python3-pytest python3-dbus python3-gi python3-dbusmock dbus xl2tpd ppp util-linux
   # D-Bus adaptors generated from dbus/*.xml at build time (service/dbus)
   libsdbus-c++-bin
+  # the VM that gives the tests a kernel with L2TP and PPP (tests/vm): Debian's
+  # kernel package is downloaded into a cache by tests/vm itself
+  qemu-system-x86 busybox-static cpio kmod iproute2 iputils-ping
+  # our pppd plugin (service/ppp) builds against Debian's pppd headers
+  ppp-dev
+  # the NetworkManager VPN plugin (plugin/), and NetworkManager itself for its
+  # VM test
+  libnm-dev network-manager
 )
 
 missing=()

@@ -1,0 +1,62 @@
+// pppd, one process per PPP session (pppd's own model): started on a
+// connected PPPoL2TP socket with pppol2tp.so and our reporting plugin,
+// watched as a child of the event loop, stopped on request. The options pppd
+// gets are built only from the validated session and listener options
+// (ppp_arguments.h); secrets reach pppd through an inherited pipe, never a
+// command line or a file.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "fsm/ports.h"
+#include "kernel/unique_fd.h"
+#include "loop/event_loop.h"
+
+namespace l2tp::ppp {
+
+struct PppPaths {
+  std::string pppd = "/usr/sbin/pppd";
+  std::string l2tp_plugin = "pppol2tp.so";  // Debian's, found in pppd's plugin dir
+  std::string report_plugin;                // our l2tpbus-pppd.so, absolute path
+};
+
+// Answers, always from a later turn of the loop, never from inside start()
+// or stop().
+class PppObserver {
+ public:
+  virtual ~PppObserver() = default;
+  // IPCP (and IPV6CP, when asked for) is up: the PPP network phase.
+  virtual void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
+                              const fsm::PppAddresses& addresses) = 0;
+  // pppd ended on its own (not after stop()); `message` says why, for a person.
+  virtual void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
+                         bool authentication_failed, const std::string& message) = 0;
+};
+
+class PppSupervisor {
+ public:
+  PppSupervisor(loop::EventLoop& loop, PppPaths paths, PppObserver& observer);
+  // Kills (SIGKILL) and reaps every pppd still running.
+  ~PppSupervisor();
+  PppSupervisor(const PppSupervisor&) = delete;
+  PppSupervisor& operator=(const PppSupervisor&) = delete;
+
+  // Starts pppd for the session on `pppol2tp_socket` (connected; the kernel
+  // session exists). Server-role sessions get an address from the listener's
+  // pool, released when pppd ends. Errors (pool exhausted, fork failed) are
+  // returned, and nothing is left running.
+  std::expected<void, std::string> start(const fsm::PppStartParams& params,
+                                         kernel::UniqueFd pppol2tp_socket);
+  // SIGTERM, then SIGKILL after 3 s; no ppp_ended follows for this session.
+  void stop(std::uint32_t tunnel_id, std::uint32_t session_id);
+  std::size_t running() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace l2tp::ppp
