@@ -14,14 +14,9 @@
 #include "fsm/ports.h"
 #include "kernel/unique_fd.h"
 #include "loop/event_loop.h"
+#include "ppp/ppp_arguments.h"  // PppPaths
 
 namespace l2tp::ppp {
-
-struct PppPaths {
-  std::string pppd = "/usr/sbin/pppd";
-  std::string l2tp_plugin = "pppol2tp.so";  // Debian's, found in pppd's plugin dir
-  std::string report_plugin;                // our l2tpbus-pppd.so, absolute path
-};
 
 // Answers, always from a later turn of the loop, never from inside start()
 // or stop().
