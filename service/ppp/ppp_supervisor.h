@@ -23,7 +23,7 @@ namespace l2tp::ppp {
 class PppObserver {
  public:
   virtual ~PppObserver() = default;
-  // IPCP (and IPV6CP, when asked for) is up: the PPP network phase.
+  // IPCP is up: the PPP network phase (again after each renegotiation).
   virtual void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
                               const fsm::PppAddresses& addresses) = 0;
   // pppd ended on its own (not after stop()); `message` says why, for a person.
@@ -33,7 +33,9 @@ class PppObserver {
 
 class PppSupervisor {
  public:
-  PppSupervisor(loop::EventLoop& loop, PppPaths paths, PppObserver& observer);
+  // `logger` (optional) gets pppd's own output line by line, per session.
+  PppSupervisor(loop::EventLoop& loop, PppPaths paths, PppObserver& observer,
+                fsm::Logger* logger = nullptr);
   // Kills (SIGKILL) and reaps every pppd still running.
   ~PppSupervisor();
   PppSupervisor(const PppSupervisor&) = delete;
