@@ -80,6 +80,11 @@ struct DaemonOptions {
   DataPlaneMode data_plane = DataPlaneMode::kKernel;
   std::string config_directory = "/etc/l2tpbus";
   config::DaemonSettings settings;  // from l2tpbusd.conf
+  // The kernel data plane's pppd, our pppd plugin, and where the record of
+  // static kernel tunnels is kept; empty: the build's defaults.
+  std::string pppd;
+  std::string ppp_plugin;
+  std::string state_directory;
 };
 
 class Daemon {

@@ -8,6 +8,19 @@
 #include "daemon/log.h"
 #include "daemon/unavailable_data_plane.h"
 #include "fsm/null_data_plane.h"
+#include "kernel/pseudowire_probe.h"
+#include "ppp/ppp_supervisor.h"
+
+// The build's defaults (service/daemon/meson.build).
+#ifndef L2TPBUS_PPPD
+#define L2TPBUS_PPPD "/usr/sbin/pppd"
+#endif
+#ifndef L2TPBUS_PPP_PLUGIN
+#define L2TPBUS_PPP_PLUGIN "/usr/lib/l2tpbus/l2tpbus-pppd.so"
+#endif
+#ifndef L2TPBUS_STATE_DIR
+#define L2TPBUS_STATE_DIR "/run/l2tpbusd"
+#endif
 
 namespace l2tp::daemon {
 
@@ -57,6 +70,27 @@ LogLevel daemon_level(fsm::LogLevel level) {
   return LogLevel::kInfo;
 }
 
+// pppd for the kernel data plane.
+class SupervisedPpp final : public PppLauncher {
+ public:
+  SupervisedPpp(loop::EventLoop& loop, ppp::PppPaths paths, ppp::PppObserver& observer,
+                fsm::Logger* logger)
+      : supervisor_(loop, std::move(paths), observer, logger) {}
+  std::expected<void, std::string> start(const fsm::PppStartParams& params,
+                                         kernel::UniqueFd socket) override {
+    return supervisor_.start(params, std::move(socket));
+  }
+  void stop(std::uint32_t tunnel_id, std::uint32_t session_id) override {
+    supervisor_.stop(tunnel_id, session_id);
+  }
+
+ private:
+  ppp::PppSupervisor supervisor_;
+};
+
+// The record of static kernel tunnels, in the state directory.
+constexpr const char* kStaticRecordFile = "static-tunnels";
+
 }  // namespace
 
 std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(loop::EventLoop& loop,
@@ -78,15 +112,11 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
 
   if (options_.data_plane == DataPlaneMode::kNull) {
     data_plane_ = std::make_unique<fsm::NullDataPlane>(loop);
-  } else {
-    // The kernel data plane (netlink, PPPoL2TP, pppd, l2tpeth) is not built
-    // yet: until it is, kernel mode refuses data-plane requests, and says so.
-    if (support_.netlink)
-      l2tp::daemon::log(LogLevel::kWarning, "daemon",
-                        "kernel L2TP found, but this build has no kernel data plane yet; "
-                        "use --data-plane null for control-plane operation");
-    else
-      l2tp::daemon::log(LogLevel::kNotice, "daemon", UnavailableDataPlane::reason());
+  } else if (support_.netlink) {
+    start_kernel_data_plane();
+  }
+  if (!data_plane_) {
+    l2tp::daemon::log(LogLevel::kNotice, "daemon", UnavailableDataPlane::reason());
     data_plane_ = std::make_unique<UnavailableDataPlane>(loop);
   }
 
@@ -107,6 +137,9 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
     null_plane->attach(*engine_);
   else if (auto* unavailable = dynamic_cast<UnavailableDataPlane*>(data_plane_.get()))
     unavailable->attach(*engine_);
+  else if (kernel_plane_ != nullptr)
+    kernel_plane_->attach(*engine_);
+  if (kernel_plane_ != nullptr) reconcile_static_objects();
 
   auto resolver = resolve::Resolver::create(loop);
   if (resolver)
@@ -116,10 +149,63 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
                       "no host name resolution: ", resolver.error().message);
 }
 
+void DaemonImpl::start_kernel_data_plane() {
+  auto client = kernel::GenlL2tpClient::open();
+  if (!client) {
+    l2tp::daemon::log(LogLevel::kWarning, "daemon", client.error().message);
+    return;
+  }
+  netlink_ = std::move(*client);
+  if (options_.pppd.empty()) options_.pppd = L2TPBUS_PPPD;
+  if (options_.ppp_plugin.empty()) options_.ppp_plugin = L2TPBUS_PPP_PLUGIN;
+  if (options_.state_directory.empty()) options_.state_directory = L2TPBUS_STATE_DIR;
+
+  KernelDataPlaneOptions plane_options;
+  plane_options.state_path = options_.state_directory + "/" + kStaticRecordFile;
+  auto plane = std::make_unique<KernelDataPlane>(
+      loop_, *netlink_, [this](const fsm::Path& path) { return io_->tunnel_socket(path); },
+      plane_options);
+  kernel_plane_ = plane.get();
+  ppp_ = std::make_unique<SupervisedPpp>(
+      loop_, ppp::PppPaths{.pppd = options_.pppd, .report_plugin = options_.ppp_plugin}, *plane,
+      static_cast<fsm::Logger*>(this));
+  plane->attach_ppp(*ppp_);
+  data_plane_ = std::move(plane);
+
+  ppp_available_ = kernel::ppp_pseudowire_available() && access(options_.pppd.c_str(), X_OK) == 0;
+  eth_available_ = kernel::eth_pseudowire_available();
+  l2tp::daemon::log(
+      LogLevel::kInfo, "daemon", "kernel data plane: PPP ",
+      ppp_available_ ? "available" : "unavailable (l2tp_ppp, /dev/ppp or pppd missing)",
+      ", Ethernet ", eth_available_ ? "available" : "unavailable (no l2tp_eth)");
+}
+
+void DaemonImpl::reconcile_static_objects() {
+  // The static tunnels and sessions the config files will create (static
+  // tunnels always name their ids). A file that does not load counts as
+  // creating nothing.
+  std::set<std::uint32_t> tunnels;
+  std::set<KernelDataPlane::SessionKey> sessions;
+  const config::Defaults file_defaults = defaults();
+  for (const std::string& path : config::list_tunnel_files(options_.config_directory)) {
+    auto loaded = config::load_tunnel_file(path, file_defaults);
+    if (!loaded) continue;  // load_config() reports it
+    const auto* file = std::get_if<config::TunnelFile>(&loaded->content);
+    if (file == nullptr || file->tunnel.config.mode != fsm::TunnelMode::kStatic) continue;
+    const std::uint32_t tunnel_id = file->tunnel.config.tunnel_id;
+    tunnels.insert(tunnel_id);
+    for (const fsm::SessionConfig& session : file->sessions)
+      sessions.insert({tunnel_id, session.session_id});
+  }
+  kernel_plane_->reconcile(tunnels, sessions);
+}
+
 DaemonImpl::~DaemonImpl() {
   // Pending resolutions and retries call into the engine; stop them first.
   resolutions_.clear();
   retries_.clear();
+  // pppd reports into the engine: it goes first.
+  ppp_.reset();
   listener_refresh_.reset();
   shutdown_deadline_.reset();
   shutdown_check_.reset();
@@ -129,7 +215,20 @@ DaemonImpl::~DaemonImpl() {
 // ---- Commands ---------------------------------------------------------------
 
 bool DaemonImpl::data_plane_available() const {
-  return options_.data_plane == DataPlaneMode::kNull;
+  return options_.data_plane == DataPlaneMode::kNull || kernel_plane_ != nullptr;
+}
+
+std::optional<Failure> DaemonImpl::refuse_pseudowire(const fsm::SessionConfig& config) const {
+  if (kernel_plane_ == nullptr) return std::nullopt;
+  if (config.pseudowire == fsm::Pseudowire::kEth && !eth_available_)
+    return Failure{FailureKind::kNotSupported,
+                   "Pseudowire eth needs the kernel's l2tp_eth module, which is not installed"};
+  if (config.pseudowire == fsm::Pseudowire::kPpp && !ppp_available_)
+    return Failure{FailureKind::kNotSupported,
+                   "Pseudowire ppp needs the kernel's l2tp_ppp and ppp_generic modules (/dev/ppp) "
+                   "and pppd at " +
+                       options_.pppd};
+  return std::nullopt;
 }
 
 Result<void> DaemonImpl::check_tunnel_limits(uid_t owner) const {
@@ -258,6 +357,7 @@ Result<std::uint32_t> DaemonImpl::create_session(std::uint32_t tunnel_id,
     return std::unexpected(
         Failure{FailureKind::kNotSupported,
                 "sessions need the kernel data plane, but " + UnavailableDataPlane::reason()});
+  if (auto refused = refuse_pseudowire(config)) return std::unexpected(*refused);
   pending_owner_ = owner;
   auto created = engine_->create_session(tunnel_id, config);
   pending_owner_.reset();
@@ -365,11 +465,20 @@ std::vector<std::uint32_t> DaemonImpl::listener_ids() const {
   return engine_->listener_ids();
 }
 
-Statistics DaemonImpl::session_statistics(std::uint32_t, std::uint32_t) const {
-  // The null data plane carries no traffic; the kernel data plane will read
-  // the kernel's counters here.
-  return {{"tx-packets", 0}, {"tx-bytes", 0},  {"tx-errors", 0},       {"rx-packets", 0},
-          {"rx-bytes", 0},   {"rx-errors", 0}, {"rx-seq-discards", 0}, {"rx-oos-packets", 0}};
+Statistics DaemonImpl::session_statistics(std::uint32_t tunnel_id, std::uint32_t session_id) const {
+  // Read from the kernel when asked; the null data plane carries no traffic.
+  kernel::SessionCounters c;
+  if (kernel_plane_ != nullptr && session_id != 0) {
+    if (auto counters = kernel_plane_->session_counters(tunnel_id, session_id)) c = *counters;
+  }
+  return {{"tx-packets", c.tx_packets},
+          {"tx-bytes", c.tx_bytes},
+          {"tx-errors", c.tx_errors},
+          {"rx-packets", c.rx_packets},
+          {"rx-bytes", c.rx_bytes},
+          {"rx-errors", c.rx_errors},
+          {"rx-seq-discards", c.rx_seq_discards},
+          {"rx-oos-packets", c.rx_oos_packets}};
 }
 
 Statistics DaemonImpl::tunnel_statistics(std::uint32_t tunnel_id) const {
@@ -387,16 +496,20 @@ Statistics DaemonImpl::tunnel_statistics(std::uint32_t tunnel_id) const {
 }
 
 std::string DaemonImpl::data_plane() const {
-  return options_.data_plane == DataPlaneMode::kNull ? "null" : "unavailable";
+  if (options_.data_plane == DataPlaneMode::kNull) return "null";
+  return kernel_plane_ != nullptr ? "kernel" : "unavailable";
 }
 
 std::vector<std::string> DaemonImpl::features() const {
   std::vector<std::string> features{"l2tpv2", "l2tpv3", "udp"};
   if (support_.ip_sockets) features.push_back("ip");
   if (support_.ipv6) features.push_back("ipv6");
-  if (data_plane_available()) {
+  if (options_.data_plane == DataPlaneMode::kNull) {
     features.push_back("ppp");
     features.push_back("eth");
+  } else if (kernel_plane_ != nullptr) {
+    if (ppp_available_) features.push_back("ppp");
+    if (eth_available_) features.push_back("eth");
   }
   features.push_back("hidden-avps");
   features.push_back("tunnel-authentication");

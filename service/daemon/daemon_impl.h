@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "daemon/daemon.h"
+#include "daemon/kernel_data_plane.h"
 #include "daemon/system_random.h"
 #include "daemon/tunnel_io.h"
 #include "fsm/engine.h"
@@ -60,6 +61,11 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
 
   void refresh_listeners();
   bool data_plane_available() const;
+  // Kernel mode on a kernel with L2TP: the netlink client, the data plane,
+  // pppd's supervisor; then the record of static tunnels is reconciled.
+  void start_kernel_data_plane();
+  void reconcile_static_objects();
+  std::optional<Failure> refuse_pseudowire(const fsm::SessionConfig& config) const;
   Result<void> check_tunnel_limits(uid_t owner) const;
   void create_resolved_tunnel(config::TunnelRequest request, const fsm::Endpoint& peer, uid_t owner,
                               const std::function<void(Result<std::uint32_t>)>& done);
@@ -83,6 +89,11 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
 
   SystemRandom random_;
   std::unique_ptr<TunnelIo> io_;
+  std::unique_ptr<kernel::L2tpControl> netlink_;
+  KernelDataPlane* kernel_plane_ = nullptr;  // data_plane_ in kernel mode, else null
+  std::unique_ptr<PppLauncher> ppp_;
+  bool ppp_available_ = false;
+  bool eth_available_ = false;
   std::unique_ptr<fsm::DataPlane> data_plane_;
   std::unique_ptr<fsm::Engine> engine_;
   std::unique_ptr<resolve::Resolver> resolver_;

@@ -44,6 +44,14 @@ constexpr const char* kUsage =
     "  --config DIR                   l2tpbusd.conf and *.tunnel files (default: /etc/l2tpbus)\n"
     "  --log-level LEVEL              error, warning, notice, info or debug\n"
     "                                 (default: l2tpbusd.conf's LogLevel, else info)\n"
+    "  --pppd PATH                    pppd for PPP sessions (default: " L2TPBUS_PPPD
+    ")\n"
+    "  --ppp-plugin PATH              l2tpbus's pppd plugin\n"
+    "                                 (default: " L2TPBUS_PPP_PLUGIN
+    ")\n"
+    "  --state-dir DIR                where the static kernel tunnels are recorded\n"
+    "                                 (default: " L2TPBUS_STATE_DIR
+    ")\n"
     "  --help                         show this and exit\n"
     "  --version                      show the version and exit\n"
     "\n"
@@ -54,6 +62,9 @@ struct Arguments {
   l2tp::daemon::DataPlaneMode data_plane = l2tp::daemon::DataPlaneMode::kKernel;
   std::string config_directory = "/etc/l2tpbus";
   std::optional<LogLevel> log_level;
+  std::string pppd = L2TPBUS_PPPD;
+  std::string ppp_plugin = L2TPBUS_PPP_PLUGIN;
+  std::string state_directory = L2TPBUS_STATE_DIR;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -71,12 +82,25 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
 }
 
 Arguments parse_arguments(int argc, char** argv) {
-  enum : int { kBus = 256, kDataPlane, kConfig, kLogLevel, kHelp, kVersion };
+  enum : int {
+    kBus = 256,
+    kDataPlane,
+    kConfig,
+    kLogLevel,
+    kPppd,
+    kPppPlugin,
+    kStateDir,
+    kHelp,
+    kVersion
+  };
   static const option kOptions[] = {
       {"bus", required_argument, nullptr, kBus},
       {"data-plane", required_argument, nullptr, kDataPlane},
       {"config", required_argument, nullptr, kConfig},
       {"log-level", required_argument, nullptr, kLogLevel},
+      {"pppd", required_argument, nullptr, kPppd},
+      {"ppp-plugin", required_argument, nullptr, kPppPlugin},
+      {"state-dir", required_argument, nullptr, kStateDir},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -115,6 +139,17 @@ Arguments parse_arguments(int argc, char** argv) {
           usage_error("--log-level wants error, warning, notice, info or debug, not '" + value +
                       "'");
         }
+        break;
+      case kPppd:
+      case kPppPlugin:
+      case kStateDir:
+        // pppd loads the plugin by path, and the state file is found again
+        // after a restart: relative paths would depend on the working directory.
+        if (value.empty() || value[0] != '/')
+          usage_error(std::string(argv[index]) + " wants an absolute path, not '" + value + "'");
+        (choice == kPppd        ? arguments.pppd
+         : choice == kPppPlugin ? arguments.ppp_plugin
+                                : arguments.state_directory) = value;
         break;
       case kHelp:
         std::fputs(kUsage, stdout);
@@ -194,6 +229,9 @@ int run(const Arguments& arguments) {
   options.data_plane = arguments.data_plane;
   options.config_directory = arguments.config_directory;
   options.settings = *settings;
+  options.pppd = arguments.pppd;
+  options.ppp_plugin = arguments.ppp_plugin;
+  options.state_directory = arguments.state_directory;
   auto daemon = l2tp::daemon::Daemon::create(event_loop, options, *service);
   if (!daemon) {
     log(LogLevel::kError, "", daemon.error());

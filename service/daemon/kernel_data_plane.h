@@ -1,0 +1,151 @@
+// The engine's DataPlane on the kernel: tunnels and sessions through the
+// "l2tp" generic netlink family, PPP sessions on PPPoL2TP sockets with pppd,
+// Ethernet sessions as l2tpeth links set up. Netlink calls are synchronous
+// (the kernel answers at once); the answers to the engine always come on a
+// later turn of the loop, never from inside a DataPlane call.
+//
+// What the kernel does asynchronously, and how it is met here:
+// - A deleted tunnel leaves the kernel's list only once its deferred work ran,
+//   and a deleted l2tpeth device frees its name the same way. A create that
+//   meets EEXIST for an id we just deleted, or for an interface name no
+//   session holds, is retried for a while (KernelDataPlaneOptions).
+// - Static tunnels have no socket of ours and outlive the daemon: they are
+//   recorded in a state file (kernel/state_file.h). reconcile() at start
+//   deletes the recorded ones no config file creates any more; the others
+//   are adopted when the config creates them again (EEXIST with the same
+//   parameters is success; different parameters replace the old object).
+//   Managed tunnels die with their sockets, so they are never recorded.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+
+#include "fsm/engine.h"
+#include "fsm/ports.h"
+#include "kernel/l2tp_client.h"
+#include "kernel/state_file.h"
+#include "kernel/unique_fd.h"
+#include "ppp/ppp_supervisor.h"
+#include "transport/timing.h"
+
+namespace l2tp::daemon {
+
+// pppd as the data plane needs it: ppp::PppSupervisor in the daemon, a fake
+// in tests.
+class PppLauncher {
+ public:
+  virtual ~PppLauncher() = default;
+  virtual std::expected<void, std::string> start(const fsm::PppStartParams& params,
+                                                 kernel::UniqueFd pppol2tp_socket) = 0;
+  virtual void stop(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+};
+
+struct KernelDataPlaneOptions {
+  std::string state_path;  // the record of static objects; empty: none kept
+  // How long an EEXIST caused by the kernel's deferred teardown is waited out.
+  Duration retry_interval{50};
+  int retry_attempts = 60;
+};
+
+class KernelDataPlane final : public fsm::DataPlane, public ppp::PppObserver {
+ public:
+  // The managed tunnel's connected socket (TunnelIo::tunnel_socket).
+  using SocketLookup = std::function<std::expected<int, std::string>(const fsm::Path&)>;
+  using SessionKey = std::pair<std::uint32_t, std::uint32_t>;
+
+  KernelDataPlane(AlarmFactory& alarms, kernel::L2tpControl& netlink, SocketLookup sockets,
+                  KernelDataPlaneOptions options);
+  ~KernelDataPlane() override;
+  KernelDataPlane(const KernelDataPlane&) = delete;
+  KernelDataPlane& operator=(const KernelDataPlane&) = delete;
+
+  // Both are set once, after construction: the engine needs this port first,
+  // and the launcher reports to this object.
+  void attach(fsm::Engine& engine) { engine_ = &engine; }
+  void attach_ppp(PppLauncher& ppp) { ppp_ = &ppp; }
+
+  // At start, before the config files are applied: the static tunnels and
+  // sessions they will create.
+  void reconcile(const std::set<std::uint32_t>& configured_tunnels,
+                 const std::set<SessionKey>& configured_sessions);
+
+  // The kernel's counters of a session we created; nullopt when it has none.
+  std::optional<kernel::SessionCounters> session_counters(std::uint32_t tunnel_id,
+                                                          std::uint32_t session_id);
+
+  // fsm::DataPlane
+  void create_tunnel(const fsm::KernelTunnelParams& params) override;
+  void delete_tunnel(std::uint32_t tunnel_id) override;
+  void create_session(const fsm::KernelSessionParams& params) override;
+  void delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+  void start_ppp(const fsm::PppStartParams& params) override;
+  void stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) override;
+
+  // ppp::PppObserver (called from the loop, never inside an engine call)
+  void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
+                      const fsm::PppAddresses& addresses) override;
+  void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
+                 bool authentication_failed, const std::string& message) override;
+
+  const kernel::StaticRecord& record() const { return record_; }
+
+ private:
+  struct TunnelEntry {
+    fsm::KernelTunnelParams params;
+    bool created = false;
+  };
+  struct SessionEntry {
+    fsm::KernelSessionParams params;
+    bool created = false;
+  };
+  struct Retry {
+    std::variant<std::uint32_t, SessionKey> object;
+    int attempts_left = 0;
+  };
+
+  void attempt_tunnel(std::uint32_t tunnel_id, int attempts_left);
+  void attempt_session(const SessionKey& key, int attempts_left);
+  void session_created(const SessionKey& key);
+  void tunnel_failed(std::uint32_t tunnel_id, const std::string& reason);
+  void session_failed(const SessionKey& key, const std::string& reason);
+  void retry_later(Retry retry);
+  void run_retries();
+  void remember(bool add, std::optional<std::uint32_t> tunnel, std::optional<SessionKey> session);
+  void save_record();
+  bool is_static(std::uint32_t tunnel_id) const;
+
+  void defer(std::function<void(fsm::Engine&)> answer);
+  void flush();
+
+  kernel::L2tpControl& netlink_;
+  SocketLookup sockets_;
+  KernelDataPlaneOptions options_;
+  fsm::Engine* engine_ = nullptr;
+  PppLauncher* ppp_ = nullptr;
+
+  std::unordered_map<std::uint32_t, TunnelEntry> tunnels_;
+  std::map<SessionKey, SessionEntry> sessions_;
+  // Ids we deleted: an EEXIST for them is the kernel still tearing down.
+  std::set<std::uint32_t> deleted_tunnels_;
+  std::set<SessionKey> deleted_sessions_;
+
+  kernel::StaticRecord record_;     // what the state file says
+  kernel::StaticRecord adoptable_;  // recorded, still in the kernel, configured
+
+  std::unique_ptr<Alarm> answer_alarm_;
+  std::deque<std::function<void(fsm::Engine&)>> answers_;
+  std::unique_ptr<Alarm> retry_alarm_;
+  std::deque<Retry> retries_;
+};
+
+}  // namespace l2tp::daemon
