@@ -1,8 +1,10 @@
 """Prints one closing line for the whole suite: 'N passed, N failed'.
 
 Counts GoogleTest and pytest cases from the JUnit files they leave in the
-build directory, each other meson test (the data checks) once from meson's
-test log, and one result per fuzz target.
+build directory (a VM group's pytest run writes its file into a folder shared
+with the VM), each other meson test (the data checks) once from meson's test
+log, and one result per fuzz target. A VM group that did not boot left no
+JUnit file and counts as one failure.
 """
 import json
 import pathlib
@@ -35,10 +37,13 @@ def junit_counts(build_dir):
 
 
 def junit_stem(meson_name):
-    """The JUnit file a meson test leaves: 'wire.xml', 'pytest-api.xml'."""
+    """The JUnit file a meson test leaves: 'wire.xml', 'pytest-api.xml',
+    'pytest-vm_smoke.xml' (a VM group: all its files' cases in one file)."""
     short = meson_name.split(" / ")[-1]
     if short.startswith("integration-"):
         return "pytest-" + short[len("integration-"):].replace("-", "_")
+    if short.startswith("vm-"):
+        return "pytest-vm_" + short[len("vm-"):].replace("-", "_")
     return short
 
 
