@@ -93,7 +93,8 @@ std::expected<UniqueFd, int> open_tunnel_socket(const SocketSpec& spec) {
   if (spec.share_address && set_flag(fd.get(), SOL_SOCKET, SO_REUSEADDR) < 0) return last_error();
   if (family == AF_INET6) {
     // An IPv6 socket speaks IPv6 only, so an IPv4 listener on the same port can coexist.
-    if (set_flag(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY) < 0) return last_error();
+    // (L2TPIP6 sockets are IPv6 only already, and refuse the option with EINVAL.)
+    if (!ip && set_flag(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY) < 0) return last_error();
     if (set_flag(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO) < 0) return last_error();
   } else {
     if (set_flag(fd.get(), IPPROTO_IP, IP_PKTINFO) < 0) return last_error();

@@ -267,3 +267,77 @@ def test_sigkill_and_restart_adopts_and_close_leaves_nothing(network, make_daemo
     wait_until(lambda: 'Tunnel' not in kernel_tunnels(a), 10, 'no kernel tunnel')
     wait_until(lambda: 'pwa' not in a.links(), 10, 'pwa gone')
     assert kernel_sessions(a).strip() == ''
+
+
+def test_sigkill_ends_managed_tunnels_with_their_sockets(network, make_daemon, tmp_path):
+    """Dynamic tunnels live on the daemon's sockets: nothing is left to reconcile."""
+    a, b = network.host('a'), network.host('b')
+    link = network.link(a, b)
+    lac = daemon(make_daemon, a, tmp_path)
+    lns = daemon(make_daemon, b, tmp_path)
+    lns.root.listen({'Local': f'{link.b4}:1701', 'Version': 3, 'Pseudowires': ['eth']})
+    tunnel = lac.root.create_tunnel({'Version': 3, 'Peer': f'{link.b4}:1701'})
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'eth', 'InterfaceName': 'pwa'})
+    lac.wait_state(session, SESSION, 'established')
+    assert 'Tunnel' in kernel_tunnels(a)
+    lac.daemon.kill()
+    wait_until(lambda: 'Tunnel' not in kernel_tunnels(a), 10, 'the kernel tunnel to end')
+    wait_until(lambda: 'pwa' not in a.links(), 10, 'pwa to go')
+
+
+@pytest.mark.parametrize('family', ['ipv4', 'ipv6'])
+def test_dynamic_ethernet_over_ip(network, make_daemon, tmp_path, family):
+    a, b = network.host('a'), network.host('b')
+    link = network.link(a, b)
+    local, peer = outer(link, family)
+    lac = daemon(make_daemon, a, tmp_path)
+    lns = daemon(make_daemon, b, tmp_path)
+    lns.root.listen({'Local': address(peer, 0, family), 'Version': 3, 'Encapsulation': 'ip',
+                     'Pseudowires': ['eth']})
+    tunnel = lac.root.create_tunnel({'Version': 3, 'Encapsulation': 'ip',
+                                     'Peer': address(peer, 0, family)})
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'eth', 'InterfaceName': 'pwa',
+                                               'Cookie': bytes(8), 'PeerCookie': b'\x42' * 8})
+    lac.wait_state(session, SESSION, 'established')
+    peer_session = wait_until(lambda: lns.sessions(), 10, 'the LNS session')[0]
+    lns.wait_state(peer_session, SESSION, 'established')
+    configure_inner(a, 'pwa', 0)
+    configure_inner(b, lns.root.prop(peer_session, SESSION, 'InterfaceName'), 1)
+    a.wait_ping(INNER[1])
+    assert 'encap IP' in kernel_tunnels(a), kernel_tunnels(a)
+
+
+def test_mtu_zero_udp_checksums_and_a_name_reused_at_once(network, make_daemon, tmp_path):
+    """Mtu reaches the device; IPv6 UdpChecksum=false asks for zero checksums;
+    a session closed and created again under its name right away waits out
+    the kernel's deferred removal of the old device."""
+    a, b = network.host('a'), network.host('b')
+    link = network.link(a, b)
+    stacks, sessions, tunnels = [], [], []
+    for index, host in enumerate((a, b)):
+        stack = daemon(make_daemon, host, tmp_path)
+        ends = outer(link, 'ipv6')
+        tid, peer_tid = (100, 200) if index == 0 else (200, 100)
+        options = static_tunnel_options(ends[index], ends[1 - index], tid, peer_tid,
+                                        family='ipv6')
+        options['UdpChecksum'] = False
+        tunnel = stack.root.create_tunnel(options)
+        sid, peer_sid = (1000, 2000) if index == 0 else (2000, 1000)
+        session = stack.root.create_session(tunnel, eth_session_options(
+            sid, peer_sid, f'pw{"ab"[index]}', Mtu=1400))
+        stack.wait_state(session, SESSION, 'established')
+        stacks.append(stack)
+        sessions.append(session)
+        tunnels.append(tunnel)
+    assert 'mtu 1400' in a.ip('link', 'show', 'pwa').stdout
+    shown = kernel_tunnels(a)
+    assert 'checksum' not in shown.lower() or 'enabled' not in shown.lower(), shown
+    configure_inner(a, 'pwa', 0)
+    configure_inner(b, 'pwb', 1)
+    a.wait_ping(INNER[1])
+
+    stacks[0].root.close(sessions[0], SESSION)
+    again = stacks[0].root.create_session(tunnels[0], eth_session_options(
+        1001, 2000, 'pwa', Mtu=1400))
+    stacks[0].wait_state(again, SESSION, 'established')
+    assert stacks[0].root.prop(again, SESSION, 'InterfaceName') == 'pwa'
