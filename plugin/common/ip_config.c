@@ -2,6 +2,7 @@
 // addresses as uint32 in network byte order, IPv6 ones as 16 bytes.
 #include "ip_config.h"
 
+#include <NetworkManager.h>
 #include <arpa/inet.h>
 #include <gio/gio.h>
 #include <string.h>
@@ -138,4 +139,14 @@ GVariant* l2tpbus_nm_ip6_config(GVariant* session_config, gboolean never_default
   }
   g_variant_builder_add(&config, "{sv}", "never-default", g_variant_new_boolean(never_default));
   return g_variant_builder_end(&config);
+}
+
+// The CDN result code l2tpbusd gives a session whose pppd failed to authenticate.
+enum { kResultPppAuthenticationFailed = 5 };
+
+guint l2tpbus_failure_reason(gboolean session_ended, guint32 result_code) {
+  // A tunnel's result 5 is a StopCCN code of its own, not a login failure.
+  return session_ended && result_code == kResultPppAuthenticationFailed
+             ? NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED
+             : NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED;
 }

@@ -24,4 +24,9 @@ GVariant* l2tpbus_nm_config(const char* interface_name, GVariant* gateway, guint
 GVariant* l2tpbus_nm_ip4_config(GVariant* session_config, gboolean never_default, GError** error);
 GVariant* l2tpbus_nm_ip6_config(GVariant* session_config, gboolean never_default, GError** error);
 
+// NetworkManager's failure reason (NMVpnPluginFailure) for an ended session
+// or tunnel and its LastResult code: LOGIN_FAILED for the PPP authentication
+// failure l2tpbusd reports as session result 5, CONNECT_FAILED otherwise.
+guint l2tpbus_failure_reason(gboolean session_ended, guint32 result_code);
+
 G_END_DECLS

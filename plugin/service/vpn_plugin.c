@@ -15,9 +15,6 @@
 
 #define L2TPBUS_BUS_NAME "org.l2tpbus1"
 #define L2TPBUS_MANAGER_PATH "/org/l2tpbus1"
-// RFC 2661 CDN result code l2tpbusd reports for a PPP authentication failure.
-#define RESULT_PPP_AUTHENTICATION_FAILED 5
-
 enum { kTunnelGraceMs = 300 };
 
 typedef struct {
@@ -274,10 +271,7 @@ static void evaluate_held(Attempt* attempt) {
         "the %s ended (result %u, error %u: %s); tunnel %s (result %u, error %u: %s)",
         session_ended ? "session" : "tunnel", code, error_code, text,
         tunnel_state != NULL ? tunnel_state : "?", tunnel_code, tunnel_error, tunnel_text);
-    const gboolean login = session_ended && code == RESULT_PPP_AUTHENTICATION_FAILED;
-    attempt_fail(attempt,
-                 login ? NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED : NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
-                 message);
+    attempt_fail(attempt, l2tpbus_failure_reason(session_ended, code), message);
     return;
   }
   if (session_state == NULL || strcmp(session_state, "established") != 0) return;

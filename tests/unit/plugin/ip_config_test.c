@@ -1,6 +1,7 @@
 // What NetworkManager is told, from what l2tpbusd's objects say.
 #include "ip_config.h"
 
+#include <NetworkManager.h>
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -111,11 +112,20 @@ static void ip6(void) {
   g_assert_nonnull(error);
 }
 
+static void failure_reason(void) {
+  g_assert_cmpuint(l2tpbus_failure_reason(TRUE, 5), ==, NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED);
+  g_assert_cmpuint(l2tpbus_failure_reason(TRUE, 3), ==, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED);
+  g_assert_cmpuint(l2tpbus_failure_reason(TRUE, 2), ==, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED);
+  g_assert_cmpuint(l2tpbus_failure_reason(FALSE, 5), ==, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED);
+  g_assert_cmpuint(l2tpbus_failure_reason(FALSE, 1), ==, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED);
+}
+
 int main(int argc, char** argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/ip-config/gateway", gateway);
   g_test_add_func("/ip-config/config", config);
   g_test_add_func("/ip-config/ip4", ip4);
   g_test_add_func("/ip-config/ip6", ip6);
+  g_test_add_func("/ip-config/failure-reason", failure_reason);
   return g_test_run();
 }
