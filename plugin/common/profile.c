@@ -9,12 +9,17 @@
 
 #include "keys.h"
 
-G_DEFINE_QUARK(l2tpbus - profile - error - quark, l2tpbus_profile_error)
+GQuark l2tpbus_profile_error_quark(void) {
+  return g_quark_from_static_string("l2tpbus-profile-error-quark");
+}
 
 typedef enum {
   KIND_BOOL,
   KIND_NUMBER,
   KIND_STRING,
+  // A PPP name: l2tpbusd refuses spaces, quotes and backslashes in User (they
+  // mean something to pppd's option parser); said here, naming the key.
+  KIND_NAME,
   KIND_GATEWAY,
   // Keys of NetworkManager-l2tp's IPsec stage: harmless while ipsec-enabled
   // is not "yes" (which is refused), so they are checked for control
@@ -43,8 +48,8 @@ enum {
 
 static const KeyRule kDataKeys[] = {
     {L2TPBUS_KEY_GATEWAY, KIND_GATEWAY, 0, 0},
-    {L2TPBUS_KEY_USER, KIND_STRING, 0, 0},
-    {L2TPBUS_KEY_DOMAIN, KIND_STRING, 0, 0},
+    {L2TPBUS_KEY_USER, KIND_NAME, 0, 0},
+    {L2TPBUS_KEY_DOMAIN, KIND_NAME, 0, 0},
     {L2TPBUS_KEY_PASSWORD_FLAGS, KIND_NUMBER, 0, kMaxSecretFlags},
     {L2TPBUS_KEY_USER_AUTH_TYPE, KIND_STRING, 0, 0},
     {L2TPBUS_KEY_MTU, KIND_NUMBER, kMinMtu, kMaxMtu},
@@ -175,6 +180,12 @@ static gboolean check_value(const KeyRule* rule, const char* key, const char* va
                   dgettext(GETTEXT_PACKAGE,
                            "expected a host name, an IPv4 address or an [IPv6] address, "
                            "optionally followed by :port"));
+    case KIND_NAME:
+      if (strpbrk(value, " \"'\\") != NULL) {
+        return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
+                    dgettext(GETTEXT_PACKAGE, "must not contain spaces, quotes or backslashes"));
+      }
+      G_GNUC_FALLTHROUGH;
     case KIND_STRING:
       if (strlen(value) <= kMaxNameBytes) return TRUE;
       return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,

@@ -25,6 +25,11 @@ typedef struct {
 #define OK .error_key = NULL
 #define BAD(key, code) .error_key = key, .error_code = L2TPBUS_PROFILE_ERROR_##code
 
+#define LONG_NAME                                                                            \
+  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 #define ALL_METHODS "['pap', 'chap', 'mschap', 'mschap-v2', 'eap']"
 
 static const Case kCases[] = {
@@ -86,6 +91,18 @@ static const Case kCases[] = {
      "gateway=h|user=al\x7f"
      "ice",
      NULL, FALSE, FALSE, NULL, NULL, NULL, NULL, BAD("user", INVALID_VALUE)},
+    {"user-space", "gateway=h|user=alice smith", NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
+     BAD("user", INVALID_VALUE)},
+    {"user-quote", "gateway=h|user=al'ice", NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
+     BAD("user", INVALID_VALUE)},
+    {"user-backslash", "gateway=h|user=CORP\\alice", NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
+     BAD("user", INVALID_VALUE)},
+    {"domain-space", "gateway=h|user=alice|domain=MY CORP", NULL, FALSE, FALSE, NULL, NULL, NULL,
+     NULL, BAD("domain", INVALID_VALUE)},
+    {"user-long", "gateway=h|user=" LONG_NAME, NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
+     BAD("user", INVALID_VALUE)},
+    {"password-spaces", "gateway=h|user=alice", "password=a b'c\\d", FALSE, FALSE, NULL,
+     "{'Password': <'a b\\'c\\\\d'>}", NULL, NULL, OK},
     {"domain-control", "gateway=h|user=alice|domain=CO\nRP", NULL, FALSE, FALSE, NULL, NULL, NULL,
      NULL, BAD("domain", INVALID_VALUE)},
     {"password", "gateway=h|user=alice", "password=s3cret", FALSE, FALSE, NULL,
