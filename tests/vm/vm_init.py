@@ -43,6 +43,10 @@ def run(config) -> int:
     with open('/proc/uptime') as uptime:
         say(f'up after {float(uptime.read().split()[0]):.1f} s; running {config["argv"]}')
 
+    # from here on a second boot would run the command twice: run-in-vm
+    # retries a stalled boot only while this file is missing
+    with open(f'{CONTROL}/started', 'w'):
+        pass
     reader, writer = os.pipe()
     try:
         child = subprocess.Popen(config['argv'], cwd=config['cwd'], stdin=subprocess.DEVNULL,
