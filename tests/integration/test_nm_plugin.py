@@ -23,7 +23,7 @@ import uuid
 import pytest
 
 from conftest import (
-    REPO, SESSION, TUNNEL, assert_removed_cleanly, free_port, pump, wait_until)
+    REPO, SANITIZER_MARKERS, SESSION, TUNNEL, assert_removed_cleanly, free_port, pump, wait_until)
 
 from gi.repository import Gio, GLib  # noqa: E402  (conftest required the versions)
 
@@ -108,6 +108,8 @@ class VpnService:
 
     def stop(self):
         self.stack.root.connection.signal_unsubscribe(self._subscription)
+        problems = [f'nm-l2tpbus-service log holds a sanitizer report ({marker!r})'
+                    for marker in SANITIZER_MARKERS if marker in self.log_text()]
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -115,10 +117,14 @@ class VpnService:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-                return ['nm-l2tpbus-service did not exit within 10 s of SIGTERM']
+                return problems + ['nm-l2tpbus-service did not exit within 10 s of SIGTERM']
             if self.process.returncode != 0:
-                return [f'nm-l2tpbus-service exited with {self.process.returncode} on SIGTERM']
-        return []
+                problems.append(f'nm-l2tpbus-service exited with {self.process.returncode} '
+                                'on SIGTERM')
+        elif self.process.returncode != 0:
+            # libnm ends the program itself once a connection stopped
+            problems.append(f'nm-l2tpbus-service exited with {self.process.returncode}')
+        return problems
 
 
 def settings(data, secrets=None, ipv4=None, ipv6_method='ignore'):
