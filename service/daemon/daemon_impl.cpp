@@ -139,7 +139,13 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
     unavailable->attach(*engine_);
   else if (kernel_plane_ != nullptr)
     kernel_plane_->attach(*engine_);
-  if (kernel_plane_ != nullptr) reconcile_static_objects();
+  if (kernel_plane_ != nullptr) {
+    // Adoption is harmless; deleting what the record holds is not, and waits
+    // for the loop, which only runs once this daemon owns the bus name.
+    kernel_plane_->load_record();
+    reconcile_alarm_ = loop.create([this] { reconcile_static_objects(); });
+    reconcile_alarm_->arm(Duration::zero());
+  }
 
   auto resolver = resolve::Resolver::create(loop);
   if (resolver)
@@ -204,6 +210,7 @@ DaemonImpl::~DaemonImpl() {
   // Pending resolutions and retries call into the engine; stop them first.
   resolutions_.clear();
   retries_.clear();
+  reconcile_alarm_.reset();
   // pppd reports into the engine: it goes first.
   ppp_.reset();
   listener_refresh_.reset();

@@ -62,7 +62,8 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   void refresh_listeners();
   bool data_plane_available() const;
   // Kernel mode on a kernel with L2TP: the netlink client, the data plane,
-  // pppd's supervisor; then the record of static tunnels is reconciled.
+  // pppd's supervisor. The record of static tunnels is read at once and
+  // reconciled on the first loop turn.
   void start_kernel_data_plane();
   void reconcile_static_objects();
   std::optional<Failure> refuse_pseudowire(const fsm::SessionConfig& config) const;
@@ -92,6 +93,7 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   std::unique_ptr<kernel::L2tpControl> netlink_;
   KernelDataPlane* kernel_plane_ = nullptr;  // data_plane_ in kernel mode, else null
   std::unique_ptr<PppLauncher> ppp_;
+  std::unique_ptr<Alarm> reconcile_alarm_;
   bool ppp_available_ = false;
   bool eth_available_ = false;
   std::unique_ptr<fsm::DataPlane> data_plane_;

@@ -58,8 +58,7 @@ KernelDataPlane::~KernelDataPlane() = default;
 
 // ---- Start-up reconciliation -----------------------------------------------------
 
-void KernelDataPlane::reconcile(const std::set<std::uint32_t>& configured_tunnels,
-                                const std::set<SessionKey>& configured_sessions) {
+void KernelDataPlane::load_record() {
   if (options_.state_path.empty()) return;
   auto recorded = kernel::read_static_record(options_.state_path);
   if (!recorded) {
@@ -67,51 +66,47 @@ void KernelDataPlane::reconcile(const std::set<std::uint32_t>& configured_tunnel
     return;
   }
   record_ = *recorded;
-  if (record_.tunnels.empty() && record_.sessions.empty()) return;
+  adoptable_ = *recorded;
+}
 
-  auto tunnels = netlink_.dump_tunnels();
-  auto sessions = netlink_.dump_sessions();
-  if (!tunnels || !sessions) {
-    log(LogLevel::kWarning, "daemon", "cannot list the kernel's L2TP objects: ",
-        (!tunnels ? tunnels.error() : sessions.error()).message);
-    return;
-  }
-  std::set<std::uint32_t> kernel_tunnels;
-  for (const auto& tunnel : *tunnels) kernel_tunnels.insert(tunnel.tunnel_id);
-  std::set<SessionKey> kernel_sessions;
-  for (const auto& session : *sessions)
-    kernel_sessions.insert({session.tunnel_id, session.session_id});
+void KernelDataPlane::reconcile(const std::set<std::uint32_t>& configured_tunnels,
+                                const std::set<SessionKey>& configured_sessions) {
+  // What the config files create was adopted or is still to come; the rest
+  // of the record goes. Objects claimed meanwhile are configured ones.
+  std::erase_if(adoptable_.tunnels,
+                [&](std::uint32_t id) { return !configured_tunnels.contains(id); });
+  std::erase_if(adoptable_.sessions,
+                [&](const SessionKey& key) { return !configured_sessions.contains(key); });
+  std::set<std::uint32_t> stale_tunnels;
+  for (std::uint32_t id : record_.tunnels)
+    if (!configured_tunnels.contains(id)) stale_tunnels.insert(id);
+  std::set<SessionKey> stale_sessions;
+  for (const SessionKey& key : record_.sessions)
+    if (!configured_sessions.contains(key) && !stale_tunnels.contains(key.first))
+      stale_sessions.insert(key);
+  if (stale_tunnels.empty() && stale_sessions.empty()) return;
 
-  kernel::StaticRecord kept;
-  for (std::uint32_t tunnel_id : record_.tunnels) {
-    if (!kernel_tunnels.contains(tunnel_id)) continue;
-    if (configured_tunnels.contains(tunnel_id)) {
-      kept.tunnels.insert(tunnel_id);
-      continue;
-    }
-    log(LogLevel::kNotice, tunnel_object(tunnel_id),
-        "deleting the static kernel tunnel an earlier l2tpbusd left: no config file creates it");
-    if (auto deleted = netlink_.delete_tunnel(tunnel_id);
-        !deleted && deleted.error().error != ENOENT)
+  for (std::uint32_t tunnel_id : stale_tunnels) {
+    auto deleted = netlink_.delete_tunnel(tunnel_id);
+    if (deleted)
+      log(LogLevel::kNotice, tunnel_object(tunnel_id),
+          "deleted the static kernel tunnel an earlier l2tpbusd left: no config file creates it");
+    else if (deleted.error().error != ENOENT)
       log(LogLevel::kWarning, tunnel_object(tunnel_id), deleted.error().message);
     deleted_tunnels_.insert(tunnel_id);
+    remember(false, tunnel_id, std::nullopt);
   }
-  for (const SessionKey& key : record_.sessions) {
-    if (!kept.tunnels.contains(key.first) || !kernel_sessions.contains(key)) continue;
-    if (configured_sessions.contains(key)) {
-      kept.sessions.insert(key);
-      continue;
-    }
-    log(LogLevel::kNotice, session_object(key.first, key.second),
-        "deleting the static kernel session an earlier l2tpbusd left: no config file creates it");
-    if (auto deleted = netlink_.delete_session(key.first, key.second);
-        !deleted && deleted.error().error != ENOENT)
+  for (const SessionKey& key : stale_sessions) {
+    auto deleted = netlink_.delete_session(key.first, key.second);
+    if (deleted)
+      log(LogLevel::kNotice, session_object(key.first, key.second),
+          "deleted the static kernel session an earlier l2tpbusd left: no config file creates "
+          "it");
+    else if (deleted.error().error != ENOENT)
       log(LogLevel::kWarning, session_object(key.first, key.second), deleted.error().message);
     deleted_sessions_.insert(key);
+    remember(false, std::nullopt, key);
   }
-  adoptable_ = kept;
-  record_ = kept;
-  save_record();
 }
 
 // ---- Tunnels -----------------------------------------------------------------------

@@ -10,10 +10,10 @@
 //   meets EEXIST for an id we just deleted, or for an interface name no
 //   session holds, is retried for a while (KernelDataPlaneOptions).
 // - Static tunnels have no socket of ours and outlive the daemon: they are
-//   recorded in a state file (kernel/state_file.h). reconcile() at start
-//   deletes the recorded ones no config file creates any more; the others
-//   are adopted when the config creates them again (EEXIST with the same
-//   parameters is success; different parameters replace the old object).
+//   recorded in a state file (kernel/state_file.h). At start the recorded
+//   ones are adopted when the config creates them again (EEXIST with the
+//   same parameters is success; different parameters replace the old
+//   object), and reconcile() deletes those no config file creates any more.
 //   Managed tunnels die with their sockets, so they are never recorded.
 #pragma once
 
@@ -74,8 +74,12 @@ class KernelDataPlane final : public fsm::DataPlane, public ppp::PppObserver {
   void attach(fsm::Engine& engine) { engine_ = &engine; }
   void attach_ppp(PppLauncher& ppp) { ppp_ = &ppp; }
 
-  // At start, before the config files are applied: the static tunnels and
-  // sessions they will create.
+  // At start, before the config files are applied: reads the record, whose
+  // objects become adoptable. Changes nothing in the kernel.
+  void load_record();
+  // Once the daemon is the one instance serving (its first loop turn):
+  // deletes the recorded objects the config files do not create (the
+  // `configured` ids). A second l2tpbusd that exits at start never gets here.
   void reconcile(const std::set<std::uint32_t>& configured_tunnels,
                  const std::set<SessionKey>& configured_sessions);
 

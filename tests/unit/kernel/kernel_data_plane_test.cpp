@@ -332,24 +332,27 @@ TEST_F(KernelDataPlaneTest, RestartAdoptsConfiguredStaticObjectsAndDeletesTheRes
   clock_.advance(Duration(1));
   ASSERT_EQ(record_text(), "tunnel 10\ntunnel 11\nsession 10 7\nsession 10 8\n");
 
-  // SIGKILL: the kernel keeps everything; a new daemon starts.
+  // SIGKILL: the kernel keeps everything; a new daemon starts, reads the
+  // record (changing nothing yet) and applies its config files.
   make_plane();
   kernel_.calls.clear();
-  plane_->reconcile({10}, {{10, 7}});
-  EXPECT_EQ(kernel_.calls, (std::vector<std::string>{"delete_tunnel 11", "delete_session 10/8"}));
-  EXPECT_EQ(record_text(), "tunnel 10\nsession 10 7\n");
-
-  kernel_.calls.clear();
+  plane_->load_record();
+  EXPECT_TRUE(kernel_.calls.empty());
   ASSERT_TRUE(engine_->create_tunnel(static_tunnel(10)));
   ASSERT_TRUE(engine_->create_session(10, eth_session(7)));
+  // First loop turn: what the config does not create goes.
+  plane_->reconcile({10}, {{10, 7}});
+  EXPECT_EQ(kernel_.calls, (std::vector<std::string>{"create_tunnel 10 static", "delete_tunnel 11",
+                                                     "delete_session 10/8"}));
+  kernel_.calls.erase(kernel_.calls.begin(), kernel_.calls.begin() + 3);
   clock_.advance(Duration(1));
   EXPECT_EQ(tunnel_state(10), fsm::ObjectState::kEstablished);
   EXPECT_EQ(session(10, 7)->state, fsm::ObjectState::kEstablished);
   EXPECT_EQ(session(10, 7)->interface_name, "l2tpeth0");
   // Adopted: nothing deleted, nothing duplicated.
   EXPECT_EQ(kernel_.calls,
-            (std::vector<std::string>{"create_tunnel 10 static", "create_session 10/7",
-                                      "link_up l2tpeth0 1446"}));
+            (std::vector<std::string>{"create_session 10/7", "link_up l2tpeth0 1446"}));
+  EXPECT_EQ(record_text(), "tunnel 10\nsession 10 7\n");
   EXPECT_EQ(kernel_.tunnels.size(), 1u);
   EXPECT_EQ(kernel_.sessions.size(), 1u);
 }
@@ -358,7 +361,7 @@ TEST_F(KernelDataPlaneTest, RestartReplacesAStaticTunnelWhoseConfigChanged) {
   ASSERT_TRUE(engine_->create_tunnel(static_tunnel(10)));
   clock_.advance(Duration(1));
   make_plane();
-  plane_->reconcile({10}, {});
+  plane_->load_record();
   kernel_.calls.clear();
   auto changed = static_tunnel(10);
   changed.peer = Endpoint::ipv4({192, 0, 2, 9}, 1701);
@@ -370,11 +373,17 @@ TEST_F(KernelDataPlaneTest, RestartReplacesAStaticTunnelWhoseConfigChanged) {
   EXPECT_EQ(kernel_.tunnels[10].peer, changed.peer);
 }
 
-TEST_F(KernelDataPlaneTest, RecordOfObjectsTheKernelLostIsDropped) {
-  std::ofstream(state_path_) << "tunnel 12\nsession 12 1\n";
+TEST_F(KernelDataPlaneTest, RecordedObjectsTheKernelLostAreCreatedAgain) {
+  std::ofstream(state_path_) << "tunnel 12\nsession 12 1\ntunnel 13\n";
+  plane_->load_record();
   plane_->reconcile({12}, {{12, 1}});
-  EXPECT_TRUE(kernel_.calls.empty());
-  EXPECT_EQ(record_text(), "");
+  EXPECT_EQ(kernel_.calls, std::vector<std::string>{"delete_tunnel 13"});
+  EXPECT_EQ(record_text(), "tunnel 12\nsession 12 1\n");  // until the config claims them
+  ASSERT_TRUE(engine_->create_tunnel(static_tunnel(12)));
+  ASSERT_TRUE(engine_->create_session(12, eth_session(1)));
+  clock_.advance(Duration(1));
+  EXPECT_EQ(kernel_.tunnels.size(), 1u);  // created anew: the kernel had lost them
+  EXPECT_EQ(session(12, 1)->state, fsm::ObjectState::kEstablished);
 }
 
 }  // namespace
