@@ -231,6 +231,8 @@ std::expected<void, std::string> PppSupervisor::Impl::start(const fsm::PppStartP
     // pppd is a zombie until this callback returns, so its group id cannot
     // have been reused yet: scripts it left behind end with it.
     ::kill(-raw->pid, SIGKILL);
+    // The peer's address is free the moment pppd is gone, not a turn later.
+    if (!raw->leased_address.empty()) pool.release(std::exchange(raw->leased_address, {}));
     raw->exited = true;
     raw->exit_code = code;
     raw->exit_status = status;

@@ -73,7 +73,10 @@ std::expected<Report, std::string> parse_ipcp_up(const std::vector<std::string_v
   for (std::size_t i = 4; i <= 5; ++i) {
     const auto dns = optional_ipv4(fields[i]);
     if (!dns) return fail("IPCP-UP: bad DNS address");
-    if (!dns->empty()) report.dns.push_back(*dns);
+    // pppd fills both slots from a single ms-dns on the other side.
+    if (!dns->empty() && std::ranges::find(report.dns, *dns) == report.dns.end()) {
+      report.dns.push_back(*dns);
+    }
   }
   // pppd says -1 when it cannot read the MTU.
   if (fields[6] != "-1") {

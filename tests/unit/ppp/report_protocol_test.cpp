@@ -35,6 +35,14 @@ TEST(ReportProtocolTest, IpcpUpWithoutPeerAddressDnsOrMtu) {
   EXPECT_EQ(ipcp.mtu, 0u);
 }
 
+TEST(ReportProtocolTest, OneDnsServerInBothSlotsIsListedOnce) {
+  const auto up = parse_report("IPCP-UP ppp0 10.0.0.2 10.0.0.1 192.0.2.99 192.0.2.99 1400");
+  ASSERT_TRUE(up.has_value()) << up.error();
+  EXPECT_EQ(std::get<IpcpUpReport>(*up).dns, std::vector<std::string>{"192.0.2.99"});
+  const auto second_only = parse_report("IPCP-UP ppp0 10.0.0.2 10.0.0.1 - 192.0.2.98 1400");
+  EXPECT_EQ(std::get<IpcpUpReport>(*second_only).dns, std::vector<std::string>{"192.0.2.98"});
+}
+
 TEST(ReportProtocolTest, RefusesMalformedLines) {
   for (const char* line : {
            "",

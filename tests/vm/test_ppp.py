@@ -1,0 +1,418 @@
+"""L2TPv2 PPP sessions through l2tpbusd's kernel data plane and real pppd.
+
+Hosts are network namespaces joined by a veth pair; pppd runs on PPPoL2TP
+sockets with pppol2tp.so and our plugin (l2tpbus-pppd.so, from the build
+next to the l2tpbusd under test). Our LAC to our LNS, our LAC to an xl2tpd
+LNS and an xl2tpd LAC to our LNS, each pinged across; CHAP against pppd's own
+/etc/ppp/chap-secrets (the VM's /etc is a writable overlay) and a wrong
+password; every way a session ends leaves no pppd, no ppp device and no
+kernel session behind. Runs in the VM: meson test --suite vm, or
+tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_ppp.py
+"""
+
+import os
+import pathlib
+import signal
+import subprocess
+import textwrap
+
+import pytest
+
+from vmtest import LISTENER, SESSION, TUNNEL, it, wait_until
+
+LNS_ADDRESS = '10.77.0.1'
+POOL = ('10.77.0.10', '10.77.0.19')
+DNS = ['192.0.2.53', '192.0.2.54']
+USER, PASSWORD = 'alice', 'pa ss word "quoted" \\ -x'  # no options file could hold it
+XL2TPD = '/usr/sbin/xl2tpd'
+CHAP_SECRETS = pathlib.Path('/etc/ppp/chap-secrets')
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+@pytest.fixture
+def ppp_plugin(l2tpbusd_path):
+    """Our pppd plugin, built beside the l2tpbusd under test."""
+    path = pathlib.Path(l2tpbusd_path).resolve().parent / 'ppp' / 'l2tpbus-pppd.so'
+    assert path.exists(), f'{path} is missing: build the whole project (ninja), not only l2tpbusd'
+    return str(path)
+
+
+@pytest.fixture
+def daemon(make_daemon, tmp_path, ppp_plugin):
+    """daemon(host) -> a started l2tpbusd stack in host, running pppd with our plugin."""
+    def make(host, **kwargs):
+        extra = ['--state-dir', str(tmp_path / f'state-{host.netns}'),
+                 '--ppp-plugin', ppp_plugin] + list(kwargs.pop('extra_args', ()))
+        return make_daemon(host, extra_args=extra, **kwargs)
+    return make
+
+
+@pytest.fixture
+def chap_secrets():
+    """write(text): pppd's chap-secrets for this test, restored afterwards."""
+    before = CHAP_SECRETS.read_bytes() if CHAP_SECRETS.exists() else None
+
+    def write(text):
+        CHAP_SECRETS.write_text(textwrap.dedent(text))
+        os.chmod(CHAP_SECRETS, 0o600)
+    yield write
+    if before is None:
+        CHAP_SECRETS.unlink(missing_ok=True)
+    else:
+        CHAP_SECRETS.write_bytes(before)
+
+
+def netns_inode(host):
+    return os.stat(f'/run/netns/{host.netns}').st_ino
+
+
+def pppd_pids(host):
+    """pppd processes in host's namespace (ours or xl2tpd's)."""
+    inode = netns_inode(host)
+    pids = []
+    for entry in pathlib.Path('/proc').iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / 'cmdline').read_bytes().split(b'\0')
+            if not command[0].endswith(b'pppd') or os.stat(entry / 'ns' / 'net').st_ino != inode:
+                continue
+        except OSError:
+            continue
+        pids.append(int(entry.name))
+    return pids
+
+
+def pppd_command_lines(host):
+    lines = []
+    for pid in pppd_pids(host):
+        try:
+            lines.append(pathlib.Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0'))
+        except OSError:
+            pass
+    return lines
+
+
+def ppp_devices(host):
+    return [line.split(':')[1].strip().split('@')[0]
+            for line in host.ip('-o', 'link', 'show', 'type', 'ppp').stdout.splitlines()]
+
+
+def kernel_sessions(host):
+    return host.run('ip', 'l2tp', 'show', 'session').stdout.strip()
+
+
+def assert_nothing_left(*hosts, timeout=10.0):
+    """No pppd, no ppp device and no kernel L2TP session in any of hosts."""
+    def clean():
+        return all(not pppd_pids(h) and not ppp_devices(h) and not kernel_sessions(h)
+                   for h in hosts)
+    try:
+        wait_until(clean, timeout, 'pppd, ppp devices and kernel sessions to go')
+    except AssertionError:
+        state = {h.netns: (pppd_pids(h), ppp_devices(h), kernel_sessions(h)) for h in hosts}
+        raise AssertionError(f'left behind (pppd pids, ppp devices, kernel sessions): {state}')
+
+
+def ip4(stack, session):
+    return dict(stack.root.prop(session, SESSION, 'Ip4Config'))
+
+
+def lns_listener_options(port, require_authentication=False, local='0.0.0.0'):
+    return {'Local': f'{local}:{port}', 'HostName': 'l2tpbus-lns',
+            'PppLocalAddress': LNS_ADDRESS, 'PppAddressPool': f'{POOL[0]}-{POOL[1]}',
+            'PppDns': DNS, 'PppRequireAuthentication': require_authentication}
+
+
+def in_pool(address):
+    last = int(address.rsplit('.', 1)[1])
+    return address.startswith('10.77.0.') and 10 <= last <= 19
+
+
+def our_pair(network, daemon, require_authentication=False):
+    """Our LAC in a, our LNS in b, the tunnel established; (a, b, lac, lns, link, tunnel)."""
+    a, b = network.host('a'), network.host('b')
+    link = network.link(a, b)
+    lac, lns = daemon(a), daemon(b)
+    lns.root.listen(lns_listener_options(1701, require_authentication, link.b4))
+    tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4,
+                                     'HostName': 'l2tpbus-lac'})
+    lac.wait_state(tunnel, TUNNEL, 'established', 20)
+    return a, b, lac, lns, link, tunnel
+
+
+def accepted_session(lns, timeout=20.0):
+    return wait_until(lambda: lns.signals.added(SESSION), timeout, 'the call at our LNS')[0]
+
+
+def last_result(stack, path, timeout=30.0):
+    return tuple(it.assert_removed_cleanly(stack.signals, path, SESSION, timeout))
+
+
+# ---------------------------------------------------------------------------
+# our LAC, our LNS
+
+
+def test_our_lac_to_our_lns(network, daemon):
+    a, b, lac, lns, link, tunnel = our_pair(network, daemon)
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': USER,
+                                               'Password': PASSWORD})
+    lac.wait_state(session, SESSION, 'established', 30)
+    served = accepted_session(lns)
+    lns.wait_state(served, SESSION, 'established', 30)
+
+    ours, theirs = ip4(lac, session), ip4(lns, served)
+    assert in_pool(ours['address']), ours
+    assert ours['peer'] == LNS_ADDRESS, ours
+    assert ours['prefix'] == 32
+    assert ours['dns'] == DNS, ours
+    assert ours['mtu'] > 0
+    assert theirs['address'] == LNS_ADDRESS and theirs['peer'] == ours['address'], theirs
+    interface = lac.root.prop(session, SESSION, 'InterfaceName')
+    assert interface in ppp_devices(a), (interface, ppp_devices(a))
+
+    a.wait_ping(LNS_ADDRESS)
+    b.wait_ping(ours['address'])
+    # The password reached pppd through our plugin's socket, never argv.
+    for command in pppd_command_lines(a):
+        assert not any(b'pa ss' in part for part in command), command
+
+    lac.root.close(session, SESSION)
+    assert last_result(lac, session)[:2] == (3, 0)
+    last_result(lns, served)
+    assert_nothing_left(a, b)
+    assert lac.root.prop(tunnel, TUNNEL, 'State') == 'established'
+
+
+def test_pool_addresses_are_distinct_and_reused(network, daemon):
+    a, b, lac, lns, link, tunnel = our_pair(network, daemon)
+    sessions = [lac.root.create_session(tunnel, {'Pseudowire': 'ppp'}) for _ in range(2)]
+    for session in sessions:
+        lac.wait_state(session, SESSION, 'established', 40)
+    first, second = (ip4(lac, s)['address'] for s in sessions)
+    assert first != second and in_pool(first) and in_pool(second), (first, second)
+    for address in (first, second):
+        a.wait_ping(LNS_ADDRESS)
+        b.wait_ping(address)
+    lac.root.close(sessions[0], SESSION)
+    last_result(lac, sessions[0])
+    # The address is free again once the LNS has seen that call's pppd end.
+    wait_until(lambda: 'pppd ended' in lns.daemon.log_text(), 15,
+               'the first call\'s pppd at the LNS to end')
+    again = lac.root.create_session(tunnel, {'Pseudowire': 'ppp'})
+    lac.wait_state(again, SESSION, 'established', 40)
+    assert ip4(lac, again)['address'] == first  # the lowest free address again
+    lac.root.close(tunnel, TUNNEL)
+    it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 20)
+    assert_nothing_left(a, b)
+
+
+def test_chap_against_pppds_secrets_and_a_wrong_password(network, daemon, chap_secrets):
+    # Quotes keep the secret's space and pppd's own parser reads them; the
+    # newline stays out (pppd's secrets file could not hold it).
+    password = 'chap secret'
+    chap_secrets(f'{USER} * "{password}" *\n')
+    a, b, lac, lns, link, tunnel = our_pair(network, daemon, require_authentication=True)
+
+    good = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': USER,
+                                            'Password': password, 'Authentication': ['chap']})
+    lac.wait_state(good, SESSION, 'established', 30)
+    a.wait_ping(LNS_ADDRESS)
+
+    bad = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': USER,
+                                           'Password': 'not the password',
+                                           'Authentication': ['chap']})
+    result = last_result(lac, bad, 60)
+    assert result[:2] == (5, 0), result
+    assert result[2].startswith('PPP authentication failed: '), result
+    # the good session is unaffected
+    assert lac.root.prop(good, SESSION, 'State') == 'established'
+    a.ping(LNS_ADDRESS)
+
+    unknown = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': 'mallory',
+                                               'Password': password,
+                                               'Authentication': ['chap']})
+    assert last_result(lac, unknown, 60)[:2] == (5, 0)
+
+    lac.root.close(tunnel, TUNNEL)
+    it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 20)
+    assert_nothing_left(a, b)
+
+
+def test_peer_teardown_leaves_nothing(network, daemon):
+    a, b, lac, lns, link, tunnel = our_pair(network, daemon)
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp'})
+    lac.wait_state(session, SESSION, 'established', 30)
+    served = accepted_session(lns)
+    lns.wait_state(served, SESSION, 'established', 30)
+    responder = served.rsplit('/session/', 1)[0]
+
+    # The LNS closes the whole tunnel: the LAC hears StopCCN.
+    lns.root.close(responder, TUNNEL)
+    last_result(lac, session)
+    it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 20)
+    assert_nothing_left(a, b)
+
+    # A pppd that dies is a session that ends, on both sides.
+    tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4})
+    lac.wait_state(tunnel, TUNNEL, 'established', 20)
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp'})
+    lac.wait_state(session, SESSION, 'established', 30)
+    for pid in pppd_pids(a):
+        os.kill(pid, signal.SIGKILL)
+    result = last_result(lac, session)
+    assert result[:2] == (2, 6) and 'signal' in result[2], result
+    assert_nothing_left(a, b, timeout=20)
+
+
+# ---------------------------------------------------------------------------
+# xl2tpd (kernel mode) as the other end
+
+
+class Xl2tpd:
+    """xl2tpd -D in host's namespace and a PID namespace of its own (1.3.18 may
+    signal a reused pid), configured in `directory`."""
+
+    def __init__(self, host, directory: pathlib.Path, config: str, ppp_options: str):
+        self.host = host
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / 'xl2tpd.conf'
+        self.options = self.dir / 'options.xl2tpd'
+        self.control = self.dir / 'l2tp-control'
+        self.log = self.dir / 'xl2tpd.log'
+        self.options.write_text(textwrap.dedent(ppp_options))
+        (self.dir / 'l2tp-secrets').write_text('')
+        os.chmod(self.dir / 'l2tp-secrets', 0o600)
+        self.conf.write_text(textwrap.dedent(config)
+                             .replace('@OPTIONS@', str(self.options))
+                             .replace('@SECRETS@', str(self.dir / 'l2tp-secrets')))
+        self.process = None
+
+    def start(self):
+        with open(self.log, 'wb') as out:
+            self.process = self.host.popen(
+                'unshare', '-p', '-f', '--mount-proc', '--kill-child=SIGTERM', XL2TPD, '-D',
+                '-c', str(self.conf), '-p', str(self.dir / 'xl2tpd.pid'),
+                '-C', str(self.control), stdout=out, stderr=subprocess.STDOUT)
+        wait_until(lambda: 'Listening on IP address' in self.text() or self.process.poll(),
+                   10, 'xl2tpd to listen')
+        assert self.process.poll() is None, f'xl2tpd exited:\n{self.text()}'
+        return self
+
+    def text(self):
+        return self.log.read_text(errors='replace') if self.log.exists() else ''
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+@pytest.fixture
+def xl2tpd(request, tmp_path):
+    assert os.access(XL2TPD, os.X_OK), f'{XL2TPD} is missing'
+    started = []
+
+    def make(host, config, ppp_options):
+        peer = Xl2tpd(host, tmp_path / f'xl2tpd-{len(started)}', config, ppp_options)
+        started.append(peer)
+        request.node._l2tpbus_logs = getattr(request.node, '_l2tpbus_logs', []) + [
+            (f'xl2tpd {len(started)} log', peer.log)]
+        return peer.start()
+    yield make
+    for peer in started:
+        peer.stop()
+
+
+def test_our_lac_to_an_xl2tpd_lns(network, daemon, xl2tpd):
+    a, b = network.host('a'), network.host('b')
+    link = network.link(a, b)
+    xl2tpd(b, f'''\
+        [global]
+        port = 1701
+        listen-addr = {link.b4}
+        auth file = @SECRETS@
+        [lns default]
+        ip range = 10.78.0.10-10.78.0.19
+        local ip = 10.78.0.1
+        require authentication = no
+        refuse pap = no
+        hostname = xl2tpd-lns
+        pppoptfile = @OPTIONS@
+        ''', '''\
+        noauth
+        ms-dns 192.0.2.99
+        nodefaultroute
+        lcp-echo-interval 30
+        lcp-echo-failure 4
+        ''')
+    lac = daemon(a)
+    tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4,
+                                     'HostName': 'l2tpbus-lac'})
+    lac.wait_state(tunnel, TUNNEL, 'established', 20)
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': USER,
+                                               'Password': PASSWORD})
+    lac.wait_state(session, SESSION, 'established', 40)
+    ours = ip4(lac, session)
+    assert ours['address'].startswith('10.78.0.') and ours['peer'] == '10.78.0.1', ours
+    assert ours['dns'] == ['192.0.2.99'], ours
+    a.wait_ping('10.78.0.1')
+    b.wait_ping(ours['address'])
+
+    lac.root.close(session, SESSION)
+    last_result(lac, session)
+    lac.root.close(tunnel, TUNNEL)
+    it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 20)
+    assert_nothing_left(a, b)
+
+
+def test_an_xl2tpd_lac_to_our_lns(network, daemon, xl2tpd):
+    a, b = network.host('a'), network.host('b')
+    link = network.link(a, b)
+    lns = daemon(b)
+    listener = lns.root.listen(lns_listener_options(1701, local=link.b4))
+    peer = xl2tpd(a, f'''\
+        [global]
+        port = 1701
+        listen-addr = {link.a4}
+        auth file = @SECRETS@
+        [lac x]
+        lns = {link.b4}:1701
+        hostname = xl2tpd-lac
+        autodial = yes
+        redial = no
+        require authentication = no
+        pppoptfile = @OPTIONS@
+        ''', '''\
+        noauth
+        usepeerdns
+        nodefaultroute
+        noipdefault
+        ''')
+    tunnel = wait_until(lambda: lns.root.prop(listener, LISTENER, 'Tunnels'), 20,
+                        'xl2tpd\'s tunnel at our listener')[0]
+    lns.wait_state(tunnel, TUNNEL, 'established', 20)
+    served = accepted_session(lns)
+    lns.wait_state(served, SESSION, 'established', 40)
+    theirs = ip4(lns, served)
+    assert theirs['address'] == LNS_ADDRESS and in_pool(theirs['peer']), theirs
+    b.wait_ping(theirs['peer'])
+    a.wait_ping(LNS_ADDRESS)
+
+    # xl2tpd's hang-up ("d x": CDN and StopCCN) ends our pppd too.
+    fd = os.open(peer.control, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, b'd x\n')
+    finally:
+        os.close(fd)
+    last_result(lns, served)
+    it.assert_removed_cleanly(lns.signals, tunnel, TUNNEL, 20)
+    assert_nothing_left(b)
