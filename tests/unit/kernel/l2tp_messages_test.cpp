@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <string>
 
+#include "kernel/l2tp_client.h"
+
 namespace l2tp::kernel {
 namespace {
 
@@ -368,6 +370,20 @@ TEST(L2tpMessagesTest, HostileAnswersAreRefused) {
   EXPECT_FALSE(
       parse_tunnel(hex("1c000000 1c00 0000 00000000 00000000 04 01 0000"
                        "0600 0900 0500 0000")));
+}
+
+TEST(L2tpMessagesTest, MissingModulesAreNamedPerRequest) {
+  fsm::KernelTunnelParams tunnel;
+  EXPECT_EQ(missing_module_hint(tunnel), "l2tp_core and l2tp_netlink");
+  tunnel.encapsulation = wire::Encapsulation::kIp;
+  tunnel.local = Endpoint::ipv4({10, 0, 0, 1}, 0);
+  EXPECT_EQ(missing_module_hint(tunnel), "l2tp_ip");
+  tunnel.local.family = Endpoint::Family::kIpv6;
+  EXPECT_EQ(missing_module_hint(tunnel), "l2tp_ip6");
+  fsm::KernelSessionParams session;
+  EXPECT_EQ(missing_module_hint(session), "l2tp_ppp and ppp_generic");
+  session.pseudowire = fsm::Pseudowire::kEth;
+  EXPECT_EQ(missing_module_hint(session), "l2tp_eth");
 }
 
 }  // namespace
