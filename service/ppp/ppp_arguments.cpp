@@ -110,6 +110,11 @@ void add_common(Argv& argv, const fsm::PppStartParams& params, const PppPaths& p
     argv.add("mtu", params.session.mtu);
     argv.add("mru", params.session.mtu);
   }
+  // On stop() the kernel session usually goes at once, so no Terminate-Ack
+  // can come back: pppd waits one second for it, not 3 s twice, and ends
+  // within the supervisor's grace period, running its ip-down scripts.
+  argv.add("lcp-restart", std::uint32_t{1});
+  argv.add("lcp-max-terminate", std::uint32_t{1});
   // VJ and the dictionary compressors are useless over L2TP; pppol2tp.so
   // turns most off, and saying so keeps /etc/ppp/options from turning them on.
   argv.add("novj");

@@ -184,6 +184,10 @@ def test_our_lac_to_our_lns(network, daemon):
     assert last_result(lac, session)[:2] == (3, 0)
     last_result(lns, served)
     assert_nothing_left(a, b)
+    # Both pppd ended on SIGTERM within the grace period (ip-down scripts ran).
+    for stack in (lac, lns):
+        wait_until(lambda: 'pppd ended' in stack.daemon.log_text(), 10, 'pppd to end')
+        assert 'SIGKILL' not in stack.daemon.log_text()
     assert lac.root.prop(tunnel, TUNNEL, 'State') == 'established'
 
 

@@ -76,6 +76,8 @@ TEST(PppArgumentsTest, ClientDefaults) {
   EXPECT_EQ(value_of(argv, "ipparam"), "4711/17");
   EXPECT_EQ(value_of(argv, "linkname"), "l2tpbus-4711-17");
   EXPECT_EQ(value_of(argv, "maxfail"), "1");
+  EXPECT_EQ(value_of(argv, "lcp-restart"), "1");
+  EXPECT_EQ(value_of(argv, "lcp-max-terminate"), "1");
   // The default methods are pap, chap and mschap-v2: the others are refused.
   EXPECT_TRUE(has(argv, "refuse-mschap"));
   EXPECT_TRUE(has(argv, "refuse-eap"));
