@@ -30,10 +30,20 @@ std::expected<Caller, std::string> CredentialsIdentifier::identify(const sdbus::
   Caller caller;
   caller.sender = call.getSender();
   if (caller.sender.empty()) return std::unexpected("the call has no sender");
-  try {
-    caller.uid = call.getCredsUid();
-  } catch (const sdbus::Error& error) {
-    return std::unexpected("cannot read the caller's credentials: " + error.getMessage());
+  if (auto known = uids_.find(caller.sender); known != uids_.end()) {
+    caller.uid = known->second;
+  } else {
+    try {
+      caller.uid = call.getCredsUid();
+    } catch (const sdbus::Error& error) {
+      return std::unexpected("cannot read the caller's credentials: " + error.getMessage());
+    }
+    if (order_.size() == kRemembered) {
+      uids_.erase(order_.front());
+      order_.pop_front();
+    }
+    uids_.emplace(caller.sender, caller.uid);
+    order_.push_back(caller.sender);
   }
   caller.allow_interaction = allows_interactive_authorization(call);
   return caller;

@@ -4,8 +4,11 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
+#include <deque>
 #include <expected>
 #include <string>
+#include <unordered_map>
 
 struct sd_bus_message;
 
@@ -31,9 +34,18 @@ class CallerIdentifier {
 
 // The uid comes from the bus daemon (sd_bus_query_sender_creds, which asks
 // org.freedesktop.DBus.GetConnectionCredentials), never from the message.
+// The bus daemon forgets a connection once it is gone, so a client that sends
+// Session.Close and Tunnel.Close and disconnects at once would see its second
+// call refused. Unique names are never reused on a bus and a connection's uid
+// never changes, so the uids of the most recent callers are remembered.
 class CredentialsIdentifier final : public CallerIdentifier {
  public:
   std::expected<Caller, std::string> identify(const sdbus::Message& call) override;
+
+ private:
+  static constexpr std::size_t kRemembered = 4096;
+  std::unordered_map<std::string, uid_t> uids_;
+  std::deque<std::string> order_;  // oldest first
 };
 
 // The sd_bus_message behind an sdbus-c++ message. sdbus-c++ 1.2 exposes

@@ -6,13 +6,15 @@ Peer 127.0.0.1). InvalidArgs cases share one daemon per module.
 """
 
 import os
+import signal
 import socket
 import xml.etree.ElementTree as ET
 
 import pytest
-from gi.repository import GLib
+from gi.repository import Gio, GLib
 
 from conftest import (
+    BUS_NAME, Client,
     EXISTS, INTROSPECTABLE, INVALID_ARGS, LISTENER, LISTENER_PROPS, LISTENER_STATISTICS, MANAGER,
     MANAGER_PROPS, NOT_SUPPORTED, OBJECT_MANAGER, PEER, PROPERTIES, REPO, ROOT_PATH, SESSION,
     SESSION_PROPS, SESSION_STATISTICS, TUNNEL, TUNNEL_PROPS, TUNNEL_STATISTICS,
@@ -650,3 +652,29 @@ def test_invalid_args_reach_nobody_on_the_wire(shared):
         assert stack.root.prop(pair.initiator, TUNNEL, 'Sessions') == []
     assert stack.daemon.alive()
 
+
+
+def test_a_call_sent_just_before_its_client_disconnects_is_served(stack, silent_peer):
+    # NetworkManager's plugin on Disconnect closes its session, sends
+    # Tunnel.Close and may exit before the daemon reads it; the bus daemon then
+    # no longer knows the sender, but the daemon knows its uid from the call
+    # before and still serves the close.
+    first = stack.root.create_tunnel({'Peer': '%s:%d' % silent_peer, **QUICK_GIVE_UP})
+    second = stack.root.create_tunnel({'Peer': '%s:%d' % silent_peer, **QUICK_GIVE_UP})
+    leaving = Client(stack.bus.address)
+    leaving.close(first, TUNNEL)
+    # The daemon reads the second call only after the bus forgot its sender.
+    stack.daemon.process.send_signal(signal.SIGSTOP)
+    try:
+        name = leaving.unique_name
+        leaving.connection.send_message(
+            Gio.DBusMessage.new_method_call(BUS_NAME, second, TUNNEL, 'Close'),
+            Gio.DBusSendMessageFlags.NONE)
+        leaving.connection.flush_sync(None)
+        leaving.connection.close_sync(None)
+        wait_until(lambda: not stack.root.name_has_owner(name), 5, 'the client to leave the bus')
+    finally:
+        stack.daemon.process.send_signal(signal.SIGCONT)
+    for path in (first, second):
+        result = assert_removed_cleanly(stack.signals, path, TUNNEL, timeout=15)
+        assert result[0] == 1, f'{path}: LastResult after Close: {result}'
