@@ -79,9 +79,31 @@ def _apt_cache(*args) -> str:
     return result.stdout if result.returncode == 0 else ''
 
 
-def wanted_package():
+APT_LISTS = pathlib.Path('/var/lib/apt/lists')
+
+
+def wanted_package(cache: pathlib.Path):
     """(name, version) of the kernel image linux-image-amd64 depends on, or None
-    when apt knows no such package (no package lists)."""
+    when apt knows no such package (no package lists).
+
+    Asking apt-cache costs about 2 s, once per boot; the answer is kept until
+    apt-get update rewrites the package lists."""
+    remembered = cache / 'apt-answer'
+    try:
+        stamp = str(APT_LISTS.stat().st_mtime_ns)
+    except OSError:
+        stamp = None
+    if stamp and remembered.exists():
+        words = remembered.read_text().split()
+        if len(words) == 3 and words[0] == stamp:
+            return words[1], words[2]
+    answer = _ask_apt()
+    if answer and stamp:
+        remembered.write_text(f'{stamp} {answer[0]} {answer[1]}\n')
+    return answer
+
+
+def _ask_apt():
     for line in _apt_cache('depends', '--important', META_PACKAGE).splitlines():
         match = re.match(r'\s*Depends:\s*(linux-image-[0-9][^\s:]*-amd64)\s*$', line)
         if match:
@@ -159,7 +181,7 @@ def _download(cache: pathlib.Path, name: str, version: str, target: pathlib.Path
 
 def ensure_kernel(cache: pathlib.Path):
     """(release, vmlinuz, unpacked directory) of the kernel to boot."""
-    wanted = wanted_package()
+    wanted = wanted_package(cache)
     if wanted:
         name, version = wanted
         target = cache / f'{name}_{version}'
