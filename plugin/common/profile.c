@@ -17,8 +17,9 @@ typedef enum {
   KIND_BOOL,
   KIND_NUMBER,
   KIND_STRING,
-  // A PPP name: l2tpbusd refuses spaces, quotes and backslashes in User (they
-  // mean something to pppd's option parser); said here, naming the key.
+  // A PPP name: l2tpbusd refuses spaces and quotes in User (pppd's secrets
+  // files split words on them); said here, naming the key. A backslash is
+  // fine: DOMAIN\\user is the usual Windows form.
   KIND_NAME,
   KIND_GATEWAY,
   // Keys of NetworkManager-l2tp's IPsec stage: harmless while ipsec-enabled
@@ -181,9 +182,9 @@ static gboolean check_value(const KeyRule* rule, const char* key, const char* va
                            "expected a host name, an IPv4 address or an [IPv6] address, "
                            "optionally followed by :port"));
     case KIND_NAME:
-      if (strpbrk(value, " \"'\\") != NULL) {
+      if (strpbrk(value, " \"'") != NULL) {
         return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
-                    dgettext(GETTEXT_PACKAGE, "must not contain spaces, quotes or backslashes"));
+                    dgettext(GETTEXT_PACKAGE, "must not contain spaces or quotes"));
       }
       G_GNUC_FALLTHROUGH;
     case KIND_STRING:

@@ -34,7 +34,7 @@
 // | ReorderTimeout             | 0..60000 ms                               | 0                  |
 // | Mtu                        | 68..65535                                 | ppp 1400, eth 0    |
 // | CallingNumber, CalledNumber| 1..64 bytes                               | none               |
-// | User (ppp)                 | 1..255 bytes, no space, quote, backslash  | none               |
+// | User (ppp)                 | 1..255 bytes, no space or quote           | none               |
 // | Password (ppp)             | 0..255 bytes                              | none               |
 // | Authentication (ppp)       | non-empty set of pap, chap, mschap,       | pap, chap,         |
 // |                            | mschap-v2, eap                            | mschap-v2          |

@@ -115,10 +115,12 @@ std::expected<fsm::PppClientOptions, OptionError> read_ppp_client_options(
   if (const std::string* user = reader.string("User")) {
     if (user->empty()) return fail("User", "must not be empty (omit it for none)");
     if (user->size() > kMaxUserBytes) return fail("User", "must be at most 255 bytes");
-    // pppd splits its option words on spaces and gives quotes and backslashes
-    // meaning; a name without them can never turn into a second option.
-    if (user->find_first_of(" \"'\\") != std::string::npos) {
-      return fail("User", "must not contain spaces, quotes or backslashes");
+    // The name reaches pppd as one argv element, never through an options
+    // file, so a backslash stays a backslash (Windows' DOMAIN\user names).
+    // Spaces and quotes are refused all the same: pppd's secrets files, where
+    // an LNS looks the name up, split words on them.
+    if (user->find_first_of(" \"'") != std::string::npos) {
+      return fail("User", "must not contain spaces or quotes");
     }
     ppp.user = *user;
   }

@@ -362,8 +362,6 @@ def test_two_connections_from_two_service_instances(world):
                'every tunnel gone')
 
 
-@pytest.mark.xfail(strict=True, reason='the profile sends DOMAIN\\user as NetworkManager-l2tp '
-                   'does; l2tpbusd refuses backslashes in User today (Session options)')
 def test_domain_user_reaches_the_daemon(world):
     service = world.start(ip_timeout=60)
     service.call('Connect', profile(good(world, domain='CORP'), SECRETS))

@@ -8,7 +8,7 @@
 // | ReorderTimeout              | 0..60000 ms                                |
 // | Mtu                         | 68..65535                                  |
 // | CallingNumber, CalledNumber | 1..64 bytes                                |
-// | User                        | 1..255 bytes; no space, quote, backslash   |
+// | User                        | 1..255 bytes; no space or quote            |
 // | Password                    | 0..255 bytes                               |
 // | LcpEchoInterval             | 0..3600 s                                  |
 // | LcpEchoFailure              | 0..100                                     |
@@ -160,6 +160,12 @@ TEST(SessionOptionsTest, EveryPppKeyIsApplied) {
   EXPECT_EQ(config.ppp.lcp_echo_interval, 0u);
   EXPECT_EQ(config.ppp.lcp_echo_failure, 100u);
   EXPECT_TRUE(config.ppp.default_route);
+}
+
+TEST(SessionOptionsTest, AWindowsDomainUserIsAccepted) {
+  auto config = parse(SessionBase::kPppDynamicV2, {{"User", s("CORP\\alice")}});
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->ppp.user, "CORP\\alice");
 }
 
 TEST(SessionOptionsTest, EthKeysAreApplied) {
@@ -405,22 +411,17 @@ INSTANTIATE_TEST_SUITE_P(
                                      kPppDynamicV2,
                                      {"User", s("alice plugin")},
                                      "User",
-                                     "spaces, quotes or backslashes"},
+                                     "spaces or quotes"},
                       SessionBadCase{"UserDoubleQuote",
                                      kPppDynamicV2,
                                      {"User", s("alice\"")},
                                      "User",
-                                     "spaces, quotes or backslashes"},
+                                     "spaces or quotes"},
                       SessionBadCase{"UserSingleQuote",
                                      kPppDynamicV2,
                                      {"User", s("o'neil")},
                                      "User",
-                                     "spaces, quotes or backslashes"},
-                      SessionBadCase{"UserBackslash",
-                                     kPppDynamicV2,
-                                     {"User", s("DOMAIN\\alice")},
-                                     "User",
-                                     "spaces, quotes or backslashes"},
+                                     "spaces or quotes"},
                       SessionBadCase{"UserNewline",
                                      kPppDynamicV2,
                                      {"User", s("alice\nplugin x.so")},
