@@ -15,7 +15,6 @@ import dataclasses
 import os
 import signal
 import subprocess
-import time
 
 
 def _check(result: subprocess.CompletedProcess, what: str):
@@ -61,23 +60,32 @@ class Host:
     def ip(self, *args, check=True) -> subprocess.CompletedProcess:
         return sh('ip', '-n', self.netns, *args, check=check)
 
-    def sysctl(self, name, value):
-        self.run('sysctl', '-q', '-w', f'{name}={value}')
+    def sysctl(self, name, value, *more):
+        """sysctl(name, value[, name, value ...]): one process for them all."""
+        pairs = [name, value, *more]
+        self.run('sysctl', '-q', '-w',
+                 *(f'{pairs[i]}={pairs[i + 1]}' for i in range(0, len(pairs), 2)))
+
+    def ip_batch(self, *commands: str):
+        """Several ip commands in one process (under TCG every process start is dear)."""
+        result = subprocess.run(['ip', '-n', self.netns, '-batch', '-'], input='\n'.join(commands),
+                                capture_output=True, text=True, timeout=30)
+        return _check(result, f'[{self.netns}] ip -batch: {"; ".join(commands)}')
 
     def ping(self, address, count=1, wait=2, check=True) -> subprocess.CompletedProcess:
         return self.run('ping', '-n', '-c', str(count), '-W', str(wait), address, check=check,
                         timeout=count * wait + 10)
 
     def wait_ping(self, address, timeout=10.0):
-        """The first answered ping within `timeout` s (a link may take a moment)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = self.ping(address, check=False)
-            if result.returncode == 0:
-                return result
-            if time.monotonic() >= deadline:
-                raise AssertionError(f'[{self.netns}] no answer from {address} within '
-                                     f'{timeout:g} s:\n{result.stdout}{result.stderr}')
+        """The first answered ping within `timeout` s (a link may take a moment).
+        One ping process probing every 0.2 s: under TCG every process start
+        is dear, and a lost probe costs 0.2 s, not a whole -W wait."""
+        result = self.run('ping', '-n', '-c', '1', '-i', '0.2', '-w', f'{timeout:g}', address,
+                          check=False, timeout=timeout + 10)
+        if result.returncode != 0:
+            raise AssertionError(f'[{self.netns}] no answer from {address} within '
+                                 f'{timeout:g} s:\n{result.stdout}{result.stderr}')
+        return result
 
     def links(self) -> str:
         return self.ip('-br', 'link').stdout
@@ -127,8 +135,7 @@ class Network:
         sh('ip', 'netns', 'add', host.netns)
         self.hosts.append(host)
         # before any interface exists, so that every one inherits it
-        host.sysctl('net.ipv6.conf.all.accept_dad', 0)
-        host.sysctl('net.ipv6.conf.default.accept_dad', 0)
+        host.sysctl('net.ipv6.conf.all.accept_dad', 0, 'net.ipv6.conf.default.accept_dad', 0)
         host.ip('link', 'set', 'lo', 'up')
         return host
 
@@ -141,11 +148,10 @@ class Network:
         link = Link(a, b, a_if, b_if, f'10.200.{n}.1', f'10.200.{n}.2',
                     f'fd00:200:{n}::1', f'fd00:200:{n}::2')
         for host, name, v4, v6 in ((a, a_if, link.a4, link.a6), (b, b_if, link.b4, link.b6)):
-            if mtu:
-                host.ip('link', 'set', name, 'mtu', str(mtu))
-            host.ip('addr', 'add', f'{v4}/{link.prefix4}', 'dev', name)
-            host.ip('addr', 'add', f'{v6}/{link.prefix6}', 'dev', name, 'nodad')
-            host.ip('link', 'set', name, 'up')
+            host.ip_batch(*([f'link set {name} mtu {mtu}'] if mtu else []),
+                          f'addr add {v4}/{link.prefix4} dev {name}',
+                          f'addr add {v6}/{link.prefix6} dev {name} nodad',
+                          f'link set {name} up')
         self.links.append(link)
         return link
 

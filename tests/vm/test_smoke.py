@@ -55,15 +55,14 @@ def test_static_l2tpv3_ethernet_pseudowire(network, encap, family):
             (b, outer['b'], outer['a'], 200, 100, 2000, 1000, '192.168.77.2', 'fd77::2')]
     for index, (host, local, remote, tid, peer_tid, sid, peer_sid, inner4, inner6) in \
             enumerate(ends):
-        ports = ['udp_sport', str(5000 + index), 'udp_dport', str(5001 - index)]
-        host.ip('l2tp', 'add', 'tunnel', 'tunnel_id', str(tid), 'peer_tunnel_id', str(peer_tid),
-                'encap', encap, 'local', local, 'remote', remote,
-                *(ports if encap == 'udp' else []))
-        host.ip('l2tp', 'add', 'session', 'name', 'l2tpeth0', 'tunnel_id', str(tid),
-                'session_id', str(sid), 'peer_session_id', str(peer_sid))
-        host.ip('addr', 'add', f'{inner4}/24', 'dev', 'l2tpeth0')
-        host.ip('addr', 'add', f'{inner6}/64', 'dev', 'l2tpeth0', 'nodad')
-        host.ip('link', 'set', 'l2tpeth0', 'up')
+        ports = f' udp_sport {5000 + index} udp_dport {5001 - index}' if encap == 'udp' else ''
+        host.ip_batch(f'l2tp add tunnel tunnel_id {tid} peer_tunnel_id {peer_tid} encap {encap} '
+                      f'local {local} remote {remote}{ports}',
+                      f'l2tp add session name l2tpeth0 tunnel_id {tid} session_id {sid} '
+                      f'peer_session_id {peer_sid}',
+                      f'addr add {inner4}/24 dev l2tpeth0',
+                      f'addr add {inner6}/64 dev l2tpeth0 nodad',
+                      'link set l2tpeth0 up')
 
     shown = a.ip('l2tp', 'show', 'tunnel').stdout
     assert f'encap {encap.upper()}' in shown, shown
