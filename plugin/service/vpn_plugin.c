@@ -15,7 +15,13 @@
 
 #define L2TPBUS_BUS_NAME "org.l2tpbus1"
 #define L2TPBUS_MANAGER_PATH "/org/l2tpbus1"
-enum { kTunnelGraceMs = 300 };
+enum {
+  kTunnelGraceMs = 300,
+  // IPV6CP ends about when IPCP does, or the peer refuses it (many LNSs are
+  // IPv4 only): Config waits this long for the IPv6 part, then announces IPv6
+  // only if it came, so an IPv4-only peer still connects.
+  kIp6WaitMs = 2000,
+};
 
 typedef struct {
   L2tpbusVpnPlugin* plugin;  // NULL once abandoned
@@ -34,6 +40,8 @@ typedef struct {
   guint ip_timer;
   guint grace_timer;
   gboolean grace_over;
+  guint ip6_wait_timer;
+  gboolean ip6_wait_over;
 } Attempt;
 
 struct _L2tpbusVpnPlugin {
@@ -61,6 +69,7 @@ static void attempt_free_contents(gpointer data) {
   l2tpbus_request_clear(&attempt->request);
   if (attempt->ip_timer != 0) g_source_remove(attempt->ip_timer);
   if (attempt->grace_timer != 0) g_source_remove(attempt->grace_timer);
+  if (attempt->ip6_wait_timer != 0) g_source_remove(attempt->ip6_wait_timer);
 }
 
 static void attempt_unref(Attempt* attempt) {
@@ -127,6 +136,10 @@ static void attempt_abandon(Attempt* attempt) {
   if (attempt->ip_timer != 0) {
     g_source_remove(attempt->ip_timer);
     attempt->ip_timer = 0;
+  }
+  if (attempt->ip6_wait_timer != 0) {
+    g_source_remove(attempt->ip6_wait_timer);
+    attempt->ip6_wait_timer = 0;
   }
   if (attempt->grace_timer != 0) {
     g_source_remove(attempt->grace_timer);
@@ -233,6 +246,19 @@ static gboolean grace_expired(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
+static gboolean ip6_wait_expired(gpointer data) {
+  Attempt* attempt = data;
+  attempt->ip6_wait_timer = 0;
+  attempt->ip6_wait_over = TRUE;
+  evaluate(attempt);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean has_ip6_config(Attempt* attempt) {
+  GVariant* config = l2tpbus_session_get_ip6_config(attempt->session);
+  return config != NULL && g_variant_n_children(config) > 0;
+}
+
 static void evaluate(Attempt* attempt) {
   // A failure drops the plugin's reference to the attempt on the way.
   attempt_ref(attempt);
@@ -275,6 +301,17 @@ static void evaluate_held(Attempt* attempt) {
     return;
   }
   if (session_state == NULL || strcmp(session_state, "established") != 0) return;
+  if (!attempt->config_sent && attempt->want_ip6 && !has_ip6_config(attempt)) {
+    if (!attempt->ip6_wait_over) {
+      if (attempt->ip6_wait_timer == 0) {
+        attempt->ip6_wait_timer = g_timeout_add(kIp6WaitMs, ip6_wait_expired, attempt);
+      }
+      return;
+    }
+    g_message("%s: no IPv6 from pppd (the peer did not negotiate IPV6CP): IPv4 only",
+              attempt->plugin->label);
+    attempt->want_ip6 = FALSE;
+  }
   if (!attempt->config_sent) send_config(attempt);
   if (attempt->plugin == NULL || !attempt->config_sent) return;
   if (!attempt->ip4_sent && !send_ip_config(attempt, FALSE)) return;

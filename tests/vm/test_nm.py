@@ -1,0 +1,358 @@
+"""Issue 5 end to end: a real NetworkManager brings l2tpbus VPN profiles up.
+
+The build is installed into the VM (its / is a throw-away overlay) with
+`meson install`; the .name file and both bus policies are put where
+NetworkManager and the system bus read them when the build's prefix is not
+/usr. Then, as on a desktop without systemd: the system dbus-daemon, udev,
+NetworkManager (keyfile only, no polkit) and l2tpbusd on the system bus with
+the kernel data plane, all in the VM's root namespace. The other end is our
+l2tpbusd as an LNS (address pool, CHAP against pppd's /etc/ppp/chap-secrets)
+in a network namespace, reached over a veth whose root end NetworkManager
+manages with a static-address Ethernet profile.
+
+Profiles come from `nmcli connection add` and from `nmcli connection import`
+of a NetworkManager-l2tp file; two are up at once, each with its own pool
+address, pinged across; `down` leaves no ppp device, kernel tunnel or pppd;
+a wrong password fails the activation. The activation time of one profile
+is printed. Runs in the VM: meson test --suite vm vm-nm, or
+tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_nm.py
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from vmtest import sh, wait_until
+
+LINK_LNS, LINK_NM, LINK_PREFIX = '10.66.0.1', '10.66.0.2', 24
+LNS_ADDRESS = '10.77.0.1'
+POOL = ('10.77.0.10', '10.77.0.19')
+USERS = {'alice': 'alice secret', 'bob': 'bob s3cret'}
+CHAP_SECRETS = pathlib.Path('/etc/ppp/chap-secrets')
+NM_IF, LNS_IF = 'nmveth0', 'lns0'
+BASE = 'base-eth'
+RUN = pathlib.Path('/run/l2tpbus-nm-test')
+
+
+def build_dir(l2tpbusd_path) -> pathlib.Path:
+    """The meson build directory holding the l2tpbusd under test."""
+    path = pathlib.Path(l2tpbusd_path).resolve().parent
+    while not (path / 'meson-private').is_dir():
+        assert path != path.parent, f'{l2tpbusd_path} is not in a meson build directory'
+        path = path.parent
+    return path
+
+
+def build_options(build) -> dict:
+    options = json.loads((build / 'meson-info' / 'intro-buildoptions.json').read_text())
+    return {o['name']: o['value'] for o in options}
+
+
+def nmcli(*args, check=True, timeout=30.0):
+    return sh('nmcli', *args, check=check, timeout=timeout)
+
+
+def root_ppp_devices():
+    return [line.split(':')[1].strip().split('@')[0]
+            for line in sh('ip', '-o', 'link', 'show', 'type', 'ppp').stdout.splitlines()]
+
+
+def root_pppd_pids():
+    inode = os.stat('/proc/self/ns/net').st_ino
+    pids = []
+    for entry in pathlib.Path('/proc').iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / 'cmdline').read_bytes().split(b'\0')
+            if command[0].endswith(b'pppd') and os.stat(entry / 'ns' / 'net').st_ino == inode:
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def kernel_tunnels():
+    return sh('ip', 'l2tp', 'show', 'tunnel').stdout.strip()
+
+
+class Desktop:
+    """The root namespace's system bus, udev, NetworkManager and l2tpbusd."""
+
+    def __init__(self, build, options):
+        self.build = build
+        self.prefix = pathlib.Path(options['prefix'])
+        self.sbindir = self.prefix / options['sbindir']
+        self.processes = []
+        RUN.mkdir(parents=True, exist_ok=True)
+        self.nm_log = RUN / 'NetworkManager.log'
+        self.daemon_log = RUN / 'l2tpbusd.log'
+
+    def install(self):
+        started = time.monotonic()
+        sh('meson', 'install', '-C', str(self.build), '--no-rebuild', '--quiet', timeout=180)
+        # Where NetworkManager and the system bus look, when the prefix is not theirs.
+        name = self.prefix / 'lib' / 'NetworkManager' / 'VPN' / 'nm-l2tpbus-service.name'
+        assert name.exists(), f'meson install put no {name}'
+        vpn_dir = pathlib.Path('/etc/NetworkManager/VPN')
+        policy_dir = pathlib.Path('/etc/dbus-1/system.d')
+        for source, target in ((name, vpn_dir),
+                               (self.prefix / 'share/dbus-1/system.d/nm-l2tpbus-service.conf',
+                                policy_dir),
+                               (self.prefix / 'share/dbus-1/system.d/org.l2tpbus1.conf',
+                                policy_dir)):
+            assert source.exists(), f'meson install put no {source}'
+            if source.parent != target and not str(self.prefix) == '/usr':
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, target / source.name)
+        program = [line.split('=', 1)[1] for line in name.read_text().splitlines()
+                   if line.startswith('program=')][0]
+        assert os.access(program, os.X_OK), program
+        return time.monotonic() - started
+
+    def start(self):
+        pathlib.Path('/run/dbus').mkdir(parents=True, exist_ok=True)
+        pid = sh('dbus-daemon', '--system', '--fork', '--print-pid').stdout.split()[0]
+        self.forked = [int(pid)]
+        sh('/lib/systemd/systemd-udevd', '--daemon')
+        sh('udevadm', 'trigger', '--action=add')
+        sh('udevadm', 'settle', '--timeout=30', timeout=40)
+
+        conf = RUN / 'NetworkManager.conf'
+        conf.write_text(textwrap.dedent('''\
+            [main]
+            plugins=keyfile
+            auth-polkit=false
+            no-auto-default=*
+            dns=none
+            rc-manager=unmanaged
+            [logging]
+            level=INFO
+            domains=DEFAULT,VPN:DEBUG,PPP:DEBUG
+            [keyfile]
+            unmanaged-devices=interface-name:lo
+            '''))
+        self.nm = self._popen(['NetworkManager', '--debug', '--config', str(conf)],
+                              self.nm_log)
+        wait_until(lambda: nmcli('-t', 'general', 'status', check=False).returncode == 0
+                   or self.nm.poll() is not None, 30, 'NetworkManager to answer')
+        assert self.nm.poll() is None, f'NetworkManager exited:\n{self.nm_log.read_text()}'
+
+        state = RUN / 'l2tpbusd-state'
+        config = RUN / 'l2tpbusd-config'
+        config.mkdir(exist_ok=True)
+        self.daemon = self._popen([str(self.sbindir / 'l2tpbusd'), '--bus', 'system',
+                                   '--data-plane', 'kernel', '--log-level', 'debug',
+                                   '--config', str(config), '--state-dir', str(state)],
+                                  self.daemon_log)
+
+        def owned():
+            assert self.daemon.poll() is None, \
+                f'l2tpbusd exited:\n{self.daemon_log.read_text()}'
+            return 'true' in sh('busctl', '--system', 'call', 'org.freedesktop.DBus',
+                                '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                                'NameHasOwner', 's', 'org.l2tpbus1').stdout
+        wait_until(owned, 20, 'l2tpbusd to own org.l2tpbus1 on the system bus')
+
+    def _popen(self, argv, log):
+        out = open(log, 'wb')
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT)
+        out.close()
+        self.processes.append(process)
+        return process
+
+    def stop(self):
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        sh('udevadm', 'control', '--exit', check=False)
+        for pid in getattr(self, 'forked', []):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
+@pytest.fixture(scope='module')
+def desktop(request, l2tpbusd_path):
+    build = build_dir(l2tpbusd_path)
+    machine = Desktop(build, build_options(build))
+    request.module._l2tpbus_logs = [('NetworkManager log', machine.nm_log),
+                                    ('system l2tpbusd log', machine.daemon_log)]
+    took = machine.install()
+    print(f'\nmeson install: {took:.1f} s')
+    machine.start()
+    yield machine
+    machine.stop()
+
+
+@pytest.fixture
+def chap_secrets():
+    before = CHAP_SECRETS.read_bytes() if CHAP_SECRETS.exists() else None
+    CHAP_SECRETS.write_text(''.join(f'{user} * "{password}" *\n'
+                                    for user, password in USERS.items()))
+    os.chmod(CHAP_SECRETS, 0o600)
+    yield
+    if before is None:
+        CHAP_SECRETS.unlink(missing_ok=True)
+    else:
+        CHAP_SECRETS.write_bytes(before)
+
+
+@pytest.fixture
+def lns(desktop, network, make_daemon, tmp_path, chap_secrets, l2tpbusd_path):
+    """Our LNS in its namespace, a veth away from the NetworkManager-managed root end."""
+    host = network.host('lns')
+    sh('ip', 'link', 'add', NM_IF, 'type', 'veth', 'peer', 'name', LNS_IF, 'netns', host.netns)
+    host.ip('addr', 'add', f'{LINK_LNS}/{LINK_PREFIX}', 'dev', LNS_IF)
+    host.ip('link', 'set', LNS_IF, 'up')
+    plugin = build_dir(l2tpbusd_path) / 'service' / 'ppp' / 'l2tpbus-pppd.so'
+    stack = make_daemon(host, extra_args=['--state-dir', str(tmp_path / 'lns-state'),
+                                          '--ppp-plugin', str(plugin)])
+    stack.root.listen({'Local': f'{LINK_LNS}:1701', 'HostName': 'l2tpbus-lns',
+                       'PppLocalAddress': LNS_ADDRESS,
+                       'PppAddressPool': f'{POOL[0]}-{POOL[1]}',
+                       'PppRequireAuthentication': True})
+    # The base connection VPN profiles ride on: a static address with a gateway,
+    # so that it is the primary connection.
+    nmcli('connection', 'add', 'type', 'ethernet', 'ifname', NM_IF, 'con-name', BASE,
+          'ipv4.method', 'manual', 'ipv4.addresses', f'{LINK_NM}/{LINK_PREFIX}',
+          'ipv4.gateway', LINK_LNS, 'ipv6.method', 'disabled', 'autoconnect', 'no')
+    # NetworkManager's udev rules leave a veth unmanaged (unless named eth*).
+    wait_until(lambda: nmcli('device', 'show', NM_IF, check=False).returncode == 0,
+               30, f'NetworkManager to see {NM_IF}')
+    nmcli('device', 'set', NM_IF, 'managed', 'yes')
+    nmcli('connection', 'up', BASE, timeout=60)
+    host.wait_ping(LINK_NM)
+    yield host
+    for name in nmcli('-g', 'NAME', 'connection', 'show').stdout.split('\n'):
+        if name.strip():
+            nmcli('connection', 'delete', name.strip(), check=False, timeout=60)
+    sh('ip', 'link', 'del', NM_IF, check=False)
+
+
+def vpn_profile(name, user, password=None, extra=''):
+    data = f'gateway={LINK_LNS}, user={user}, refuse-pap=yes{extra}'
+    args = ['connection', 'add', 'type', 'vpn', 'vpn-type', 'l2tpbus', 'con-name', name,
+            'autoconnect', 'no', 'vpn.data', data]
+    if password is not None:
+        args += ['vpn.secrets', f'password={password}']
+    nmcli(*args)
+
+
+def up(name, timeout=90):
+    started = time.monotonic()
+    result = nmcli('--wait', str(timeout), 'connection', 'up', name, check=False,
+                   timeout=timeout + 15)
+    return result, time.monotonic() - started
+
+
+def show(name, field):
+    return nmcli('-g', field, 'connection', 'show', name, check=False).stdout.strip()
+
+
+def in_pool(address):
+    last = int(address.rsplit('.', 1)[1])
+    return address.startswith('10.77.0.') and 10 <= last <= 19
+
+
+def assert_nothing_left(timeout=20.0):
+    def clean():
+        return not root_ppp_devices() and not kernel_tunnels() and not root_pppd_pids()
+    try:
+        wait_until(clean, timeout, 'ppp devices, kernel tunnels and pppd to go')
+    except AssertionError:
+        raise AssertionError(f'left behind: ppp devices {root_ppp_devices()}, tunnels '
+                             f'{kernel_tunnels()!r}, pppd {root_pppd_pids()}')
+
+
+NM_L2TP_FILE = '''\
+#org.freedesktop.NetworkManager.l2tp
+
+[connection]
+id=imported-vpn
+
+[vpn]
+gateway={gateway}
+user=bob
+refuse-eap=true
+refuse-pap=true
+refuse-chap=false
+mtu=1400
+mru=1400
+lcp-echo-failure=5
+lcp-echo-interval=30
+ipsec-enabled=false
+
+[ip4]
+method=auto
+never-default=true
+'''
+
+
+def test_two_profiles_up_at_once_ping_and_go_down_cleanly(desktop, lns, tmp_path, capsys):
+    vpn_profile('work-vpn', 'alice', USERS['alice'])
+    result, took = up('work-vpn')
+    assert result.returncode == 0, f'nmcli connection up work-vpn:\n{result.stdout}{result.stderr}'
+    with capsys.disabled():
+        print(f'\nactivation of work-vpn (nmcli connection up to activated): {took:.2f} s')
+    assert show('work-vpn', 'GENERAL.STATE') == 'activated'
+    first = show('work-vpn', 'IP4.ADDRESS').split('/')[0]
+    assert in_pool(first), first
+    assert first in sh('ip', '-4', '-o', 'addr', 'show').stdout
+    sh('ping', '-n', '-c', '1', '-W', '5', LNS_ADDRESS, timeout=20)
+
+    # The second profile, from a NetworkManager-l2tp file.
+    conf = tmp_path / 'imported-vpn.conf'
+    conf.write_text(NM_L2TP_FILE.format(gateway=LINK_LNS))
+    nmcli('connection', 'import', 'type', 'l2tpbus', 'file', str(conf))
+    data = show('imported-vpn', 'vpn.data')
+    assert f'gateway = {LINK_LNS}' in data and 'user = bob' in data, data
+    assert show('imported-vpn', 'vpn.service-type') == 'org.freedesktop.NetworkManager.l2tpbus'
+    nmcli('connection', 'modify', 'imported-vpn', 'vpn.secrets', f'password={USERS["bob"]}')
+    result, took2 = up('imported-vpn')
+    assert result.returncode == 0, \
+        f'nmcli connection up imported-vpn:\n{result.stdout}{result.stderr}'
+    with capsys.disabled():
+        print(f'activation of imported-vpn (beside work-vpn): {took2:.2f} s')
+    second = show('imported-vpn', 'IP4.ADDRESS').split('/')[0]
+    assert in_pool(second) and second != first, (first, second)
+    # both at once, each on its own ppp device
+    assert show('work-vpn', 'GENERAL.STATE') == 'activated'
+    devices = root_ppp_devices()
+    assert len(devices) == 2, devices
+    for device in devices:
+        sh('ping', '-n', '-c', '1', '-W', '5', '-I', device, LNS_ADDRESS, timeout=20)
+    assert len(root_pppd_pids()) == 2
+
+    nmcli('connection', 'down', 'imported-vpn', timeout=60)
+    wait_until(lambda: len(root_ppp_devices()) == 1, 20, 'one ppp device to go')
+    sh('ping', '-n', '-c', '1', '-W', '5', LNS_ADDRESS, timeout=20)
+    nmcli('connection', 'down', 'work-vpn', timeout=60)
+    assert_nothing_left()
+    # the password reached pppd through the daemon, never a command line
+    assert USERS['alice'] not in desktop.daemon_log.read_text(errors='replace')
+
+
+def test_wrong_password_fails_the_activation(desktop, lns):
+    vpn_profile('bad-vpn', 'alice', 'not the password')
+    result, took = up('bad-vpn')
+    assert result.returncode != 0, result.stdout
+    output = result.stdout + result.stderr
+    assert show('bad-vpn', 'GENERAL.STATE') in ('', 'deactivated'), output
+    log = desktop.nm_log.read_text(errors='replace')
+    assert 'login-failed' in log or 'login' in output.lower(), output
+    assert_nothing_left()
