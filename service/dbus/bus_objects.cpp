@@ -231,9 +231,7 @@ std::map<std::string, sdbus::Variant> SessionObject::Ip4Config() {
   return ip4_config(info_.view.ppp);
 }
 std::map<std::string, sdbus::Variant> SessionObject::Ip6Config() {
-  // The daemon learns no IPv6 configuration yet (IPV6CP gives link-local
-  // addresses only); an empty dictionary, as before the network phase.
-  return {};
+  return ip6_config(info_.view.ppp);
 }
 std::map<std::string, std::uint64_t> SessionObject::Statistics() {
   return backend_.session_statistics(info_.view.tunnel_id, info_.view.session_id);

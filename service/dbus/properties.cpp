@@ -132,6 +132,18 @@ std::map<std::string, sdbus::Variant> ip4_config(const std::optional<fsm::PppAdd
 
 namespace {
 
+bool has_ip6(const std::optional<fsm::PppAddresses>& ppp) {
+  return ppp.has_value() && !ppp->local_address6.empty();
+}
+
+bool same_addresses6(const std::optional<fsm::PppAddresses>& a,
+                     const std::optional<fsm::PppAddresses>& b) {
+  if (has_ip6(a) != has_ip6(b)) return false;
+  if (!has_ip6(a)) return true;
+  return a->local_address6 == b->local_address6 && a->peer_address6 == b->peer_address6 &&
+         a->mtu == b->mtu;
+}
+
 bool same_addresses(const std::optional<fsm::PppAddresses>& a,
                     const std::optional<fsm::PppAddresses>& b) {
   if (has_ip4(a) != has_ip4(b)) return false;
@@ -157,6 +169,16 @@ class Differences {
 };
 
 }  // namespace
+
+std::map<std::string, sdbus::Variant> ip6_config(const std::optional<fsm::PppAddresses>& ppp) {
+  std::map<std::string, sdbus::Variant> config;
+  if (!has_ip6(ppp)) return config;
+  config.emplace("address", sdbus::Variant(to_bus_string(ppp->local_address6)));
+  config.emplace("peer", sdbus::Variant(to_bus_string(ppp->peer_address6)));
+  config.emplace("prefix", sdbus::Variant(std::uint32_t{64}));
+  config.emplace("mtu", sdbus::Variant(ppp->mtu));
+  return config;
+}
 
 std::vector<std::string> changed_properties(const daemon::TunnelInfo& before,
                                             const daemon::TunnelInfo& after) {
@@ -185,6 +207,7 @@ std::vector<std::string> changed_properties(const daemon::SessionInfo& before,
   differences.compare("InterfaceName", a.interface_name, b.interface_name);
   differences.compare("LastResult", a.last_result, b.last_result);
   differences.mark("Ip4Config", !same_addresses(a.ppp, b.ppp));
+  differences.mark("Ip6Config", !same_addresses6(a.ppp, b.ppp));
   return differences.take();
 }
 

@@ -43,6 +43,8 @@ LastResultValue to_property(const fsm::LastResult& result);
 // PPP's IPv4 configuration: address s, peer s, prefix u, dns as, mtu u; empty
 // until IPCP gave an address.
 std::map<std::string, sdbus::Variant> ip4_config(const std::optional<fsm::PppAddresses>& ppp);
+// PPP with Ipv6: the link-local addresses IPV6CP's interface ids make.
+std::map<std::string, sdbus::Variant> ip6_config(const std::optional<fsm::PppAddresses>& ppp);
 
 // Names of the properties that emit PropertiesChanged and differ. Constant
 // properties and Statistics (read on Get only) are never listed.

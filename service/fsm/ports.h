@@ -87,6 +87,10 @@ struct PppAddresses {
   std::vector<std::string> dns;
   std::uint32_t mtu = 0;
   std::string interface_name;
+  // IPV6CP (Session option Ipv6) negotiates interface identifiers only: the
+  // link-local addresses they make, empty until (unless) IPV6CP is up.
+  std::string local_address6;
+  std::string peer_address6;
 };
 
 // Requests are answered later through Engine's data-plane entry points

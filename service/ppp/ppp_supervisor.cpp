@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -76,6 +77,11 @@ struct PppSupervisor::Impl {
     ReportReader reports;
     std::string log_partial;
     std::string leased_address;
+    // What the network phase reported so far; IPCP and IPV6CP come up in
+    // either order, and each report carries both.
+    std::optional<fsm::PppAddresses> addresses;
+    std::string local_address6;
+    std::string peer_address6;
     std::string auth_line;   // pppd's last word on authentication
     std::string error_line;  // pppd's last complaint
     bool stopping = false;   // stop() was called: no ppp_ended
@@ -374,6 +380,9 @@ void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
     addresses.dns = up->dns;
     addresses.mtu = up->mtu;
     addresses.interface_name = up->interface_name;
+    addresses.local_address6 = child.local_address6;
+    addresses.peer_address6 = child.peer_address6;
+    child.addresses = addresses;
     log(fsm::LogLevel::kInfo, child.key,
         "IPCP up on " + up->interface_name + ": " + up->local_address + " peer " +
             (up->peer_address.empty() ? "?" : up->peer_address));
@@ -382,9 +391,18 @@ void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
       schedule();
     }
   } else if (const auto* v6 = std::get_if<Ipv6cpUpReport>(&report)) {
+    child.local_address6 = link_local_address(v6->local_interface_id);
+    child.peer_address6 = link_local_address(v6->peer_interface_id);
     log(fsm::LogLevel::kInfo, child.key,
-        "IPV6CP up on " + v6->interface_name + ": interface id " + v6->local_interface_id +
-            " peer " + v6->peer_interface_id);
+        "IPV6CP up on " + v6->interface_name + ": " + child.local_address6 + " peer " +
+            child.peer_address6);
+    if (child.addresses && !child.stopping && !child.exited) {
+      // IPCP was first: the session is up already; this completes it.
+      child.addresses->local_address6 = child.local_address6;
+      child.addresses->peer_address6 = child.peer_address6;
+      pending_up.push_back({child.key, child.pid, *child.addresses});
+      schedule();
+    }
   } else if (std::holds_alternative<IpcpDownReport>(report)) {
     log(fsm::LogLevel::kInfo, child.key, "IPCP down");
   } else if (std::holds_alternative<Ipv6cpDownReport>(report)) {

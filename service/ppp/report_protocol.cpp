@@ -165,4 +165,20 @@ std::optional<std::expected<Report, std::string>> ReportReader::next() {
   return report;
 }
 
+std::string link_local_address(std::string_view interface_id) {
+  if (!is_interface_id(interface_id)) return {};
+  in6_addr address{};
+  address.s6_addr[0] = 0xfe;
+  address.s6_addr[1] = 0x80;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const std::string_view digits = interface_id.substr(2 * i, 2);
+    std::uint8_t byte = 0;
+    std::from_chars(digits.data(), digits.data() + digits.size(), byte, 16);
+    address.s6_addr[8 + i] = byte;
+  }
+  char text[INET6_ADDRSTRLEN];
+  if (inet_ntop(AF_INET6, &address, text, sizeof text) == nullptr) return {};
+  return text;
+}
+
 }  // namespace l2tp::ppp

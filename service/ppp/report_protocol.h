@@ -41,6 +41,10 @@ using Report = std::variant<PhaseReport, IpcpUpReport, IpcpDownReport, Ipv6cpUpR
 // One line without its newline.
 std::expected<Report, std::string> parse_report(std::string_view line);
 
+// The link-local address (canonical text, "fe80::1") an IPV6CP interface
+// identifier (16 hex digits, as in Ipv6cpUpReport) makes; empty if malformed.
+std::string link_local_address(std::string_view interface_id);
+
 // pppd's name for a PHASE_* number ("network", "running", ...).
 const char* phase_name(int phase);
 

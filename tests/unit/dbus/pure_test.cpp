@@ -141,6 +141,34 @@ TEST(Properties, Ip4ConfigIsEmptyUntilPppIsUp) {
   EXPECT_EQ(config.at("mtu").get<std::uint32_t>(), 1400u);
 }
 
+TEST(Properties, Ip6ConfigHoldsTheLinkLocalAddressesOfIpv6cp) {
+  fsm::PppAddresses addresses;
+  addresses.local_address = "10.0.0.2";
+  addresses.mtu = 1400;
+  EXPECT_TRUE(ip6_config(addresses).empty());  // IPCP only
+  addresses.local_address6 = "fe80::123:4567:89ab:cdef";
+  addresses.peer_address6 = "fe80::1";
+  const auto config = ip6_config(addresses);
+  ASSERT_EQ(config.size(), 4u);
+  EXPECT_EQ(config.at("address").get<std::string>(), "fe80::123:4567:89ab:cdef");
+  EXPECT_EQ(config.at("peer").get<std::string>(), "fe80::1");
+  EXPECT_EQ(config.at("prefix").get<std::uint32_t>(), 64u);
+  EXPECT_EQ(config.at("mtu").get<std::uint32_t>(), 1400u);
+}
+
+TEST(Properties, SessionDiffSeesIpv6cp) {
+  daemon::SessionInfo before;
+  before.view.ppp = fsm::PppAddresses{};
+  before.view.ppp->local_address = "10.0.0.2";
+  daemon::SessionInfo after = before;
+  after.view.ppp->mtu = 1400;  // IPv4 only: Ip6Config stays empty
+  EXPECT_EQ(changed_properties(before, after), std::vector<std::string>{"Ip4Config"});
+  before = after;
+  after.view.ppp->local_address6 = "fe80::2";
+  after.view.ppp->peer_address6 = "fe80::1";
+  EXPECT_EQ(changed_properties(before, after), std::vector<std::string>{"Ip6Config"});
+}
+
 TEST(Properties, TunnelDiffNamesOnlySignalledChanges) {
   daemon::TunnelInfo before;
   before.view.tunnel_id = 1;

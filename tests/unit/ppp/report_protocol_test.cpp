@@ -26,6 +26,13 @@ TEST(ReportProtocolTest, ParsesEveryReport) {
   EXPECT_EQ(std::get<Ipv6cpUpReport>(*v6).peer_interface_id, "fedcba9876543210");
 }
 
+TEST(ReportProtocolTest, InterfaceIdsMakeLinkLocalAddresses) {
+  EXPECT_EQ(link_local_address("0123456789abcdef"), "fe80::123:4567:89ab:cdef");
+  EXPECT_EQ(link_local_address("0000000000000001"), "fe80::1");
+  EXPECT_EQ(link_local_address("0123456789ABCDEF"), "");  // not what the plugin writes
+  EXPECT_EQ(link_local_address("0123"), "");
+}
+
 TEST(ReportProtocolTest, IpcpUpWithoutPeerAddressDnsOrMtu) {
   const auto up = parse_report("IPCP-UP ppp3 10.0.0.2 - - - -1");
   ASSERT_TRUE(up.has_value()) << up.error();
