@@ -193,7 +193,9 @@ std::expected<void, std::string> add_server(Argv& argv, const fsm::PppServerOpti
   }
   for (const std::string& dns : server.dns) argv.add("ms-dns", dns);
   argv.add("nodefaultroute");
-  argv.add("noipv6");
+  // IPV6CP for the peers that ask (Session option Ipv6 on our LAC); a peer
+  // without it rejects the protocol and IPv4 goes on alone.
+  argv.add("+ipv6");
   argv.add("lcp-echo-interval", kServerLcpEchoInterval);
   argv.add("lcp-echo-failure", kServerLcpEchoFailure);
   return {};

@@ -159,7 +159,7 @@ def last_result(stack, path, timeout=30.0):
 def test_our_lac_to_our_lns(network, daemon):
     a, b, lac, lns, link, tunnel = our_pair(network, daemon)
     session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': USER,
-                                               'Password': PASSWORD})
+                                               'Password': PASSWORD, 'Ipv6': True})
     lac.wait_state(session, SESSION, 'established', 30)
     served = accepted_session(lns)
     lns.wait_state(served, SESSION, 'established', 30)
@@ -176,6 +176,15 @@ def test_our_lac_to_our_lns(network, daemon):
 
     a.wait_ping(LNS_ADDRESS)
     b.wait_ping(ours['address'])
+    # IPV6CP (Ipv6 on the LAC, accepted by the LNS): link-local addresses of
+    # the negotiated interface ids, both ways, and usable.
+    wait_until(lambda: dict(lac.root.prop(session, SESSION, 'Ip6Config'))
+               and dict(lns.root.prop(served, SESSION, 'Ip6Config')), 15, 'IPV6CP')
+    ours6 = dict(lac.root.prop(session, SESSION, 'Ip6Config'))
+    theirs6 = dict(lns.root.prop(served, SESSION, 'Ip6Config'))
+    assert ours6['address'].startswith('fe80::') and ours6['prefix'] == 64, ours6
+    assert theirs6['address'] == ours6['peer'] and theirs6['peer'] == ours6['address'], theirs6
+    a.run('ping', '-6', '-c', '1', '-W', '5', f"{ours6['peer']}%{interface}")
     # The password reached pppd through our plugin's socket, never argv.
     for command in pppd_command_lines(a):
         assert not any(b'pa ss' in part for part in command), command

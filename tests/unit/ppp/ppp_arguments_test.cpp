@@ -198,6 +198,8 @@ TEST(PppArgumentsTest, ServerWithPoolDnsAndAuthentication) {
   EXPECT_TRUE(has(argv, "10.9.0.1:10.9.0.10"));
   EXPECT_TRUE(contains_subsequence(argv, {"ms-dns", "192.0.2.53", "ms-dns", "192.0.2.54"}));
   EXPECT_TRUE(has(argv, "nodefaultroute"));
+  EXPECT_TRUE(has(argv, "+ipv6"));  // for the peers that ask
+  EXPECT_FALSE(has(argv, "noipv6"));
   EXPECT_TRUE(has(argv, "l2tpbus-fd"));
   // pppd's own secrets files check the peer; our plugin answers nothing.
   EXPECT_FALSE(has(argv, "l2tpbus-client"));
