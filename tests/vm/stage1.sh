@@ -46,7 +46,8 @@ mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts -o gid=5,mode=0620,ptmxmode=0666 devpts /newroot/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /newroot/run
-mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
+# /tmp stays the host's, under the overlay like everything else: a checkout
+# or build directory under the host's /tmp (a CI clone) must be visible.
 mkdir -p /newroot/run/l2tpbus-vm
 mount --move /ctl /newroot/run/l2tpbus-vm
 
