@@ -14,7 +14,6 @@ connection (CONNECT_FAILED) and closes its session and tunnel.
 """
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +22,8 @@ import uuid
 import pytest
 
 from conftest import (
-    REPO, SANITIZER_MARKERS, SESSION, TUNNEL, assert_removed_cleanly, free_port, pump, wait_until)
+    REPO, SANITIZER_MARKERS, SESSION, TUNNEL, assert_removed_cleanly, free_port, pump, terminate,
+    wait_until)
 
 from gi.repository import Gio, GLib  # noqa: E402  (conftest required the versions)
 
@@ -111,13 +111,9 @@ class VpnService:
         problems = [f'nm-l2tpbus-service log holds a sanitizer report ({marker!r})'
                     for marker in SANITIZER_MARKERS if marker in self.log_text()]
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                return problems + ['nm-l2tpbus-service did not exit within 10 s of SIGTERM']
+            stuck = terminate(self.process, 'nm-l2tpbus-service')
+            if stuck:
+                return problems + stuck
             if self.process.returncode != 0:
                 problems.append(f'nm-l2tpbus-service exited with {self.process.returncode} '
                                 'on SIGTERM')

@@ -11,18 +11,14 @@ handled. Each xl2tpd runs in its own PID and mount namespace
 """
 
 import os
-import pathlib
-import signal
-import subprocess
-import textwrap
 import time
 
 import pytest
 
 from conftest import (
-    LISTENER, SESSION, TUNNEL, assert_removed_cleanly, free_port, wait_until)
+    LISTENER, SESSION, TUNNEL, XL2TPD_STARTED, Xl2tpdPeers, assert_removed_cleanly, free_port,
+    wait_until, xl2tpd_pids)
 
-XL2TPD = '/usr/sbin/xl2tpd'
 SECRET = 'xl2tpd-shares-this-secret'
 # The CDN xl2tpd 1.3.18 sends when its pppd exits: result 1 (loss of carrier),
 # error 0, no message (observed, and what call_close sends for a dead pppd).
@@ -33,114 +29,12 @@ pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason='xl2tpd runs in its own PID namespace: unshare -p needs root')
 
 
-STARTED = []  # the config paths of every xl2tpd these tests started
-
-
-class Xl2tpd:
-    """One xl2tpd -D in its own PID and mount namespace, configured in `directory`."""
-
-    def __init__(self, directory: pathlib.Path, config: str, secrets: str = ''):
-        self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.conf = self.dir / 'xl2tpd.conf'
-        self.secrets = self.dir / 'l2tp-secrets'
-        self.control = self.dir / 'l2tp-control'
-        self.pidfile = self.dir / 'xl2tpd.pid'
-        self.log = self.dir / 'xl2tpd.log'
-        self.secrets.write_text(secrets)
-        os.chmod(self.secrets, 0o600)
-        self.conf.write_text(textwrap.dedent(config).replace('@SECRETS@', str(self.secrets)))
-        self.process = None
-
-    def start(self):
-        STARTED.append(self.conf)
-        with open(self.log, 'wb') as out:
-            # --kill-child: when unshare goes, its child (xl2tpd, pid 1 inside) gets SIGTERM
-            self.process = subprocess.Popen(
-                ['unshare', '-p', '-f', '--mount-proc', '--kill-child=SIGTERM', XL2TPD, '-D',
-                 '-c', str(self.conf), '-p', str(self.pidfile), '-C', str(self.control)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_until(lambda: 'Listening on IP address' in self.text() or self.process.poll(),
-                   10, 'xl2tpd to listen')
-        assert self.process.poll() is None, f'xl2tpd exited:\n{self.text()}'
-        return self
-
-    def command(self, line):
-        """Writes a command to xl2tpd's control FIFO (e.g. 'c x' dials LAC x)."""
-        wait_until(lambda: self.control.exists(), 5, 'the control FIFO')
-        fd = os.open(self.control, os.O_WRONLY | os.O_NONBLOCK)
-        try:
-            os.write(fd, (line + '\n').encode())
-        finally:
-            os.close(fd)
-
-    def text(self):
-        return self.log.read_text(errors='replace') if self.log.exists() else ''
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            # SIGTERM to xl2tpd itself (unshare's child), so that unshare reaps it and
-            # exits; unshare ignores SIGTERM while it waits
-            for pid in _children(self.process.pid):
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()  # --kill-child passes SIGTERM on
-                self.process.wait(5)
-        # nothing of ours may outlive the test
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if not _xl2tpd_pids(self.conf):
-                break
-            time.sleep(0.05)
-        for pid in _xl2tpd_pids(self.conf):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _children(pid):
-    try:
-        return [int(child) for child in
-                pathlib.Path(f'/proc/{pid}/task/{pid}/children').read_text().split()]
-    except OSError:
-        return []
-
-
-def _xl2tpd_pids(fragment):
-    """xl2tpd processes with an argument that contains `fragment`."""
-    fragment = str(fragment).encode()
-    pids = []
-    for entry in pathlib.Path('/proc').iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / 'cmdline').read_bytes().split(b'\0')
-        except OSError:
-            continue
-        if command and command[0].endswith(b'xl2tpd') and any(fragment in c for c in command):
-            pids.append(int(entry.name))
-    return pids
-
-
 @pytest.fixture
 def xl2tpd(request, stack):
     """xl2tpd(config, secrets) -> a started Xl2tpd whose log joins a failing test's report."""
-    assert os.access(XL2TPD, os.X_OK), f'{XL2TPD} is missing: tools/setup.sh installs xl2tpd'
-    started = []
-
-    def make(config, secrets=''):
-        daemon = Xl2tpd(stack.dir / f'xl2tpd-{len(started)}', config, secrets)
-        started.append(daemon)
-        request.node._l2tpbus_logs = getattr(request.node, '_l2tpbus_logs', []) + [
-            (f'xl2tpd {len(started)} log', daemon.log)]
-        return daemon.start()
-
-    yield make
-    for daemon in started:
-        daemon.stop()
+    peers = Xl2tpdPeers(request, stack.dir)
+    yield lambda config, secrets='': peers(config, secrets=secrets)
+    peers.stop()
 
 
 def lns_config(port, challenge=False, hidden=False):
@@ -313,8 +207,8 @@ def test_wrong_secret_with_xl2tpd_is_refused(stack, xl2tpd):
 
 def test_xl2tpd_is_gone_after_the_test():
     """No xl2tpd started by these tests outlives them (the namespaces ended)."""
-    if not STARTED:
+    if not XL2TPD_STARTED:
         pytest.skip('no xl2tpd was started in this run')
-    leftovers = [pid for conf in STARTED for pid in _xl2tpd_pids(conf)]
+    leftovers = [pid for conf in XL2TPD_STARTED for pid in xl2tpd_pids(conf)]
     assert not leftovers, f'xl2tpd processes left behind: {leftovers}'
 

@@ -13,18 +13,16 @@ tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_ppp.py
 import os
 import pathlib
 import signal
-import subprocess
 import textwrap
 
 import pytest
 
-from vmtest import LISTENER, SESSION, TUNNEL, it, wait_until
+from vmtest import LISTENER, SESSION, TUNNEL, Xl2tpdPeers, it, wait_until
 
 LNS_ADDRESS = '10.77.0.1'
 POOL = ('10.77.0.10', '10.77.0.19')
 DNS = ['192.0.2.53', '192.0.2.54']
 USER, PASSWORD = 'alice', 'pa ss word "quoted" \\ -x'  # no options file could hold it
-XL2TPD = '/usr/sbin/xl2tpd'
 CHAP_SECRETS = pathlib.Path('/etc/ppp/chap-secrets')
 
 
@@ -285,64 +283,14 @@ def test_peer_teardown_leaves_nothing(network, daemon):
 # xl2tpd (kernel mode) as the other end
 
 
-class Xl2tpd:
-    """xl2tpd -D in host's namespace and a PID namespace of its own (1.3.18 may
-    signal a reused pid), configured in `directory`."""
-
-    def __init__(self, host, directory: pathlib.Path, config: str, ppp_options: str):
-        self.host = host
-        self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.conf = self.dir / 'xl2tpd.conf'
-        self.options = self.dir / 'options.xl2tpd'
-        self.control = self.dir / 'l2tp-control'
-        self.log = self.dir / 'xl2tpd.log'
-        self.options.write_text(textwrap.dedent(ppp_options))
-        (self.dir / 'l2tp-secrets').write_text('')
-        os.chmod(self.dir / 'l2tp-secrets', 0o600)
-        self.conf.write_text(textwrap.dedent(config)
-                             .replace('@OPTIONS@', str(self.options))
-                             .replace('@SECRETS@', str(self.dir / 'l2tp-secrets')))
-        self.process = None
-
-    def start(self):
-        with open(self.log, 'wb') as out:
-            self.process = self.host.popen(
-                'unshare', '-p', '-f', '--mount-proc', '--kill-child=SIGTERM', XL2TPD, '-D',
-                '-c', str(self.conf), '-p', str(self.dir / 'xl2tpd.pid'),
-                '-C', str(self.control), stdout=out, stderr=subprocess.STDOUT)
-        wait_until(lambda: 'Listening on IP address' in self.text() or self.process.poll(),
-                   10, 'xl2tpd to listen')
-        assert self.process.poll() is None, f'xl2tpd exited:\n{self.text()}'
-        return self
-
-    def text(self):
-        return self.log.read_text(errors='replace') if self.log.exists() else ''
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
 @pytest.fixture
 def xl2tpd(request, tmp_path):
-    assert os.access(XL2TPD, os.X_OK), f'{XL2TPD} is missing'
-    started = []
-
-    def make(host, config, ppp_options):
-        peer = Xl2tpd(host, tmp_path / f'xl2tpd-{len(started)}', config, ppp_options)
-        started.append(peer)
-        request.node._l2tpbus_logs = getattr(request.node, '_l2tpbus_logs', []) + [
-            (f'xl2tpd {len(started)} log', peer.log)]
-        return peer.start()
-    yield make
-    for peer in started:
-        peer.stop()
+    """xl2tpd(host, config, ppp_options) -> a started Xl2tpd in host's namespace
+    (tests/integration/conftest.py's), its log joining a failing test's report."""
+    peers = Xl2tpdPeers(request, tmp_path)
+    yield lambda host, config, ppp_options: peers(config, ppp_options=ppp_options,
+                                                  popen=host.popen)
+    peers.stop()
 
 
 def test_our_lac_to_an_xl2tpd_lns(network, daemon, xl2tpd):
@@ -421,11 +369,7 @@ def test_an_xl2tpd_lac_to_our_lns(network, daemon, xl2tpd):
     a.wait_ping(LNS_ADDRESS)
 
     # xl2tpd's hang-up ("d x": CDN and StopCCN) ends our pppd too.
-    fd = os.open(peer.control, os.O_WRONLY | os.O_NONBLOCK)
-    try:
-        os.write(fd, b'd x\n')
-    finally:
-        os.close(fd)
+    peer.command('d x')
     last_result(lns, served)
     it.assert_removed_cleanly(lns.signals, tunnel, TUNNEL, 20)
     assert_nothing_left(b)
