@@ -450,7 +450,15 @@ class PendingUserCall:
     def __init__(self, process: subprocess.Popen, what: str):
         self.process = process
         self.what = what
-        line = process.stdout.readline()
+        # Byte by byte from the pipe itself: a buffered readline() could take
+        # the reply line too, when it is already there, and communicate()
+        # (which reads the descriptor, not the buffer) would then find nothing.
+        line = b''
+        while not line.endswith(b'\n'):
+            chunk = os.read(process.stdout.fileno(), 1)
+            if not chunk:
+                break
+            line += chunk
         if not line:
             _, err = process.communicate(timeout=10)
             raise AssertionError(f'{what}: the helper failed before connecting: {err}')
