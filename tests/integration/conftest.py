@@ -1092,20 +1092,33 @@ def _children(pid):
         return []
 
 
-def xl2tpd_pids(fragment):
-    """xl2tpd processes with an argument that contains `fragment`."""
-    fragment = str(fragment).encode()
+def pids_of(program: str, matches=None):
+    """Running processes whose argv[0] ends with `program` and, when given, for
+    which matches(/proc/PID path, argv as bytes) holds. A process that ends
+    while it is looked at is left out."""
+    suffix = program.encode()
     pids = []
     for entry in pathlib.Path('/proc').iterdir():
         if not entry.name.isdigit():
             continue
         try:
             command = (entry / 'cmdline').read_bytes().split(b'\0')
+            if command[0].endswith(suffix) and (matches is None or matches(entry, command)):
+                pids.append(int(entry.name))
         except OSError:
             continue
-        if command and command[0].endswith(b'xl2tpd') and any(fragment in c for c in command):
-            pids.append(int(entry.name))
     return pids
+
+
+def in_network_namespace(inode: int):
+    """For pids_of: processes in the network namespace with this inode."""
+    return lambda entry, _command: os.stat(entry / 'ns' / 'net').st_ino == inode
+
+
+def xl2tpd_pids(fragment):
+    """xl2tpd processes with an argument that contains `fragment`."""
+    fragment = str(fragment).encode()
+    return pids_of('xl2tpd', lambda _entry, command: any(fragment in c for c in command))
 
 
 class Xl2tpdPeers:

@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from vmtest import sh, wait_until
+from vmtest import in_network_namespace, pids_of, sh, wait_until
 
 LINK_LNS, LINK_NM, LINK_PREFIX = '10.66.0.1', '10.66.0.2', 24
 LNS_ADDRESS = '10.77.0.1'
@@ -65,18 +65,7 @@ def root_ppp_devices():
 
 
 def root_pppd_pids():
-    inode = os.stat('/proc/self/ns/net').st_ino
-    pids = []
-    for entry in pathlib.Path('/proc').iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / 'cmdline').read_bytes().split(b'\0')
-            if command[0].endswith(b'pppd') and os.stat(entry / 'ns' / 'net').st_ino == inode:
-                pids.append(int(entry.name))
-        except OSError:
-            continue
-    return pids
+    return pids_of('pppd', in_network_namespace(os.stat('/proc/self/ns/net').st_ino))
 
 
 def kernel_tunnels():

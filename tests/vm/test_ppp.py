@@ -17,7 +17,8 @@ import textwrap
 
 import pytest
 
-from vmtest import LISTENER, SESSION, TUNNEL, Xl2tpdPeers, it, wait_until
+from vmtest import (LISTENER, SESSION, TUNNEL, Xl2tpdPeers, in_network_namespace, it, pids_of,
+                    wait_until)
 
 LNS_ADDRESS = '10.77.0.1'
 POOL = ('10.77.0.10', '10.77.0.19')
@@ -69,19 +70,7 @@ def netns_inode(host):
 
 def pppd_pids(host):
     """pppd processes in host's namespace (ours or xl2tpd's)."""
-    inode = netns_inode(host)
-    pids = []
-    for entry in pathlib.Path('/proc').iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / 'cmdline').read_bytes().split(b'\0')
-            if not command[0].endswith(b'pppd') or os.stat(entry / 'ns' / 'net').st_ino != inode:
-                continue
-        except OSError:
-            continue
-        pids.append(int(entry.name))
-    return pids
+    return pids_of('pppd', in_network_namespace(netns_inode(host)))
 
 
 def pppd_command_lines(host):

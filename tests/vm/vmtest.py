@@ -32,7 +32,8 @@ it = _integration()
 # the same constants, clients and assertions as the integration tests
 from l2tpbus_integration import (  # noqa: E402,F401
     ACTION_CREATE, ACTION_LISTEN, ACTION_MANAGE, BUS_NAME, LISTENER, MANAGER, ROOT_PATH,
-    SESSION, TUNNEL, DBusError, Stack, Xl2tpdPeers, assert_error, pump, wait_until)
+    SESSION, TUNNEL, DBusError, Stack, Xl2tpdPeers, assert_error, in_network_namespace, pids_of,
+    pump, wait_until)
 # for conftest.py: a fixture (l2tpbusd's path, from $L2TPBUSD) and a hook (the
 # daemon, polkit and bus logs attached to a failing test's report)
 from l2tpbus_integration import l2tpbusd_path, pytest_runtest_makereport  # noqa: E402,F401
