@@ -143,20 +143,28 @@ NetlinkBytes build_session_create(std::uint16_t family, const fsm::KernelSession
   return bytes_of(m);
 }
 
-NetlinkBytes build_session_delete(std::uint16_t family, std::uint32_t tunnel_id,
-                                  std::uint32_t session_id) {
-  MsgPtr msg = generic_request(family, kSessionDelete, kAckFlags);
+namespace {
+
+// A request about one session, which the kernel finds by tunnel and session id.
+MsgPtr session_request(std::uint16_t family, std::uint8_t command, std::uint32_t tunnel_id,
+                       std::uint32_t session_id) {
+  MsgPtr msg = generic_request(family, command, kAckFlags);
   nla_put_u32(msg.get(), kConnId, tunnel_id);
   nla_put_u32(msg.get(), kSessionId, session_id);
-  return bytes_of(msg.get());
+  return msg;
+}
+
+}  // namespace
+
+NetlinkBytes build_session_delete(std::uint16_t family, std::uint32_t tunnel_id,
+                                  std::uint32_t session_id) {
+  return bytes_of(session_request(family, kSessionDelete, tunnel_id, session_id).get());
 }
 
 NetlinkBytes build_session_modify(std::uint16_t family, std::uint32_t tunnel_id,
                                   std::uint32_t session_id, const SessionChange& change) {
-  MsgPtr msg = generic_request(family, kSessionModify, kAckFlags);
+  MsgPtr msg = session_request(family, kSessionModify, tunnel_id, session_id);
   nl_msg* m = msg.get();
-  nla_put_u32(m, kConnId, tunnel_id);
-  nla_put_u32(m, kSessionId, session_id);
   const bool send =
       change.sequencing == fsm::Sequencing::kSend || change.sequencing == fsm::Sequencing::kBoth;
   const bool recv =
@@ -170,10 +178,7 @@ NetlinkBytes build_session_modify(std::uint16_t family, std::uint32_t tunnel_id,
 
 NetlinkBytes build_session_get(std::uint16_t family, std::uint32_t tunnel_id,
                                std::uint32_t session_id) {
-  MsgPtr msg = generic_request(family, kSessionGet, kAckFlags);
-  nla_put_u32(msg.get(), kConnId, tunnel_id);
-  nla_put_u32(msg.get(), kSessionId, session_id);
-  return bytes_of(msg.get());
+  return bytes_of(session_request(family, kSessionGet, tunnel_id, session_id).get());
 }
 
 NetlinkBytes build_session_dump(std::uint16_t family) {
