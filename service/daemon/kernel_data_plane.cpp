@@ -77,12 +77,15 @@ void KernelDataPlane::reconcile(const std::set<std::uint32_t>& configured_tunnel
                 [&](std::uint32_t id) { return !configured_tunnels.contains(id); });
   std::erase_if(adoptable_.sessions,
                 [&](const SessionKey& key) { return !configured_sessions.contains(key); });
+  // An id this daemon has asked for since it started (a D-Bus call may come
+  // before this turn) is its own now, whatever an earlier run recorded.
   std::set<std::uint32_t> stale_tunnels;
   for (std::uint32_t id : record_.tunnels)
-    if (!configured_tunnels.contains(id)) stale_tunnels.insert(id);
+    if (!configured_tunnels.contains(id) && !tunnels_.contains(id)) stale_tunnels.insert(id);
   std::set<SessionKey> stale_sessions;
   for (const SessionKey& key : record_.sessions)
-    if (!configured_sessions.contains(key) && !stale_tunnels.contains(key.first))
+    if (!configured_sessions.contains(key) && !stale_tunnels.contains(key.first) &&
+        !sessions_.contains(key))
       stale_sessions.insert(key);
   if (stale_tunnels.empty() && stale_sessions.empty()) return;
 

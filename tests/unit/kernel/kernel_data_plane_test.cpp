@@ -324,6 +324,21 @@ TEST_F(KernelDataPlaneTest, PppSessionWithoutPppoxSocketsFailsNamingTheModule) {
   SUCCEED();
 }
 
+TEST_F(KernelDataPlaneTest, ATunnelCreatedBeforeTheFirstTurnIsNeverReconciledAway) {
+  ASSERT_TRUE(engine_->create_tunnel(static_tunnel(11)));
+  clock_.advance(Duration(1));
+  ASSERT_EQ(record_text(), "tunnel 11\n");
+
+  // A new daemon whose first D-Bus call creates tunnel 11 again before the
+  // first loop turn (no config file names it): that tunnel is its own now.
+  make_plane();
+  kernel_.calls.clear();
+  plane_->load_record();
+  ASSERT_TRUE(engine_->create_tunnel(static_tunnel(11)));
+  plane_->reconcile({}, {});
+  for (const std::string& call : kernel_.calls) EXPECT_NE(call, "delete_tunnel 11");
+}
+
 TEST_F(KernelDataPlaneTest, RestartAdoptsConfiguredStaticObjectsAndDeletesTheRest) {
   ASSERT_TRUE(engine_->create_tunnel(static_tunnel(10)));
   ASSERT_TRUE(engine_->create_tunnel(static_tunnel(11)));
