@@ -214,10 +214,11 @@ int run(const Arguments& arguments) {
   }
 
   const std::unique_ptr<l2tp::authz::Authority> authority = l2tp::authz::Authority::create(*bus);
-  l2tp::dbus::CredentialsIdentifier callers;
+  std::unique_ptr<l2tp::dbus::BusCallerIdentifier> callers;
   std::unique_ptr<l2tp::dbus::BusService> service;
   try {
-    service = std::make_unique<l2tp::dbus::BusService>(*bus, event_loop, *authority, callers,
+    callers = std::make_unique<l2tp::dbus::BusCallerIdentifier>(*bus);
+    service = std::make_unique<l2tp::dbus::BusService>(*bus, event_loop, *authority, *callers,
                                                        L2TPBUS_VERSION);
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, "", "cannot register ", l2tp::dbus::kManagerPath, ": ",

@@ -30,10 +30,12 @@ BusService::BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Aut
                        CallerIdentifier& callers, std::string version)
     : bus_(bus), authorizer_(authority), callers_(callers), version_(std::move(version)) {
   graveyard_alarm_ = alarms.create([this] { graveyard_.clear(); });
+  callers_.on_departure([this](const std::string& sender) { authorizer_.caller_departed(sender); });
   manager_ = std::make_unique<ManagerObject>(bus_, backend());
 }
 
 BusService::~BusService() {
+  callers_.on_departure({});
   // Children before the ObjectManager they hang below.
   sessions_.clear();
   tunnels_.clear();

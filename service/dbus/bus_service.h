@@ -81,9 +81,18 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   // Objects get the backend side of this class (a private base).
   ObjectBackend& backend() { return *this; }
 
-  // The steps shared by the calls (bus_service_calls.cpp).
-  std::optional<Caller> identify(const sdbus::Message& call, const char* what,
-                                 const std::function<void(const sdbus::Error&)>& reject);
+  // The steps shared by the calls (bus_service_calls.cpp). `next` or
+  // `reject` runs at once or later from the loop, never after the service
+  // is gone.
+  void identify(const sdbus::Message& call, std::function<void(const Caller&)> next,
+                std::function<void(const sdbus::Error&)> reject);
+  // Whether the caller owns the object acted on; nullopt once it is gone.
+  using OwnershipProbe = std::function<std::optional<bool>()>;
+  // Authorizes an operation on an existing object by its owner at the time,
+  // and again if polkit's answer came after the object's id passed to
+  // another owner (the object closed and the id reused meanwhile).
+  void authorize_current(const Caller& caller, Operation operation, const std::string& path,
+                         OwnershipProbe owns, Authorizer::Done done, int rechecks_left = 2);
   // Wraps a callback that may run after the service is gone (polkit, resolver).
   template <typename Callback>
   auto while_alive(Callback callback) {

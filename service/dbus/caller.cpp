@@ -1,12 +1,27 @@
 #include "dbus/caller.h"
 
-#include <sdbus-c++/Error.h>
+#include <sdbus-c++/IConnection.h>
+#include <sdbus-c++/IProxy.h>
 #include <sdbus-c++/Message.h>
+#include <sdbus-c++/sdbus-c++.h>
 #include <systemd/sd-bus.h>
+
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+#include "dbus/errors.h"
 
 namespace l2tp::dbus {
 
 namespace {
+
+constexpr const char* kBusDriverName = "org.freedesktop.DBus";
+constexpr const char* kBusDriverPath = "/org/freedesktop/DBus";
+constexpr const char* kBusDriverInterface = "org.freedesktop.DBus";
+// The bus daemon answers from its own tables; a slow answer means it is
+// overloaded, and the caller may try again.
+constexpr std::chrono::seconds kLookupTimeout(10);
 
 // A pointer to the protected member, formed inside a derived class (which is
 // allowed to name it), reads it from any Message without copying, casting or
@@ -26,27 +41,89 @@ bool allows_interactive_authorization(const sdbus::Message& call) {
   return raw != nullptr && sd_bus_message_get_allow_interactive_authorization(raw) > 0;
 }
 
-std::expected<Caller, std::string> CredentialsIdentifier::identify(const sdbus::Message& call) {
+BusCallerIdentifier::BusCallerIdentifier(sdbus::IConnection& bus)
+    : driver_(sdbus::createProxy(bus, kBusDriverName, kBusDriverPath)) {
+  driver_->uponSignal("NameOwnerChanged")
+      .onInterface(kBusDriverInterface)
+      .call(
+          [this](const std::string& name, const std::string& old_owner,
+                 const std::string& new_owner) { name_owner_changed(name, old_owner, new_owner); });
+  driver_->finishRegistration();
+}
+
+BusCallerIdentifier::~BusCallerIdentifier() = default;
+
+void BusCallerIdentifier::identify(const sdbus::Message& call, Identified done) {
   Caller caller;
   caller.sender = call.getSender();
-  if (caller.sender.empty()) return std::unexpected("the call has no sender");
-  if (auto known = uids_.find(caller.sender); known != uids_.end()) {
-    caller.uid = known->second;
-  } else {
-    try {
-      caller.uid = call.getCredsUid();
-    } catch (const sdbus::Error& error) {
-      return std::unexpected("cannot read the caller's credentials: " + error.getMessage());
-    }
-    if (order_.size() == kRemembered) {
-      uids_.erase(order_.front());
-      order_.pop_front();
-    }
-    uids_.emplace(caller.sender, caller.uid);
-    order_.push_back(caller.sender);
-  }
   caller.allow_interaction = allows_interactive_authorization(call);
-  return caller;
+  if (caller.sender.empty()) {
+    done(std::unexpected(failed("the call has no sender")));
+    return;
+  }
+  if (const auto known = uids_.find(caller.sender); known != uids_.end()) {
+    caller.uid = known->second;
+    done(std::move(caller));
+    return;
+  }
+  if (const auto lookup = lookups_.find(caller.sender); lookup != lookups_.end()) {
+    if (lookup->second.waiting.size() >= kMaxWaitingPerSender) {
+      done(std::unexpected(sdbus::Error(
+          kErrorLimitExceeded,
+          "too many calls from " + caller.sender + " while its uid is being asked of the bus")));
+      return;
+    }
+    lookup->second.waiting.push_back({std::move(caller), std::move(done)});
+    return;
+  }
+  const std::string sender = caller.sender;
+  lookups_[sender].waiting.push_back({std::move(caller), std::move(done)});
+  try {
+    // The reply handler may use `this`: the pending call belongs to driver_.
+    (void)driver_->callMethodAsync("GetConnectionUnixUser")
+        .onInterface(kBusDriverInterface)
+        .withTimeout(kLookupTimeout)
+        .withArguments(sender)
+        .uponReplyInvoke([this, sender](const sdbus::Error* error, std::uint32_t uid) {
+          if (error != nullptr) {
+            learnt(sender, std::unexpected(*error));
+          } else {
+            learnt(sender, static_cast<uid_t>(uid));
+          }
+        });
+  } catch (const sdbus::Error& error) {
+    learnt(sender, std::unexpected(error));
+  }
+}
+
+void BusCallerIdentifier::learnt(const std::string& sender,
+                                 std::expected<uid_t, sdbus::Error> uid) {
+  const auto it = lookups_.find(sender);
+  if (it == lookups_.end()) return;
+  Lookup lookup = std::move(it->second);
+  lookups_.erase(it);
+  if (uid && !lookup.departed) uids_.emplace(sender, *uid);
+  for (Waiting& waiting : lookup.waiting) {
+    if (uid) {
+      waiting.caller.uid = *uid;
+      waiting.done(std::move(waiting.caller));
+    } else {
+      waiting.done(std::unexpected(
+          failed("cannot learn the caller's uid from the bus: " + uid.error().getName() + ": " +
+                 uid.error().getMessage())));
+    }
+  }
+}
+
+void BusCallerIdentifier::name_owner_changed(const std::string& name, const std::string& old_owner,
+                                             const std::string& new_owner) {
+  // Unique names (":1.42") are never reused: once gone, gone for good.
+  if (name.empty() || name.front() != ':' || old_owner.empty() || !new_owner.empty()) return;
+  uids_.erase(name);
+  if (const auto lookup = lookups_.find(name); lookup != lookups_.end()) {
+    lookup->second.departed = true;
+  }
+  if (departed_) departed_(name);
 }
 
 }  // namespace l2tp::dbus

@@ -1,20 +1,26 @@
-// Who is calling: the unique bus name (polkit's subject), the uid from the
-// bus's credentials, and whether the call allows interactive authorization.
+// Who is calling: the unique bus name (polkit's subject), the uid the bus
+// daemon holds for that connection (the one polkit decides about), and
+// whether the call allows interactive authorization.
 #pragma once
 
+#include <sdbus-c++/Error.h>
 #include <sys/types.h>
 
 #include <cstddef>
-#include <deque>
 #include <expected>
+#include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 struct sd_bus_message;
 
 namespace sdbus {
+class IConnection;
+class IProxy;
 class Message;
-}
+}  // namespace sdbus
 
 namespace l2tp::dbus {
 
@@ -24,28 +30,64 @@ struct Caller {
   bool allow_interaction = false;
 };
 
-// A seam: the daemon reads real credentials; tests pose as other uids.
+// A seam: the daemon asks the bus daemon; tests pose as other uids.
 class CallerIdentifier {
  public:
+  using Identified = std::function<void(std::expected<Caller, sdbus::Error>)>;
+  using Departed = std::function<void(const std::string& sender)>;
+
   virtual ~CallerIdentifier() = default;
-  // Only valid while `call` is being dispatched. Errors are for a person.
-  virtual std::expected<Caller, std::string> identify(const sdbus::Message& call) = 0;
+  // Reads the sender and flags from `call` at once; the uid may take a round
+  // trip to the bus daemon, so `done` runs at once or later from the loop.
+  // Calls of one sender are answered in the order they were made.
+  virtual void identify(const sdbus::Message& call, Identified done) = 0;
+  // `departed` runs for each unique name that left the bus (one listener).
+  virtual void on_departure(Departed departed) = 0;
 };
 
-// The uid comes from the bus daemon (sd_bus_query_sender_creds, which asks
-// org.freedesktop.DBus.GetConnectionCredentials), never from the message.
-// The bus daemon forgets a connection once it is gone, so a client that sends
-// Session.Close and Tunnel.Close and disconnects at once would see its second
-// call refused. Unique names are never reused on a bus and a connection's uid
-// never changes, so the uids of the most recent callers are remembered.
-class CredentialsIdentifier final : public CallerIdentifier {
+// The uid is asked of the bus daemon (org.freedesktop.DBus.
+// GetConnectionUnixUser, asynchronously), which learnt it from the kernel
+// (SO_PEERCRED) when the connection was made: exactly what polkit looks up
+// for a system-bus-name subject. Nothing is read from /proc: a PID can be
+// reused by another process, and /proc's real uid is not the uid the bus and
+// polkit see. A uid is remembered while its connection is on the bus, since a
+// client may send a call and leave at once (NetworkManager's plugin closing
+// its session and tunnel): the calls still queued for us come before the
+// bus's NameOwnerChanged, so they are served; the name is then forgotten.
+class BusCallerIdentifier final : public CallerIdentifier {
  public:
-  std::expected<Caller, std::string> identify(const sdbus::Message& call) override;
+  // `bus` must outlive this; it subscribes to NameOwnerChanged at once.
+  explicit BusCallerIdentifier(sdbus::IConnection& bus);
+  ~BusCallerIdentifier() override;
+  BusCallerIdentifier(const BusCallerIdentifier&) = delete;
+  BusCallerIdentifier& operator=(const BusCallerIdentifier&) = delete;
+
+  void identify(const sdbus::Message& call, Identified done) override;
+  void on_departure(Departed departed) override { departed_ = std::move(departed); }
+
+  // Calls of one sender that may wait for its uid; more are refused with
+  // LimitExceeded (the bus answers in a moment, so only a flood gets there).
+  static constexpr std::size_t kMaxWaitingPerSender = 64;
+  std::size_t remembered() const { return uids_.size(); }
 
  private:
-  static constexpr std::size_t kRemembered = 4096;
+  struct Waiting {
+    Caller caller;  // uid not known yet
+    Identified done;
+  };
+  struct Lookup {
+    std::vector<Waiting> waiting;
+    bool departed = false;  // NameOwnerChanged came first: do not remember
+  };
+
+  void learnt(const std::string& sender, std::expected<uid_t, sdbus::Error> uid);
+  void name_owner_changed(const std::string& name, const std::string& old_owner,
+                          const std::string& new_owner);
+
+  std::unique_ptr<sdbus::IProxy> driver_;
   std::unordered_map<std::string, uid_t> uids_;
-  std::deque<std::string> order_;  // oldest first
+  std::unordered_map<std::string, Lookup> lookups_;
+  Departed departed_;
 };
 
 // The sd_bus_message behind an sdbus-c++ message. sdbus-c++ 1.2 exposes

@@ -39,6 +39,13 @@ Control interface org.l2tpbus1.Test.PolkitDouble, on the same object path:
     HangingCount() -> u             calls held by mode "hang"
     ReleaseHanging(s mode) -> u     answers every held call as `mode` would
                                     (not "hang"); returns how many
+    GetCancellations() -> as        every CancelCheckAuthorization received
+                                    (its cancellation id), oldest first
+
+CancelCheckAuthorization(s cancellation_id) answers the caller's held check
+with that id with org.freedesktop.PolicyKit1.Error.Cancelled, as polkit does,
+and fails with org.freedesktop.PolicyKit1.Error.Failed when no such check is
+held.
 """
 
 import argparse
@@ -62,6 +69,10 @@ MODES = ('allow', 'deny', 'challenge', 'challenge-refused', 'hang', 'error', 'ma
 
 class PolkitError(dbus.DBusException):
     _dbus_error_name = 'org.freedesktop.PolicyKit1.Error.Failed'
+
+
+class PolkitCancelled(dbus.DBusException):
+    _dbus_error_name = 'org.freedesktop.PolicyKit1.Error.Cancelled'
 
 
 class InvalidMode(dbus.DBusException):
@@ -88,9 +99,10 @@ class Authority(dbus.service.Object):
         self.default_mode = default_mode
         self.modes = {}
         self.calls = []
-        self.hanging = []  # (flags, reply, error)
+        self.hanging = []  # (flags, reply, error, sender, cancellation_id)
+        self.cancellations = []
 
-    def answer(self, mode, flags, reply, error):
+    def answer(self, mode, flags, reply, error, sender='', cancellation_id=''):
         interactive = bool(flags & ALLOW_USER_INTERACTION)
         if mode == 'allow':
             reply(authorization_result(True, False))
@@ -108,19 +120,34 @@ class Authority(dbus.service.Object):
         elif mode == 'malformed':
             reply(dbus.String('not an authorization result'))
         else:
-            self.hanging.append((flags, reply, error))
+            self.hanging.append((flags, reply, error, sender, cancellation_id))
 
     # No out_signature: "malformed" must be able to answer with the wrong type.
     @dbus.service.method(AUTHORITY_INTERFACE, in_signature='(sa{sv})sa{ss}us',
-                         async_callbacks=('reply', 'error'))
+                         async_callbacks=('reply', 'error'), sender_keyword='sender')
     def CheckAuthorization(self, subject, action_id, _details, flags, cancellation_id,
-                           reply, error):
+                           reply, error, sender=None):
         kind, subject_details = subject
         name = subject_details.get('name', '')
         self.calls.append((str(kind), str(name), str(action_id), int(flags),
                            str(cancellation_id)))
         mode = self.modes.get(str(action_id), self.default_mode)
-        self.answer(mode, int(flags), reply, error)
+        self.answer(mode, int(flags), reply, error, str(sender), str(cancellation_id))
+
+    @dbus.service.method(AUTHORITY_INTERFACE, in_signature='s', out_signature='',
+                         sender_keyword='sender')
+    def CancelCheckAuthorization(self, cancellation_id, sender=None):
+        self.cancellations.append(str(cancellation_id))
+        for held in self.hanging:
+            if held[3] == str(sender) and held[4] == str(cancellation_id):
+                self.hanging.remove(held)
+                held[2](PolkitCancelled('the check was cancelled'))
+                return
+        raise PolkitError(f'no check with cancellation id "{cancellation_id}"')
+
+    @dbus.service.method(CONTROL_INTERFACE, in_signature='', out_signature='as')
+    def GetCancellations(self):
+        return dbus.Array(self.cancellations, signature='s')
 
     @dbus.service.method(CONTROL_INTERFACE, in_signature='ss', out_signature='')
     def SetMode(self, action_id, mode):
@@ -135,6 +162,7 @@ class Authority(dbus.service.Object):
         self.default_mode = 'deny'
         self.modes = {}
         self.calls = []
+        self.cancellations = []
 
     @dbus.service.method(CONTROL_INTERFACE, in_signature='', out_signature='a(sssus)')
     def GetCalls(self):
@@ -152,8 +180,8 @@ class Authority(dbus.service.Object):
     def ReleaseHanging(self, mode):
         mode = check_mode(mode, allow_hang=False)
         held, self.hanging = self.hanging, []
-        for flags, reply, error in held:
-            self.answer(mode, flags, reply, error)
+        for flags, reply, error, sender, cancellation_id in held:
+            self.answer(mode, flags, reply, error, sender, cancellation_id)
         return dbus.UInt32(len(held))
 
 

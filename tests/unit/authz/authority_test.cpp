@@ -68,6 +68,11 @@ class PolkitDouble {
         .storeResultsTo(count);
     return count;
   }
+  std::vector<std::string> cancellations() {
+    std::vector<std::string> ids;
+    control_->callMethod("GetCancellations").onInterface(kControl).storeResultsTo(ids);
+    return ids;
+  }
   std::vector<ReceivedCheck> calls() {
     std::vector<sdbus::Struct<std::string, std::string, std::string, std::uint32_t, std::string>>
         raw;
@@ -173,7 +178,40 @@ TEST_F(AuthorityTest, SubjectIsTheSenderAsSystemBusName) {
   EXPECT_EQ(calls[0].subject_name, ":1.99");
   EXPECT_EQ(calls[0].action_id, kActionManageTunnels);
   EXPECT_EQ(calls[0].flags, 0U);
-  EXPECT_EQ(calls[0].cancellation_id, "");
+  EXPECT_FALSE(calls[0].cancellation_id.empty());
+}
+
+TEST_F(AuthorityTest, EachCheckHasItsOwnCancellationId) {
+  polkit_->set_default_mode("allow");
+  ASSERT_TRUE(checker_->run(kActionManageTunnels, false));
+  ASSERT_TRUE(checker_->run(kActionManageTunnels, false));
+  const std::vector<ReceivedCheck> calls = polkit_->calls();
+  ASSERT_EQ(calls.size(), 2U);
+  EXPECT_NE(calls[0].cancellation_id, calls[1].cancellation_id);
+}
+
+TEST_F(AuthorityTest, CancelledCheckIsDroppedAtPolkitAndNeverAnswered) {
+  polkit_->set_mode(kActionListen, "hang");
+  polkit_->set_mode(kActionCreateTunnel, "allow");
+  bool called = false;
+  const CheckId id =
+      authority_->check(kSender, kActionListen, true, [&](Verdict) { called = true; });
+  ASSERT_TRUE(pump_until(
+      *connection_, [&] { return polkit_->hanging_count() == 1; }, kPatience));
+  authority_->cancel(id);
+  ASSERT_TRUE(pump_until(
+      *connection_, [&] { return polkit_->hanging_count() == 0; }, kPatience));
+  const std::vector<std::string> cancelled = polkit_->cancellations();
+  ASSERT_EQ(cancelled.size(), 1U);
+  EXPECT_EQ(cancelled[0], polkit_->calls().at(0).cancellation_id);
+  // Others go on being answered; the cancelled one never is.
+  auto verdict = checker_->run(kActionCreateTunnel, false);
+  ASSERT_TRUE(verdict);
+  EXPECT_EQ(verdict->decision, Decision::kAllowed);
+  EXPECT_FALSE(called);
+  authority_->cancel(id);  // again, and an id never given: both ignored
+  authority_->cancel(id + 1000);
+  EXPECT_EQ(polkit_->cancellations().size(), 1U);
 }
 
 TEST_F(AuthorityTest, ChallengeWithoutInteractionNeedsInteraction) {
@@ -251,7 +289,8 @@ TEST_F(AuthorityTest, ManyChecksAtOnceEachGetTheirOwnVerdict) {
 
 TEST_F(AuthorityTest, HangingPolkitFailsOnlyAfterTheTimeoutAndStallsNothingElse) {
   constexpr milliseconds kTimeout(1500);
-  authority_ = Authority::create(*connection_, kTimeout);
+  authority_ =
+      Authority::create(*connection_, {.interactive = kTimeout, .non_interactive = kTimeout});
   checker_ = std::make_unique<Checker>(*connection_, *authority_);
   polkit_->set_mode(kActionListen, "hang");
   polkit_->set_mode(kActionCreateTunnel, "allow");
@@ -271,6 +310,23 @@ TEST_F(AuthorityTest, HangingPolkitFailsOnlyAfterTheTimeoutAndStallsNothingElse)
   EXPECT_EQ((*hanging)->decision, Decision::kFailed);
   EXPECT_NE((*hanging)->message.find("polkit"), std::string::npos) << (*hanging)->message;
   EXPECT_EQ(polkit_->hanging_count(), 1U);
+}
+
+TEST_F(AuthorityTest, ChecksWithoutInteractionGiveUpSoonerThanInteractiveOnes) {
+  constexpr milliseconds kQuick(1000);
+  authority_ =
+      Authority::create(*connection_, {.interactive = seconds(60), .non_interactive = kQuick});
+  checker_ = std::make_unique<Checker>(*connection_, *authority_);
+  polkit_->set_mode(kActionListen, "hang");
+  const auto started_at = std::chrono::steady_clock::now();
+  auto interactive = checker_->start(kActionListen, true);
+  auto quick = checker_->start(kActionListen, false);
+  ASSERT_TRUE(pump_until(
+      *connection_, [&] { return quick->has_value(); }, kPatience));
+  EXPECT_GE(std::chrono::steady_clock::now() - started_at, kQuick - milliseconds(50));
+  EXPECT_EQ((*quick)->decision, Decision::kFailed);
+  test::pump_for(*connection_, milliseconds(500));
+  EXPECT_FALSE(interactive->has_value());
 }
 
 TEST_F(AuthorityTest, DestroyedAuthorityNeverCallsBack) {

@@ -25,7 +25,8 @@ void BusTest::SetUp() {
   server_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
   client_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
   authority_ = std::make_unique<FakeAuthority>(*loop_);
-  service_ = std::make_unique<BusService>(*server_, *loop_, *authority_, callers_, "9.8.7");
+  callers_ = std::make_unique<PosingIdentifier>(*server_);
+  service_ = std::make_unique<BusService>(*server_, *loop_, *authority_, *callers_, "9.8.7");
   daemon_ = std::make_unique<FakeDaemon>(*loop_, *service_);
   service_->attach(*daemon_);
   server_->requestName(kBusName);
@@ -64,11 +65,13 @@ void BusTest::SetUp() {
 }
 
 void BusTest::TearDown() {
+  proxies_.clear();
   signal_slot_.reset();
   client_pump_.reset();
   server_pump_.reset();
   daemon_.reset();
   service_.reset();
+  callers_.reset();
   authority_.reset();
   client_.reset();
   server_.reset();
@@ -89,15 +92,16 @@ void BusTest::run_briefly() {
   call(kManagerPath, "org.freedesktop.DBus.Peer", "Ping");
 }
 
-CallOutcome BusTest::call(const std::string& path, const std::string& interface,
-                          const std::string& method,
-                          const std::function<void(sdbus::MethodCall&)>& arguments,
-                          bool allow_interaction) {
-  auto proxy = sdbus::createProxy(*client_, kBusName, path);
+std::shared_ptr<CallOutcome> BusTest::start_call(
+    sdbus::IConnection& connection, const std::string& path, const std::string& interface,
+    const std::string& method, const std::function<void(sdbus::MethodCall&)>& arguments,
+    bool allow_interaction) {
+  auto proxy = sdbus::createProxy(connection, kBusName, path);
   sdbus::MethodCall message = proxy->createMethodCall(interface, method);
   if (arguments) arguments(message);
   sd_bus_message_set_allow_interactive_authorization(raw_message(message), allow_interaction);
   auto outcome = std::make_shared<CallOutcome>();
+  // The pending call belongs to the proxy, which lives as long as the test.
   proxy->callMethod(
       message,
       [outcome, this, path](sdbus::MethodReply& reply, const sdbus::Error* error) {
@@ -111,6 +115,15 @@ CallOutcome BusTest::call(const std::string& path, const std::string& interface,
         events_.push_back(BusEvent{.kind = "reply", .path = path});
       },
       std::chrono::seconds(5));
+  proxies_.push_back(std::move(proxy));
+  return outcome;
+}
+
+CallOutcome BusTest::call(const std::string& path, const std::string& interface,
+                          const std::string& method,
+                          const std::function<void(sdbus::MethodCall&)>& arguments,
+                          bool allow_interaction) {
+  auto outcome = start_call(*client_, path, interface, method, arguments, allow_interaction);
   EXPECT_TRUE(run_until([&] { return outcome->done; })) << method << " got no reply";
   return *outcome;
 }
@@ -148,7 +161,7 @@ std::optional<sdbus::Variant> BusTest::get(const std::string& path, const std::s
 }
 
 std::string BusTest::make_tunnel(uid_t owner) {
-  callers_.pose_as = owner;
+  callers_->pose_as = owner;
   const CallOutcome outcome = create_tunnel({{"Peer", sdbus::Variant(std::string("192.0.2.1"))}});
   EXPECT_TRUE(outcome.ok()) << outcome.error_name << ": " << outcome.error_message;
   return returned_path(outcome);

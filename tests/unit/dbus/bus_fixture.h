@@ -53,6 +53,11 @@ class BusTest : public ::testing::Test {
   bool run_until(const std::function<bool()>& done);
   void run_briefly();
 
+  // Sends a call on `connection` (pumped by the loop) without waiting.
+  std::shared_ptr<CallOutcome> start_call(
+      sdbus::IConnection& connection, const std::string& path, const std::string& interface,
+      const std::string& method, const std::function<void(sdbus::MethodCall&)>& arguments = {},
+      bool allow_interaction = false);
   CallOutcome call(const std::string& path, const std::string& interface, const std::string& method,
                    const std::function<void(sdbus::MethodCall&)>& arguments = {},
                    bool allow_interaction = false);
@@ -77,7 +82,8 @@ class BusTest : public ::testing::Test {
   std::unique_ptr<BusPump> server_pump_;
   std::unique_ptr<BusPump> client_pump_;
   std::unique_ptr<FakeAuthority> authority_;
-  PosingIdentifier callers_;
+  std::unique_ptr<PosingIdentifier> callers_;
+  std::vector<std::unique_ptr<sdbus::IProxy>> proxies_;  // of calls made
   std::unique_ptr<BusService> service_;
   std::unique_ptr<FakeDaemon> daemon_;
   sdbus::Slot signal_slot_;

@@ -27,7 +27,7 @@ class CallTest : public BusTest {
 };
 
 TEST_F(CallTest, UnknownKeyIsRefusedBeforeAuthorization) {
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   const CallOutcome outcome = create_tunnel(
       {{"Peer", sdbus::Variant(std::string("192.0.2.1"))}, {"Colour", sdbus::Variant(true)}});
   EXPECT_EQ(outcome.error_name, kErrorInvalidArgs);
@@ -45,7 +45,7 @@ TEST_F(CallTest, WrongTypeIsRefusedNamingTheKey) {
 }
 
 TEST_F(CallTest, BadValueIsRefusedWithTheValidatorsMessage) {
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   const CallOutcome outcome = create_tunnel({{"Peer", sdbus::Variant(std::string("192.0.2.1"))},
                                              {"Version", sdbus::Variant(std::uint32_t{7})}});
   EXPECT_EQ(outcome.error_name, kErrorInvalidArgs);
@@ -71,7 +71,7 @@ TEST_F(CallTest, SessionOptionsAreJudgedByTheTunnelsVersion) {
 }
 
 TEST_F(CallTest, RootSkipsPolkit) {
-  callers_.pose_as = 0;
+  callers_->pose_as = 0;
   EXPECT_TRUE(create_tunnel(kPeerOnly).ok());
   EXPECT_TRUE(listen({}).ok());
   EXPECT_TRUE(authority_->checks.empty());
@@ -81,13 +81,13 @@ TEST_F(CallTest, RootSkipsPolkit) {
 TEST_F(CallTest, RealCredentialsAreRead) {
   // No posing: the uid comes from the bus daemon.
   EXPECT_TRUE(create_tunnel(kPeerOnly).ok());
-  ASSERT_TRUE(callers_.last_real.has_value());
-  EXPECT_EQ(callers_.last_real->uid, getuid());
-  EXPECT_EQ(callers_.last_real->sender, client_->getUniqueName());
+  ASSERT_TRUE(callers_->last_real.has_value());
+  EXPECT_EQ(callers_->last_real->uid, getuid());
+  EXPECT_EQ(callers_->last_real->sender, client_->getUniqueName());
 }
 
 TEST_F(CallTest, OthersAskPolkitForCreateTunnel) {
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   const CallOutcome outcome = create_tunnel(kPeerOnly);
   ASSERT_TRUE(outcome.ok()) << outcome.error_name;
   ASSERT_EQ(authority_->checks.size(), 1u);
@@ -99,14 +99,14 @@ TEST_F(CallTest, OthersAskPolkitForCreateTunnel) {
 }
 
 TEST_F(CallTest, AllowInteractiveFlagReachesPolkit) {
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   ASSERT_TRUE(create_tunnel(kPeerOnly, /*allow_interaction=*/true).ok());
   ASSERT_EQ(authority_->checks.size(), 1u);
   EXPECT_TRUE(authority_->checks[0].allow_interaction);
 }
 
 TEST_F(CallTest, DeniedCreatesNothing) {
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   authority_->verdict = {authz::Decision::kDenied, ""};
   const CallOutcome outcome = create_tunnel(kPeerOnly);
   EXPECT_EQ(outcome.error_name, "org.freedesktop.DBus.Error.AccessDenied");
@@ -114,7 +114,7 @@ TEST_F(CallTest, DeniedCreatesNothing) {
 }
 
 TEST_F(CallTest, InteractionRequired) {
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   authority_->verdict = {authz::Decision::kInteractionRequired, ""};
   const CallOutcome outcome = listen({});
   EXPECT_EQ(outcome.error_name, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired");
@@ -123,7 +123,7 @@ TEST_F(CallTest, InteractionRequired) {
 }
 
 TEST_F(CallTest, PolkitFailureIsFailed) {
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   authority_->verdict = {authz::Decision::kFailed, "polkit is not running"};
   const CallOutcome outcome = create_tunnel(kPeerOnly);
   EXPECT_EQ(outcome.error_name, "org.l2tpbus1.Error.Failed");
@@ -134,7 +134,7 @@ TEST_F(CallTest, PolkitFailureIsFailed) {
 TEST_F(CallTest, OwnersCloseTheirTunnelsWithoutPolkit) {
   const std::string tunnel = make_tunnel(1000);
   authority_->checks.clear();
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   const CallOutcome outcome = close(tunnel, kTunnelInterface);
   EXPECT_TRUE(outcome.ok()) << outcome.error_name;
   EXPECT_TRUE(authority_->checks.empty());
@@ -144,7 +144,7 @@ TEST_F(CallTest, OwnersCloseTheirTunnelsWithoutPolkit) {
 TEST_F(CallTest, OthersNeedManageTunnelsToClose) {
   const std::string tunnel = make_tunnel(1000);
   authority_->checks.clear();
-  callers_.pose_as = 1001;
+  callers_->pose_as = 1001;
   authority_->verdict = {authz::Decision::kDenied, ""};
   const CallOutcome outcome = close(tunnel, kTunnelInterface);
   EXPECT_EQ(outcome.error_name, kErrorAccessDenied);
@@ -157,9 +157,9 @@ TEST_F(CallTest, CreateSessionAsksByOwnership) {
   const std::string tunnel = make_tunnel(1000);
   authority_->checks.clear();
 
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   EXPECT_TRUE(create_session(tunnel, {}).ok());
-  callers_.pose_as = 1001;
+  callers_->pose_as = 1001;
   EXPECT_TRUE(create_session(tunnel, {}).ok());
   ASSERT_EQ(authority_->checks.size(), 2u);
   EXPECT_EQ(authority_->checks[0].action, authz::kActionCreateTunnel);
@@ -169,7 +169,7 @@ TEST_F(CallTest, CreateSessionAsksByOwnership) {
 
 TEST_F(CallTest, SessionOwnersCloseWithoutPolkit) {
   const std::string tunnel = make_tunnel(0);
-  callers_.pose_as = 1000;  // a session in root's tunnel, made by an administrator
+  callers_->pose_as = 1000;  // a session in root's tunnel, made by an administrator
   const std::string session = returned_path(create_session(tunnel, {}));
   authority_->checks.clear();
   EXPECT_TRUE(close(session, kSessionInterface).ok());
@@ -177,16 +177,16 @@ TEST_F(CallTest, SessionOwnersCloseWithoutPolkit) {
 }
 
 TEST_F(CallTest, ListenerCloseNeedsListen) {
-  callers_.pose_as = 0;
+  callers_->pose_as = 0;
   const std::string listener = returned_path(listen({}));
-  callers_.pose_as = 1000;
+  callers_->pose_as = 1000;
   authority_->verdict = {authz::Decision::kDenied, ""};
   EXPECT_EQ(close(listener, kListenerInterface).error_name, kErrorAccessDenied);
   EXPECT_EQ(authority_->checks.at(0).action, authz::kActionListen);
 }
 
 TEST_F(CallTest, DaemonFailuresMapThroughTheTable) {
-  callers_.pose_as = 0;
+  callers_->pose_as = 0;
   const std::vector<std::pair<daemon::FailureKind, std::string>> table = {
       {daemon::FailureKind::kInvalidArgs, "org.freedesktop.DBus.Error.InvalidArgs"},
       {daemon::FailureKind::kNotSupported, "org.l2tpbus1.Error.NotSupported"},

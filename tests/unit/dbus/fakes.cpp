@@ -246,21 +246,43 @@ void FakeDaemon::remove_listener(std::uint32_t listener_id) {
 
 // ---- FakeAuthority -------------------------------------------------------------
 
-void FakeAuthority::check(const std::string& sender, const std::string& action_id,
-                          bool allow_interaction, std::function<void(authz::Verdict)> done) {
+authz::CheckId FakeAuthority::check(const std::string& sender, const std::string& action_id,
+                                    bool allow_interaction,
+                                    std::function<void(authz::Verdict)> done) {
   checks.push_back({sender, action_id, allow_interaction});
+  const authz::CheckId id = ++last_id_;
+  if (hold) {
+    held_.emplace(id, std::move(done));
+    return id;
+  }
   // Never from inside check(), as the real one promises.
   deferrer_.defer([done = std::move(done), answer = verdict] { done(answer); });
+  return id;
+}
+
+void FakeAuthority::cancel(authz::CheckId id) {
+  cancelled.push_back(id);
+  held_.erase(id);
+}
+
+void FakeAuthority::release() {
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& [id, done] : held) {
+    deferrer_.defer([done = std::move(done), answer = verdict] { done(answer); });
+  }
 }
 
 // ---- PosingIdentifier ----------------------------------------------------------
 
-std::expected<Caller, std::string> PosingIdentifier::identify(const sdbus::Message& call) {
-  std::expected<Caller, std::string> caller = real_.identify(call);
-  if (!caller) return caller;
-  last_real = *caller;
-  if (pose_as) caller->uid = *pose_as;
-  return caller;
+void PosingIdentifier::identify(const sdbus::Message& call, Identified done) {
+  real_.identify(call, [this, done = std::move(done)](std::expected<Caller, sdbus::Error> caller) {
+    if (caller) {
+      last_real = *caller;
+      if (pose_as) caller->uid = *pose_as;
+    }
+    done(std::move(caller));
+  });
 }
 
 }  // namespace l2tp::dbus::testing

@@ -114,26 +114,38 @@ class FakeAuthority final : public authz::Authority {
   };
 
   explicit FakeAuthority(AlarmFactory& alarms) : deferrer_(alarms) {}
-  void check(const std::string& sender, const std::string& action_id, bool allow_interaction,
-             std::function<void(authz::Verdict)> done) override;
+  authz::CheckId check(const std::string& sender, const std::string& action_id,
+                       bool allow_interaction, std::function<void(authz::Verdict)> done) override;
+  void cancel(authz::CheckId id) override;
 
   authz::Verdict verdict{authz::Decision::kAllowed, ""};
   std::vector<Check> checks;
+  std::vector<authz::CheckId> cancelled;
+  // While set, checks wait (like a polkit whose agent never answers) until
+  // release() answers them with `verdict`.
+  bool hold = false;
+  std::size_t held() const { return held_.size(); }
+  void release();
 
  private:
   Deferrer deferrer_;
+  authz::CheckId last_id_ = 0;
+  std::map<authz::CheckId, std::function<void(authz::Verdict)>> held_;
 };
 
 // The real credentials, with the uid replaced when the test poses as someone.
 class PosingIdentifier final : public CallerIdentifier {
  public:
-  std::expected<Caller, std::string> identify(const sdbus::Message& call) override;
+  explicit PosingIdentifier(sdbus::IConnection& bus) : real_(bus) {}
+  void identify(const sdbus::Message& call, Identified done) override;
+  void on_departure(Departed departed) override { real_.on_departure(std::move(departed)); }
 
   std::optional<uid_t> pose_as;
   std::optional<Caller> last_real;  // what the credentials said, before posing
+  BusCallerIdentifier& real() { return real_; }
 
  private:
-  CredentialsIdentifier real_;
+  BusCallerIdentifier real_;
 };
 
 }  // namespace l2tp::dbus::testing

@@ -250,7 +250,7 @@ TEST_F(BusTest, ObjectManagerListsTheObjects) {
 }
 
 TEST_F(BusTest, ListenerTracksAcceptedTunnels) {
-  callers_.pose_as = 0;
+  callers_->pose_as = 0;
   const CallOutcome outcome = listen({{"Local", sdbus::Variant(std::string("127.0.0.1:1701"))}});
   ASSERT_TRUE(outcome.ok()) << outcome.error_name << ": " << outcome.error_message;
   const std::string listener = returned_path(outcome);
