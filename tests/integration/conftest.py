@@ -614,6 +614,9 @@ class PolkitDouble:
     def release(self, mode='allow') -> int:
         return self._call('ReleaseHanging', GLib.Variant('(s)', (mode,)), '(u)')[0]
 
+    def cancellations(self) -> list[str]:
+        return list(self._call('GetCancellations', None, '(as)')[0])
+
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()
