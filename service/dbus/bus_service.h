@@ -88,6 +88,7 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
                 std::function<void(const sdbus::Error&)> reject);
   // Whether the caller owns the object acted on; nullopt once it is gone.
   using OwnershipProbe = std::function<std::optional<bool>()>;
+  OwnershipProbe tunnel_owned_by(std::uint32_t tunnel_id, uid_t uid);
   // Authorizes an operation on an existing object by its owner at the time,
   // and again if polkit's answer came after the object's id passed to
   // another owner (the object closed and the id reused meanwhile).

@@ -116,6 +116,15 @@ void BusService::authorize_current(const Caller& caller, Operation operation,
       }));
 }
 
+BusService::OwnershipProbe BusService::tunnel_owned_by(std::uint32_t tunnel_id, uid_t uid) {
+  return [this, tunnel_id, uid]() -> std::optional<bool> {
+    if (daemon_ == nullptr) return std::nullopt;
+    const std::optional<daemon::TunnelInfo> tunnel = daemon_->tunnel(tunnel_id);
+    if (!tunnel) return std::nullopt;
+    return uid == tunnel->owner;
+  };
+}
+
 // ---- Manager -------------------------------------------------------------------
 
 void BusService::create_tunnel(const sdbus::Message& call, PathResult result,
@@ -222,14 +231,8 @@ void BusService::create_session(std::uint32_t tunnel_id, const sdbus::Message& c
   identify(
       call,
       [this, reply, tunnel_id, option_map = std::move(*option_map)](const Caller& caller) {
-        const auto owns = [this, tunnel_id, uid = caller.uid]() -> std::optional<bool> {
-          if (daemon_ == nullptr) return std::nullopt;
-          const std::optional<daemon::TunnelInfo> current = daemon_->tunnel(tunnel_id);
-          if (!current) return std::nullopt;
-          return uid == current->owner;
-        };
         authorize_current(
-            caller, kOperation, tunnel_path(tunnel_id), owns,
+            caller, kOperation, tunnel_path(tunnel_id), tunnel_owned_by(tunnel_id, caller.uid),
             [this, reply, caller, tunnel_id, option_map](std::optional<sdbus::Error> denied) {
               if (denied) return refuse(*reply, kOperation, &caller, *denied);
               if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
@@ -268,25 +271,18 @@ void BusService::close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& cal
   identify(
       call,
       [this, reply, tunnel_id](const Caller& caller) {
-        const auto owns = [this, tunnel_id, uid = caller.uid]() -> std::optional<bool> {
-          if (daemon_ == nullptr) return std::nullopt;
-          const std::optional<daemon::TunnelInfo> current = daemon_->tunnel(tunnel_id);
-          if (!current) return std::nullopt;
-          return uid == current->owner;
-        };
-        authorize_current(caller, kOperation, tunnel_path(tunnel_id), owns,
-                          [this, reply, caller, tunnel_id](std::optional<sdbus::Error> denied) {
-                            if (denied) return refuse(*reply, kOperation, &caller, *denied);
-                            if (daemon_ == nullptr)
-                              return refuse(*reply, kOperation, &caller, shutting_down());
-                            const daemon::Result<void> closed = daemon_->close_tunnel(tunnel_id);
-                            if (!closed)
-                              return refuse(*reply, kOperation, &caller,
-                                            to_dbus_error(closed.error()));
-                            log(LogLevel::kInfo, "tunnel " + std::to_string(tunnel_id),
-                                "closed by uid ", caller.uid);
-                            succeed(*reply, kOperation, caller);
-                          });
+        authorize_current(
+            caller, kOperation, tunnel_path(tunnel_id), tunnel_owned_by(tunnel_id, caller.uid),
+            [this, reply, caller, tunnel_id](std::optional<sdbus::Error> denied) {
+              if (denied) return refuse(*reply, kOperation, &caller, *denied);
+              if (daemon_ == nullptr) return refuse(*reply, kOperation, &caller, shutting_down());
+              const daemon::Result<void> closed = daemon_->close_tunnel(tunnel_id);
+              if (!closed)
+                return refuse(*reply, kOperation, &caller, to_dbus_error(closed.error()));
+              log(LogLevel::kInfo, "tunnel " + std::to_string(tunnel_id), "closed by uid ",
+                  caller.uid);
+              succeed(*reply, kOperation, caller);
+            });
       },
       reject);
 }
