@@ -24,8 +24,10 @@ packages=(
   # D-Bus adaptors generated from dbus/*.xml at build time (service/dbus)
   libsdbus-c++-bin
   # the VM that gives the tests a kernel with L2TP and PPP (tests/vm): Debian's
-  # kernel package is downloaded into a cache by tests/vm itself
-  qemu-system-x86 busybox-static cpio kmod iproute2 iputils-ping
+  # kernel package is downloaded into a cache by tests/vm itself; the group
+  # vm-sandbox boots systemd there (systemctl, journalctl) and enters the
+  # daemon's mount namespace (nsenter, util-linux)
+  qemu-system-x86 busybox-static cpio kmod iproute2 iputils-ping systemd util-linux
   # our pppd plugin (service/ppp) builds against Debian's pppd headers
   ppp-dev
   # the NetworkManager VPN plugin (plugin/), and NetworkManager itself for its

@@ -7,8 +7,9 @@
   nothing is left unsubstituted (@...@);
 - the unit is a Type=dbus service for org.l2tpbus1 started from
   SBINDIR/l2tpbusd, reloaded with SIGHUP, with the sandbox of the issue; every
-  capability it keeps is explained in a comment; nothing hides /dev/ppp
-  (PrivateDevices=, DevicePolicy=, DeviceAllow=, ProtectClock=);
+  capability it keeps is explained in a comment; /dev/ppp stays usable
+  (no PrivateDevices=; the device allow list names char 108:0); /run is not
+  writable, only the state directory /run/l2tpbusd (kept across stops) is;
 - the activation file names the same bus name, program and unit;
 - `systemd-analyze verify` accepts the unit without a word (with a stub
   l2tpbusd when the daemon is not installed at SBINDIR yet).
@@ -92,8 +93,16 @@ def main():
         "ProtectSystem": "strict",
         "ProtectHome": "yes",
         "PrivateTmp": "yes",
-        "RuntimeDirectory": "l2tpbus",
+        "RuntimeDirectory": "l2tpbusd",
+        "RuntimeDirectoryMode": "0700",
+        "RuntimeDirectoryPreserve": "yes",
         "NoNewPrivileges": "yes",
+        "UMask": "0077",
+        "SystemCallFilter": "@system-service",
+        "ProtectProc": "invisible",
+        "PrivateIPC": "yes",
+        "DevicePolicy": "closed",
+        "DeviceAllow": "/dev/char/108:0 rw",
     }
     for key, wanted in service.items():
         expect(unit, "Service", key, wanted, failures, unit_path)
@@ -108,12 +117,15 @@ def main():
         if capability not in comments:
             failures.append(f"{unit_path}: {capability} is kept but no comment says why")
     writable = " ".join(values(unit, "Service", "ReadWritePaths")).split()
-    for path in ("/run", "-/etc/ppp"):
-        if path not in writable:
-            failures.append(f"{unit_path}: ReadWritePaths lacks {path} (pppd writes there)")
-    for key in ("PrivateDevices", "DevicePolicy", "DeviceAllow", "ProtectClock"):
-        if values(unit, "Service", key):
-            failures.append(f"{unit_path}: {key}= would take /dev/ppp from pppd")
+    if "-/etc/ppp" not in writable:
+        failures.append(f"{unit_path}: ReadWritePaths lacks -/etc/ppp (pppd writes there)")
+    for path in writable:
+        if path.lstrip("-") in ("/run", "/run/", "/var/run", "/"):
+            failures.append(f"{unit_path}: ReadWritePaths={path} makes all of /run writable")
+    if values(unit, "Service", "PrivateDevices"):
+        failures.append(f"{unit_path}: PrivateDevices= would take /dev/ppp from pppd")
+    if not values(unit, "Service", "RestrictFileSystems"):
+        failures.append(f"{unit_path}: no RestrictFileSystems=")
     expect(unit, "Install", "WantedBy", "multi-user.target", failures, unit_path)
 
     activation, _ = parse(activation_path, failures)

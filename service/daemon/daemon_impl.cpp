@@ -74,8 +74,8 @@ LogLevel daemon_level(fsm::LogLevel level) {
 class SupervisedPpp final : public PppLauncher {
  public:
   SupervisedPpp(loop::EventLoop& loop, ppp::PppPaths paths, ppp::PppObserver& observer,
-                fsm::Logger* logger)
-      : supervisor_(loop, std::move(paths), observer, logger) {}
+                fsm::Logger* logger, std::string state_directory)
+      : supervisor_(loop, std::move(paths), observer, logger, std::move(state_directory)) {}
   std::expected<void, std::string> start(const fsm::PppStartParams& params,
                                          kernel::UniqueFd socket) override {
     return supervisor_.start(params, std::move(socket));
@@ -83,6 +83,7 @@ class SupervisedPpp final : public PppLauncher {
   void stop(std::uint32_t tunnel_id, std::uint32_t session_id) override {
     supervisor_.stop(tunnel_id, session_id);
   }
+  void end_leftovers() override { supervisor_.end_leftovers(); }
 
  private:
   ppp::PppSupervisor supervisor_;
@@ -174,7 +175,7 @@ void DaemonImpl::start_kernel_data_plane() {
   kernel_plane_ = plane.get();
   ppp_ = std::make_unique<SupervisedPpp>(
       loop_, ppp::PppPaths{.pppd = options_.pppd, .report_plugin = options_.ppp_plugin}, *plane,
-      static_cast<fsm::Logger*>(this));
+      static_cast<fsm::Logger*>(this), options_.state_directory);
   plane->attach_ppp(*ppp_);
   data_plane_ = std::move(plane);
 
@@ -204,6 +205,9 @@ void DaemonImpl::reconcile_static_objects() {
       sessions.insert({tunnel_id, session.session_id});
   }
   kernel_plane_->reconcile(tunnels, sessions);
+  // Like the static tunnels, an earlier run's pppd are ended only now that
+  // this daemon owns the bus name.
+  if (ppp_) ppp_->end_leftovers();
 }
 
 DaemonImpl::~DaemonImpl() {

@@ -48,6 +48,8 @@ class PppLauncher {
   virtual std::expected<void, std::string> start(const fsm::PppStartParams& params,
                                                  kernel::UniqueFd pppol2tp_socket) = 0;
   virtual void stop(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
+  // Ends the pppd an earlier daemon started and left running (start-up).
+  virtual void end_leftovers() {}
 };
 
 struct KernelDataPlaneOptions {

@@ -49,7 +49,8 @@ constexpr const char* kUsage =
     "  --ppp-plugin PATH              l2tpbus's pppd plugin\n"
     "                                 (default: " L2TPBUS_PPP_PLUGIN
     ")\n"
-    "  --state-dir DIR                where the static kernel tunnels are recorded\n"
+    "  --state-dir DIR                where static kernel tunnels and running pppd\n"
+    "                                 are recorded (root's own, not group/world-writable)\n"
     "                                 (default: " L2TPBUS_STATE_DIR
     ")\n"
     "  --help                         show this and exit\n"

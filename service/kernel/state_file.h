@@ -5,8 +5,17 @@
 // (Managed tunnels need no record: they die with our sockets.)
 //
 // Format, one object a line: "tunnel ID" or "session TUNNEL_ID SESSION_ID";
-// '#' starts a comment. Written whole to a temporary file and renamed.
+// '#' starts a comment.
+//
+// The state directory decides what a later root daemon deletes or kills, so
+// it is trusted only when its owner is the daemon's (root) and nobody else
+// can write into it; files in it are opened relative to the verified
+// directory, never through a symbolic link, and replaced atomically (a
+// temporary file created exclusively, fsync, rename, fsync of the directory).
 #pragma once
+
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <expected>
@@ -27,10 +36,26 @@ std::string format_static_record(const StaticRecord& record);
 // Unknown or malformed lines are errors, naming the line.
 std::expected<StaticRecord, std::string> parse_static_record(std::string_view text);
 
-// A missing file is an empty record.
-std::expected<StaticRecord, std::string> read_static_record(const std::string& path);
-// Creates the directory (0700) when missing.
+// The files of a state directory. `expected_owner` is the daemon's own uid
+// (root in production; a parameter so that tests running as root can prove
+// the refusal of a directory owned by someone else). A directory that is
+// missing is created (0700); one that is a symbolic link, not a directory,
+// not owned by `expected_owner`, or writable by group or others is refused
+// with an error naming it, and nothing is read or written.
+//
+// Reading a missing file gives an empty text.
+std::expected<std::string, std::string> read_state_file(const std::string& directory,
+                                                        const std::string& name,
+                                                        uid_t expected_owner = geteuid());
+std::expected<void, std::string> write_state_file(const std::string& directory,
+                                                  const std::string& name, std::string_view text,
+                                                  uid_t expected_owner = geteuid());
+
+// The record at `path` (directory/name). A missing file is an empty record.
+std::expected<StaticRecord, std::string> read_static_record(const std::string& path,
+                                                            uid_t expected_owner = geteuid());
 std::expected<void, std::string> write_static_record(const std::string& path,
-                                                     const StaticRecord& record);
+                                                     const StaticRecord& record,
+                                                     uid_t expected_owner = geteuid());
 
 }  // namespace l2tp::kernel

@@ -6,6 +6,8 @@
 #include <array>
 #include <string_view>
 
+#include "ppp/ppp_record.h"
+
 namespace l2tp::ppp {
 namespace {
 
@@ -103,8 +105,8 @@ void add_common(Argv& argv, const fsm::PppStartParams& params, const PppPaths& p
   argv.add("maxfail", std::uint32_t{1});
   const std::string identity =
       session_identity(params.session.tunnel_id, params.session.session_id);
-  argv.add("linkname", "l2tpbus-" + std::to_string(params.session.tunnel_id) + "-" +
-                           std::to_string(params.session.session_id));
+  // Also what proves a leftover pppd ours after a crash (ppp_record.h).
+  argv.add("linkname", session_linkname(params.session.tunnel_id, params.session.session_id));
   argv.add("ipparam", identity);
   if (params.session.mtu != 0) {
     argv.add("mtu", params.session.mtu);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -16,8 +17,10 @@
 #include <utility>
 #include <vector>
 
+#include "kernel/state_file.h"
 #include "ppp/address_pool.h"
 #include "ppp/exit_status.h"
+#include "ppp/ppp_record.h"
 #include "ppp/report_protocol.h"
 
 namespace l2tp::ppp {
@@ -31,6 +34,9 @@ constexpr auto kKillGrace = std::chrono::seconds(3);
 constexpr std::size_t kMaxPasswordBytes = 255;  // pppd's MAXSECRETLEN - 1
 constexpr std::size_t kMaxLogLine = 512;
 constexpr ChildFds kChildFds{3, 4};
+constexpr const char* kRecordFile = "pppd";
+// pppd's polite end: LCP Terminate-Request, ip-down, its pid files.
+constexpr int kParentDeathSignal = SIGTERM;
 
 std::string errno_text(int error) {
   return std::strerror(error);
@@ -68,6 +74,7 @@ struct PppSupervisor::Impl {
   struct Child {
     Key key;
     pid_t pid = -1;
+    std::uint64_t start_time = 0;  // for the record
     UniqueFd control;
     UniqueFd log;
     std::unique_ptr<loop::IoWatch> control_watch;
@@ -101,17 +108,26 @@ struct PppSupervisor::Impl {
   };
 
   Impl(loop::EventLoop& event_loop, PppPaths ppp_paths, PppObserver& ppp_observer,
-       fsm::Logger* ppp_logger)
+       fsm::Logger* ppp_logger, std::string state)
       : loop(event_loop),
         paths(std::move(ppp_paths)),
         observer(ppp_observer),
         logger(ppp_logger),
-        later(event_loop.create([this] { run_later(); })) {}
+        state_directory(std::move(state)),
+        later(event_loop.create([this] { run_later(); })) {
+    load_record();
+  }
 
   loop::EventLoop& loop;
   PppPaths paths;
   PppObserver& observer;
   fsm::Logger* logger;
+  std::string state_directory;
+  // What an earlier daemon recorded, kept in the record until
+  // end_leftovers() has dealt with it.
+  PppRecord inherited;
+  std::vector<LeftoverPppd> leftovers;
+  std::unique_ptr<Alarm> leftover_kill;
   std::unique_ptr<Alarm> later;
   std::map<Key, std::unique_ptr<Child>> children;
   std::deque<NetworkUp> pending_up;
@@ -121,6 +137,13 @@ struct PppSupervisor::Impl {
     if (logger == nullptr) return;
     logger->log(level, "session " + session_identity(key.first, key.second), message);
   }
+  void log_daemon(fsm::LogLevel level, const std::string& message) {
+    if (logger != nullptr) logger->log(level, "daemon", message);
+  }
+
+  void load_record();
+  void save_record();
+  void end_leftovers();
 
   void schedule() { later->arm(Duration(0)); }
 
@@ -137,8 +160,9 @@ struct PppSupervisor::Impl {
 };
 
 PppSupervisor::PppSupervisor(loop::EventLoop& loop, PppPaths paths, PppObserver& observer,
-                             fsm::Logger* logger)
-    : impl_(std::make_unique<Impl>(loop, std::move(paths), observer, logger)) {}
+                             fsm::Logger* logger, std::string state_directory)
+    : impl_(std::make_unique<Impl>(loop, std::move(paths), observer, logger,
+                                   std::move(state_directory))) {}
 
 PppSupervisor::~PppSupervisor() {
   for (auto& [key, child] : impl_->children) {
@@ -166,6 +190,55 @@ void PppSupervisor::stop(std::uint32_t tunnel_id, std::uint32_t session_id) {
 
 std::size_t PppSupervisor::running() const {
   return impl_->children.size();
+}
+
+void PppSupervisor::end_leftovers() {
+  impl_->end_leftovers();
+}
+
+void PppSupervisor::Impl::load_record() {
+  if (state_directory.empty()) return;
+  auto text = kernel::read_state_file(state_directory, kRecordFile);
+  auto record = text ? parse_ppp_record(*text) : std::unexpected(text.error());
+  if (!record) {
+    log_daemon(fsm::LogLevel::kWarning,
+               "ignoring the record of pppd processes: " + state_directory + "/" + kRecordFile +
+                   ": " + record.error());
+    return;
+  }
+  inherited = std::move(*record);
+}
+
+void PppSupervisor::Impl::save_record() {
+  if (state_directory.empty()) return;
+  PppRecord record = inherited;
+  for (const auto& [key, child] : children)
+    if (!child->exited) record.insert({child->pid, child->start_time, key.first, key.second});
+  if (auto saved =
+          kernel::write_state_file(state_directory, kRecordFile, format_ppp_record(record));
+      !saved)
+    log_daemon(fsm::LogLevel::kWarning,
+               "cannot keep the record of pppd processes: " + saved.error());
+}
+
+void PppSupervisor::Impl::end_leftovers() {
+  for (const PppProcess& recorded : std::exchange(inherited, {})) {
+    const Key key{recorded.tunnel_id, recorded.session_id};
+    auto leftover = LeftoverPppd::find(recorded);
+    if (!leftover) continue;  // gone, or its pid belongs to another process now
+    log(fsm::LogLevel::kNotice, key,
+        "ending pppd (pid " + std::to_string(recorded.pid) +
+            ") that an earlier l2tpbusd started and left running");
+    if (leftover->signal(SIGTERM)) leftovers.push_back(std::move(*leftover));
+  }
+  save_record();
+  if (leftovers.empty()) return;
+  leftover_kill = loop.create([this] {
+    for (const LeftoverPppd& leftover : leftovers)
+      if (leftover.running()) leftover.signal(SIGKILL);
+    leftovers.clear();
+  });
+  leftover_kill->arm(std::chrono::duration_cast<Duration>(kKillGrace));
 }
 
 std::expected<void, std::string> PppSupervisor::Impl::start(const fsm::PppStartParams& params,
@@ -230,6 +303,7 @@ std::expected<void, std::string> PppSupervisor::Impl::start(const fsm::PppStartP
   Child* raw = child.get();
   child->key = key;
   child->pid = *pid;
+  if (auto facts = read_process_facts(*pid)) child->start_time = facts->start_time;
   child->control = std::move(control);
   child->log = std::move(log_read);
   child->leased_address = std::exchange(lease.address, std::string());
@@ -264,6 +338,7 @@ std::expected<void, std::string> PppSupervisor::Impl::start(const fsm::PppStartP
       "pppd started (pid " + std::to_string(*pid) + ")" +
           (leased.empty() ? std::string() : ", peer address " + leased));
   children.emplace(key, std::move(child));
+  save_record();
   return {};
 }
 
@@ -295,6 +370,7 @@ std::expected<pid_t, std::string> PppSupervisor::Impl::spawn(const std::vector<s
   const int sources[] = {high_null->get(), high_log->get(), high_log->get(), high_socket->get(),
                          high_control->get()};
   const int status_fd = status_write.get();
+  const pid_t parent = ::getpid();
   const long open_max = ::sysconf(_SC_OPEN_MAX);
   const int max_fd = open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
 
@@ -303,6 +379,15 @@ std::expected<pid_t, std::string> PppSupervisor::Impl::spawn(const std::vector<s
   if (pid < 0) return std::unexpected("fork: " + errno_text(errno));
   if (pid == 0) {
     ::setpgid(0, 0);  // our own group: stop() reaches pppd's scripts too
+    // pppd must not run on as root once nobody supervises it. The signal
+    // comes when the forking thread ends: this is the loop's, the main one.
+    // A parent that died before prctl() sent nothing: getppid() tells.
+    const bool armed = ::prctl(PR_SET_PDEATHSIG, kParentDeathSignal) == 0;
+    if (!armed || ::getppid() != parent) {
+      const int error = armed ? ESRCH : errno;
+      [[maybe_unused]] auto n = ::write(status_fd, &error, sizeof error);
+      ::_exit(127);
+    }
     for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
       ::signal(signal_number, SIG_DFL);
     }
@@ -447,7 +532,11 @@ void PppSupervisor::Impl::handle_log_line(Child& child, std::string_view raw_lin
   if (mentions(line, {"uthentication", "Remote message", "refused to authenticate"})) {
     child.auth_line = line;
   }
-  if (mentions(line, {"rror", "ailed", "ouldn't", "annot", "an't", "atal", "not "})) {
+  // pppd's pid files and database in /run, read-only under the unit's
+  // sandbox, are no reason for a session to end.
+  const bool sandboxed_run = mentions(line, {"pid file", "ppp database"});
+  if (!sandboxed_run &&
+      mentions(line, {"rror", "ailed", "ouldn't", "annot", "an't", "atal", "not "})) {
     child.error_line = line;
   }
 }
@@ -512,6 +601,7 @@ void PppSupervisor::Impl::finish(Child& child) {
       describe_exit(child.exit_code, child.exit_status, child.auth_line, child.error_line);
   log(child.stopping ? fsm::LogLevel::kInfo : fsm::LogLevel::kNotice, child.key,
       "pppd ended: " + description.message);
+  save_record();
   if (child.stopping) return;
   observer.ppp_ended(child.key.first, child.key.second, description.exit_status,
                      description.authentication_failed, description.message);

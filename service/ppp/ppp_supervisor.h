@@ -31,11 +31,17 @@ class PppObserver {
                          bool authentication_failed, const std::string& message) = 0;
 };
 
+// Every pppd gets SIGTERM when the daemon dies (PR_SET_PDEATHSIG; pppd is
+// forked from the event loop's thread, the main one, which lives as long as
+// the daemon). With a state directory, the supervisor also keeps the record
+// of its pppd there (ppp_record.h), and end_leftovers() ends those an earlier
+// daemon left running.
 class PppSupervisor {
  public:
   // `logger` (optional) gets pppd's own output line by line, per session.
+  // `state_directory` (optional) holds the record of running pppd.
   PppSupervisor(loop::EventLoop& loop, PppPaths paths, PppObserver& observer,
-                fsm::Logger* logger = nullptr);
+                fsm::Logger* logger = nullptr, std::string state_directory = {});
   // Kills (SIGKILL) and reaps every pppd still running.
   ~PppSupervisor();
   PppSupervisor(const PppSupervisor&) = delete;
@@ -50,6 +56,13 @@ class PppSupervisor {
   // SIGTERM, then SIGKILL after 3 s; no ppp_ended follows for this session.
   void stop(std::uint32_t tunnel_id, std::uint32_t session_id);
   std::size_t running() const;
+
+  // Ends (SIGTERM, SIGKILL after 3 s) the pppd processes that the record
+  // left by an earlier daemon names and that are provably those it started;
+  // forgets the others. Call once this daemon is the only one (it owns its
+  // bus name): a second daemon that fails to start must not end the first
+  // one's sessions.
+  void end_leftovers();
 
  private:
   struct Impl;

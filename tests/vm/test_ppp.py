@@ -268,6 +268,33 @@ def test_peer_teardown_leaves_nothing(network, daemon):
     assert_nothing_left(a, b, timeout=20)
 
 
+def test_pppd_does_not_outlive_a_killed_daemon(network, daemon, tmp_path):
+    """Issue 11: SIGKILL of a LAC with a PPP session up must not leave its
+    pppd running as root (PR_SET_PDEATHSIG); the record of running pppd in
+    the state directory names it while it runs, and the next daemon on that
+    directory takes over the record."""
+    a, b, lac, lns, link, tunnel = our_pair(network, daemon)
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp'})
+    lac.wait_state(session, SESSION, 'established', 30)
+    [pppd] = pppd_pids(a)
+    state = tmp_path / f'state-{a.netns}'
+    tunnel_id, session_id = (int(p) for p in session.rsplit('/', 3)[1::2])
+    record = (state / 'pppd').read_text().splitlines()
+    assert any(line.startswith(f'pppd {pppd} ') and line.endswith(f' {tunnel_id} {session_id}')
+               for line in record), record
+
+    lac.daemon.kill()
+    wait_until(lambda: pppd not in pppd_pids(a), 10, "the killed daemon's pppd to end")
+    assert_nothing_left(a, timeout=10)
+
+    # A new daemon on the same state directory: nothing of the record is
+    # running any more, so it ends nothing, and the record is its own.
+    again = daemon(a)
+    wait_until(lambda: 'pppd' not in (state / 'pppd').read_text().split('\n', 1)[1],
+               10, 'the new daemon to rewrite the record')
+    assert 'ending pppd' not in again.daemon.log_text()
+
+
 # ---------------------------------------------------------------------------
 # xl2tpd (kernel mode) as the other end
 

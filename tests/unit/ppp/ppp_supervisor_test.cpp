@@ -173,6 +173,22 @@ exit 19)");
             "the peer refused our credentials (CHAP authentication failed: Access denied)");
 }
 
+TEST_F(PppSupervisorTest, SandboxRefusedPidFilesAreNotTheReasonGiven) {
+  // Under the unit's sandbox /run is read-only: pppd says so after the line
+  // that tells what really went wrong.
+  const PppPaths paths = fake_pppd(R"(
+echo "Couldn't set PPP MRU: Invalid argument"
+echo "Warning: couldn't open ppp database /var/run/pppd2.tdb"
+echo "Failed to create pid file /var/run/ppp0.pid: Read-only file system"
+printf 'EXIT 1\n' >&4
+exit 1)");
+  PppSupervisor supervisor(*loop_, paths, observer_);
+  ASSERT_TRUE(supervisor.start(client(), some_socket()).has_value());
+  ASSERT_TRUE(run_until([&] { return !observer_.ended.empty(); }));
+  EXPECT_NE(observer_.ended[0].message.find("Couldn't set PPP MRU"), std::string::npos)
+      << observer_.ended[0].message;
+}
+
 TEST_F(PppSupervisorTest, KilledBySignalAndGarbageReports) {
   const PppPaths paths = fake_pppd(R"(
 printf 'HELLO\nIPCP-UP ppp0 not-an-address - - - 1\n\001\002\n' >&4
