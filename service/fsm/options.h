@@ -36,7 +36,9 @@ struct PppClientOptions {
   std::string password;  // secret: never logged, never on a command line
   std::vector<std::string> authentication{"pap", "chap", "mschap-v2"};
   Mppe mppe = Mppe::kOff;
-  bool use_peer_dns = true;
+  // Off: a peer's DNS servers would rewrite the host's resolv.conf through
+  // the distribution's ip-up hooks (usepeerdns); callers opt in.
+  bool use_peer_dns = false;
   bool ipv6 = false;
   std::uint32_t lcp_echo_interval = 30;
   std::uint32_t lcp_echo_failure = 4;
