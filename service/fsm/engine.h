@@ -44,12 +44,18 @@ struct Environment {
 
 struct EngineLimits {
   std::size_t max_tunnels = 4096;
+  // The part of max_tunnels that only create_tunnel may fill: tunnels peers
+  // open at listeners (half-open ones included) stop at max_tunnels minus
+  // this, so root and config files can always create theirs.
+  std::size_t reserved_local_tunnels = 409;
   // Responder tunnels that sent SCCRP and wait for SCCCN. Past either bound
   // the oldest such tunnel (of that source, else overall) is dropped without a
   // reply, so spoofed SCCRQs cannot keep a legitimate peer out.
   std::size_t max_half_open = 256;
   std::size_t max_half_open_per_source = 8;
   std::size_t max_sessions_per_tunnel = 4096;
+  // Sessions in all tunnels together (each PPP session is a pppd).
+  std::size_t max_sessions = 1024;
 };
 
 // One received datagram: the UDP payload (or IP payload for L2TPIP), the
@@ -114,6 +120,12 @@ struct ListenerView {
   std::vector<std::uint32_t> tunnels;
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
+  // Turned away by a limit (also counted in rejected for SCCRQs): SCCRQs and
+  // SCCCNs past the tunnel limits, ICRQs/OCRQs past the session and rate ones.
+  std::uint64_t tunnels_refused = 0;
+  std::uint64_t calls_refused = 0;
+  std::size_t established_tunnels = 0;
+  std::size_t sessions = 0;
 };
 
 // Behaviour the daemon and the tests rely on:
