@@ -8,14 +8,19 @@ Everything runs on loopback with the null data plane.
 """
 
 import os
+import selectors
 import socket
+import struct
+import time
 
 import pytest
 
 from conftest import (
     LIMIT_EXCEEDED, LISTENER, SESSION, TUNNEL, DBusError, assert_error, assert_removed_cleanly,
     establish, free_port, wait_until)
-from l2tp_wire import complete_handshake, sccrq
+from l2tp_wire import (
+    ASSIGNED_TUNNEL_ID, MESSAGE_TYPE, SCCCN, SCCRP, avp, complete_handshake, control, parse,
+    sccrq, u16)
 
 # Silence is the answer to an SCCRQ past a limit; this long says "refused".
 REFUSED_AFTER = 0.5
@@ -38,6 +43,49 @@ def handshakes(port, count, source='127.0.0.3'):
         except socket.timeout:
             unanswered += 1
     return sockets, assigned, unanswered
+
+
+def windowed_handshakes(port, count, in_flight=4, source='127.0.0.3', timeout=10.0):
+    """As a LAC bringing up many tunnels at once: `count` handshakes from `source`,
+    `in_flight` of them under way at any time; each SCCRP is answered at once with
+    an SCCCN and the next SCCRQ follows that SCCCN. Of one source's tunnels, never
+    more than `in_flight` + 1 wait for an SCCCN that was not yet sent. Returns (the
+    open sockets, the tunnel ids the SCCRPs assigned)."""
+    destination = ('127.0.0.1', port)
+    selector = selectors.DefaultSelector()
+    sockets, assigned = [], []
+
+    def start(index):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((source, 0))
+        sock.setblocking(False)
+        sockets.append(sock)
+        selector.register(sock, selectors.EVENT_READ)
+        sock.sendto(sccrq(index + 1, b'windowed'), destination)
+
+    started = 0
+    while started < min(in_flight, count):
+        start(started)
+        started += 1
+    deadline = time.monotonic() + timeout
+    while len(assigned) < count and time.monotonic() < deadline:
+        for key, _ in selector.select(0.1):
+            sock = key.fileobj
+            data = sock.recv(4096)
+            header, avps = parse(data)
+            types = {a: v for vendor, a, v in avps if vendor == 0}
+            if types.get(MESSAGE_TYPE) != u16(SCCRP):
+                continue
+            selector.unregister(sock)
+            tunnel_id = struct.unpack('!H', types[ASSIGNED_TUNNEL_ID])[0]
+            sock.sendto(control(avp(MESSAGE_TYPE, u16(SCCCN)), tunnel_id=tunnel_id, ns=1,
+                                nr=header['ns'] + 1), destination)
+            assigned.append(tunnel_id)
+            if started < count:
+                start(started)
+                started += 1
+    selector.close()
+    return sockets, assigned
 
 
 def established_at(stack, listener):
@@ -83,6 +131,24 @@ def test_one_source_cannot_fill_the_table_and_root_still_creates(make_stack, sil
         # Root and config files keep their share.
         tunnel = stack.root.create_tunnel({'Peer': '%s:%d' % silent_peer})
         assert stack.root.prop(tunnel, TUNNEL, 'State') == 'connecting'
+    finally:
+        close_all(sockets)
+
+
+def test_unpaced_handshakes_of_one_source_are_never_evicted_as_half_open(make_stack):
+    # Before the fix the listener's socket was read up to 64 datagrams at a
+    # time, first in line, while each SCCCN waited in its tunnel's own
+    # connected socket: a source that kept a few handshakes under way kept the
+    # listener busy and lost its earlier tunnels to the half-open bound (8 per
+    # source) although their SCCCNs had come long before.
+    stack = make_stack(conf={'MaxTunnels': 400})
+    port = free_port()
+    listener = stack.root.listen({'Local': f'127.0.0.1:{port}', 'MaxTunnels': 200,
+                                  'MaxTunnelsPerPeer': 200})
+    sockets, assigned = windowed_handshakes(port, 120)
+    try:
+        assert len(assigned) == 120, len(assigned)
+        wait_established(stack, listener, 120, 'all 120 handshakes established')
     finally:
         close_all(sockets)
 
