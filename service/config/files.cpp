@@ -393,16 +393,26 @@ std::expected<std::uint32_t, std::string> read_limit(std::string_view text, std:
 
 std::expected<void, std::string> apply_daemon_key(DaemonSettings& settings, std::string_view key,
                                                   const std::string& text) {
-  if (key == "MaxTunnelsPerUser" || key == "MaxTunnels") {
-    // 0 per user leaves tunnels to root; 0 overall would leave the daemon idle.
-    const bool per_user = key == "MaxTunnelsPerUser";
-    auto limit = read_limit(text, per_user ? 0 : 1);
+  // 0 per user leaves tunnels (sessions) to root; 0 overall would leave the
+  // daemon idle; 0 reserved lets peers fill every tunnel.
+  const std::array<std::pair<std::string_view, std::uint32_t*>, 4> limits{{
+      {"MaxTunnelsPerUser", &settings.max_tunnels_per_user},
+      {"MaxTunnels", &settings.max_tunnels},
+      {"MaxSessions", &settings.max_sessions},
+      {"MaxSessionsPerUser", &settings.max_sessions_per_user},
+  }};
+  for (const auto& [name, field] : limits) {
+    if (key != name) continue;
+    const bool may_be_zero = name.ends_with("PerUser");
+    auto limit = read_limit(text, may_be_zero ? 0 : 1);
     if (!limit) return std::unexpected(limit.error());
-    if (per_user) {
-      settings.max_tunnels_per_user = *limit;
-    } else {
-      settings.max_tunnels = *limit;
-    }
+    *field = *limit;
+    return {};
+  }
+  if (key == "ReservedLocalTunnels") {
+    auto limit = read_limit(text, 0);
+    if (!limit) return std::unexpected(limit.error());
+    settings.reserved_local_tunnels = *limit;
     return {};
   }
   if (key == "HostName") {
@@ -421,6 +431,10 @@ std::expected<void, std::string> apply_daemon_key(DaemonSettings& settings, std:
 
 }  // namespace
 
+std::uint32_t reserved_local_tunnels(const DaemonSettings& settings) {
+  return settings.reserved_local_tunnels.value_or(settings.max_tunnels / 10);
+}
+
 std::expected<DaemonSettings, std::string> load_daemon_settings(const std::string& path) {
   auto text = read_file_text(path);
   if (!text) return std::unexpected(text.error());
@@ -428,6 +442,7 @@ std::expected<DaemonSettings, std::string> load_daemon_settings(const std::strin
   if (!*text) return settings;
   auto parsed = parse_text(path, **text);
   if (!parsed) return std::unexpected(parsed.error());
+  int reserved_line = 0;
   for (const SectionLayout& section : parsed->sections) {
     if (section.name != "Daemon") {
       return std::unexpected(located(path, section.line, section_subject(section),
@@ -439,7 +454,14 @@ std::expected<DaemonSettings, std::string> load_daemon_settings(const std::strin
       if (auto applied = apply_daemon_key(settings, entry.key, *value); !applied) {
         return std::unexpected(located(path, entry.line, entry.key, applied.error()));
       }
+      if (entry.key == "ReservedLocalTunnels") reserved_line = entry.line;
     }
+  }
+  if (settings.reserved_local_tunnels && *settings.reserved_local_tunnels >= settings.max_tunnels) {
+    // Peers would get nothing at all: surely not what was meant.
+    return std::unexpected(
+        located(path, reserved_line, "ReservedLocalTunnels",
+                "must be below MaxTunnels (" + std::to_string(settings.max_tunnels) + ")"));
   }
   return settings;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,7 +19,11 @@ enum class LogLevel : std::uint8_t { kError, kWarning, kNotice, kInfo, kDebug };
 struct DaemonSettings {
   std::uint32_t max_tunnels_per_user = 16;  // non-root uids
   std::uint32_t max_tunnels = 4096;
-  std::string host_name;  // empty: the system host name
+  // Of max_tunnels, what peers at listeners cannot take; unset: a tenth.
+  std::optional<std::uint32_t> reserved_local_tunnels;
+  std::uint32_t max_sessions = 1024;
+  std::uint32_t max_sessions_per_user = 16;  // non-root uids, their tunnels' peers' calls included
+  std::string host_name;                     // empty: the system host name
   LogLevel log_level = LogLevel::kInfo;
 };
 
@@ -36,6 +41,9 @@ struct LoadedFile {
   std::string fingerprint;  // changes whenever the meaning of the file may have changed
   std::variant<TunnelFile, ListenerFile> content;
 };
+
+// ReservedLocalTunnels as set, or its default: a tenth of MaxTunnels.
+std::uint32_t reserved_local_tunnels(const DaemonSettings& settings);
 
 // Errors read "PATH:LINE: Key: message" (LINE 0 when the file as a whole is wrong).
 std::expected<DaemonSettings, std::string> load_daemon_settings(const std::string& path);

@@ -48,6 +48,11 @@
 // |                            | <= 65536 addresses, not containing        |                    |
 // |                            | PppLocalAddress                           |                    |
 // | PppDns                     | 1..2 IPv4 literals (what IPCP can offer)  | none               |
+// | MaxTunnels (listener)      | 1..1048576 established tunnels            | daemon's MaxTunnels/2
+// | MaxTunnelsPerPeer          | 1..1048576, from one source address       | 64                 |
+// | MaxSessions (listener)     | 1..1048576, in its tunnels together       | daemon's MaxSessions/2
+// | MaxCallsPerSecond          | 1..10000 ICRQs/OCRQs a second (as many    | 20                 |
+// |                            | at once)                                  |                    |
 //
 // Session keys marked (ppp) are refused for eth sessions; listener keys
 // starting with Ppp are refused when Pseudowires lacks ppp.
@@ -135,6 +140,10 @@ constexpr std::array kListenerKeys{
     KeyType{"PppAddressPool", OptionType::kString},
     KeyType{"PppDns", OptionType::kStringList},
     KeyType{"PppRequireAuthentication", OptionType::kBool},
+    KeyType{"MaxTunnels", OptionType::kUint32},
+    KeyType{"MaxTunnelsPerPeer", OptionType::kUint32},
+    KeyType{"MaxSessions", OptionType::kUint32},
+    KeyType{"MaxCallsPerSecond", OptionType::kUint32},
 };
 
 template <std::size_t N>
@@ -273,6 +282,31 @@ std::expected<fsm::PppServerOptions, OptionError> read_ppp_server_options(
   return ppp;
 }
 
+// What peers may take through the listener (fsm::ListenerConfig). The
+// bounds are l2tpbusd.conf's for MaxTunnels and MaxSessions; a listener's
+// limit above the daemon's is allowed and means "the daemon's".
+std::expected<void, OptionError> read_listener_limits(const OptionReader& reader,
+                                                      fsm::ListenerConfig& config) {
+  constexpr std::uint32_t kMaxCount = 1 << 20;
+  constexpr std::uint32_t kMaxCallRate = 10000;
+  for (auto [key, field] : {std::pair{"MaxTunnels", &config.max_tunnels},
+                            std::pair{"MaxSessions", &config.max_sessions}}) {
+    if (!reader.has(key)) continue;
+    auto value = detail::read_in_range(reader, key, 1, kMaxCount, 0);
+    if (!value) return std::unexpected(value.error());
+    *field = *value;
+  }
+  auto per_peer =
+      detail::read_in_range(reader, "MaxTunnelsPerPeer", 1, kMaxCount, config.max_tunnels_per_peer);
+  if (!per_peer) return std::unexpected(per_peer.error());
+  config.max_tunnels_per_peer = *per_peer;
+  auto rate = detail::read_in_range(reader, "MaxCallsPerSecond", 1, kMaxCallRate,
+                                    config.max_calls_per_second);
+  if (!rate) return std::unexpected(rate.error());
+  config.max_calls_per_second = *rate;
+  return {};
+}
+
 }  // namespace
 
 const char* dbus_signature(OptionType type) {
@@ -397,6 +431,9 @@ std::expected<fsm::ListenerConfig, OptionError> parse_listener_options(const Opt
   auto ppp = read_ppp_server_options(reader, accepts_ppp);
   if (!ppp) return std::unexpected(ppp.error());
   config.ppp = std::move(*ppp);
+  if (auto limits = read_listener_limits(reader, config); !limits) {
+    return std::unexpected(limits.error());
+  }
   return config;
 }
 

@@ -123,6 +123,8 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
 
   fsm::EngineLimits limits;
   limits.max_tunnels = options_.settings.max_tunnels;
+  limits.reserved_local_tunnels = config::reserved_local_tunnels(options_.settings);
+  limits.max_sessions = options_.settings.max_sessions;
   engine_ = std::make_unique<fsm::Engine>(
       fsm::Environment{
           .clock = loop,
@@ -369,6 +371,8 @@ Result<std::uint32_t> DaemonImpl::create_session(std::uint32_t tunnel_id,
         Failure{FailureKind::kNotSupported,
                 "sessions need the kernel data plane, but " + UnavailableDataPlane::reason()});
   if (auto refused = refuse_pseudowire(config)) return std::unexpected(*refused);
+  if (auto reached = session_limit_reached(owner))
+    return std::unexpected(Failure{FailureKind::kLimitExceeded, *reached});
   pending_owner_ = owner;
   auto created = engine_->create_session(tunnel_id, config);
   pending_owner_.reset();
@@ -549,6 +553,7 @@ void DaemonImpl::session_added(std::uint32_t tunnel_id, std::uint32_t session_id
     if (tunnel_owner != tunnel_owners_.end()) owner = tunnel_owner->second;
   }
   session_owners_[{tunnel_id, session_id}] = owner;
+  ++sessions_per_uid_[owner];
   observer_.session_added(tunnel_id, session_id);
 }
 
@@ -588,12 +593,33 @@ void DaemonImpl::refresh_listeners() {
 
 void DaemonImpl::session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) {
   observer_.session_removed(tunnel_id, session_id);
-  session_owners_.erase({tunnel_id, session_id});
+  if (auto owner = session_owners_.find({tunnel_id, session_id}); owner != session_owners_.end()) {
+    if (--sessions_per_uid_[owner->second] == 0) sessions_per_uid_.erase(owner->second);
+    session_owners_.erase(owner);
+  }
 }
 
 void DaemonImpl::listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) {
   accepted_by_[tunnel_id] = listener_id;
   observer_.listener_changed(listener_id);
+}
+
+std::optional<std::string> DaemonImpl::session_limit_reached(uid_t owner) const {
+  if (owner == 0) return std::nullopt;
+  auto it = sessions_per_uid_.find(owner);
+  const std::uint32_t held = it == sessions_per_uid_.end() ? 0 : it->second;
+  if (held < options_.settings.max_sessions_per_user) return std::nullopt;
+  return "uid " + std::to_string(owner) + " already has " + std::to_string(held) +
+         " sessions (MaxSessionsPerUser)";
+}
+
+std::optional<std::string> DaemonImpl::refuse_incoming_call(std::uint32_t tunnel_id) {
+  // A peer's call in a user's tunnel is that user's session: it counts
+  // against the same limit as the ones the user creates.
+  auto owner = tunnel_owners_.find(tunnel_id);
+  if (owner == tunnel_owners_.end() || !session_limit_reached(owner->second)) return std::nullopt;
+  return "too many sessions for the tunnel's owner (MaxSessionsPerUser " +
+         std::to_string(options_.settings.max_sessions_per_user) + ")";
 }
 
 void DaemonImpl::log(fsm::LogLevel level, std::string_view object, std::string_view message) {

@@ -56,6 +56,7 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   void tunnel_removed(std::uint32_t tunnel_id) override;
   void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
   void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) override;
+  std::optional<std::string> refuse_incoming_call(std::uint32_t tunnel_id) override;
   // fsm::Logger
   void log(fsm::LogLevel level, std::string_view object, std::string_view message) override;
 
@@ -103,6 +104,9 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   std::unordered_map<std::uint32_t, uid_t> tunnel_owners_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, uid_t> session_owners_;
   std::unordered_map<uid_t, std::uint32_t> tunnels_per_uid_;  // existing + resolving
+  std::unordered_map<uid_t, std::uint32_t> sessions_per_uid_;
+  // Why a session for `owner` would pass MaxSessionsPerUser, if it would.
+  std::optional<std::string> session_limit_reached(uid_t owner) const;
   std::uint64_t next_resolution_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<resolve::ResolveRequest>> resolutions_;
   std::unordered_map<std::uint32_t, std::uint32_t> listener_sockets_;  // listener id -> io handle

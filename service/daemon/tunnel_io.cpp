@@ -15,8 +15,16 @@ namespace {
 constexpr std::uint16_t kL2tpPort = 1701;
 // Large enough for any control message (the Length field is 16 bits).
 constexpr std::size_t kBufferSize = 65536 + wire::kIpSessionPrefixSize;
-// Datagrams read per wake-up before other sockets get their turn.
-constexpr int kReadBudget = 64;
+// Datagrams read per wake-up before other sockets get their turn. A
+// listener's socket gets few, and its turn after every tunnel's socket
+// (sd-event priority): its SCCRQs create tunnels, whose SCCCNs arrive on
+// their own connected sockets. Read 64 at a time and first, a listener kept
+// busy by one source's SCCRQs let that source's SCCCNs wait until the
+// half-open bound (8 per source) had dropped their tunnels.
+constexpr int kTunnelReadBudget = 64;
+constexpr int kListenerReadBudget = 4;
+constexpr std::int64_t kTunnelPriority = 0;  // sd-event's default, like the bus
+constexpr std::int64_t kListenerPriority = 1;
 
 std::string error_text(int error) {
   return std::strerror(error);
@@ -54,13 +62,16 @@ std::expected<TunnelIo::SocketPtr, std::string> TunnelIo::open_socket(
   return socket;
 }
 
-void TunnelIo::watch(Socket& socket) {
+void TunnelIo::watch(Socket& socket, bool listener) {
+  socket.read_budget = listener ? kListenerReadBudget : kTunnelReadBudget;
   auto watch =
       loop_.watch_fd(socket.fd.get(), EPOLLIN, [this, &socket](std::uint32_t) { drain(socket); });
-  if (watch)
-    socket.watch = std::move(*watch);
-  else
+  if (!watch) {
     log(LogLevel::kError, "io", "cannot watch socket: ", error_text(-watch.error()));
+    return;
+  }
+  socket.watch = std::move(*watch);
+  socket.watch->set_priority(listener ? kListenerPriority : kTunnelPriority);
 }
 
 void TunnelIo::drain(Socket& socket) {
@@ -70,7 +81,7 @@ void TunnelIo::drain(Socket& socket) {
   const int fd = socket.fd.get();
   const wire::Encapsulation encapsulation = socket.encapsulation;
   const std::uint16_t port = socket.local.port;
-  for (int i = 0; i < kReadBudget; ++i) {
+  for (int i = 0; i < socket.read_budget; ++i) {
     auto received = kernel::receive_datagram(fd, encapsulation, port, buffer_);
     if (!received) {
       if (received.error() == EAGAIN || received.error() == EWOULDBLOCK) return;
@@ -113,7 +124,7 @@ std::expected<fsm::Endpoint, std::string> TunnelIo::open_listener(
       return std::unexpected("address already has a listener");
   }
   const fsm::Endpoint bound = (*socket)->local;
-  watch(**socket);
+  watch(**socket, /*listener=*/true);
   listeners_[listener_id] = std::move(*socket);
   return bound;
 }
@@ -177,7 +188,7 @@ std::expected<int, std::string> TunnelIo::tunnel_socket(const fsm::Path& path) {
     socket = std::move(*opened);
   }
   const int fd = socket->fd.get();
-  watch(*socket);
+  watch(*socket, /*listener=*/false);
   tunnels_[path.tunnel_id] = std::move(socket);
   return fd;
 }

@@ -70,6 +70,7 @@ class TunnelIo final : public fsm::PacketSink {
     fsm::Endpoint peer;  // connected sockets
     std::unique_ptr<loop::IoWatch> watch;
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // expires with the socket
+    int read_budget = 1;                                         // datagrams per wake-up
   };
   using SocketPtr = std::unique_ptr<Socket>;
 
@@ -78,7 +79,7 @@ class TunnelIo final : public fsm::PacketSink {
                                                     wire::Encapsulation encapsulation,
                                                     std::uint32_t connection_id,
                                                     bool share_address);
-  void watch(Socket& socket);
+  void watch(Socket& socket, bool listener);
   void drain(Socket& socket);
   bool listener_holds(const fsm::Endpoint& local, wire::Encapsulation encapsulation) const;
   static std::string path_key(const fsm::Endpoint& local, const fsm::Endpoint& peer);

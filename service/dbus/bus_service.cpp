@@ -327,7 +327,10 @@ daemon::Statistics BusService::listener_statistics(std::uint32_t listener_id) co
   if (daemon_ == nullptr) return {};
   const std::optional<fsm::ListenerView> view = daemon_->listener(listener_id);
   if (!view) return {};
-  return {{"accepted", view->accepted}, {"rejected", view->rejected}};
+  return {{"accepted", view->accepted},
+          {"rejected", view->rejected},
+          {"tunnels-refused", view->tunnels_refused},
+          {"calls-refused", view->calls_refused}};
 }
 
 }  // namespace l2tp::dbus

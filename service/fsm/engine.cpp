@@ -11,6 +11,14 @@ namespace l2tp::fsm {
 
 namespace {
 
+// StopCCN: result 2 (general error) with error 4, "insufficient resources
+// to handle this operation now" (RFC 2661 §4.4.2, RFC 3931 §5.4.2).
+constexpr std::uint16_t kStopGeneralError = 2;
+constexpr std::uint16_t kErrorInsufficientResources = 4;
+// CDN result 4: "call failed due to lack of appropriate facilities being
+// available (temporary condition)".
+constexpr std::uint16_t kCdnNoFacilitiesTemporary = 4;
+
 std::unexpected<Error> failure(ErrorCode code, std::string message) {
   return std::unexpected(Error{code, std::move(message)});
 }
@@ -86,6 +94,7 @@ std::expected<std::uint32_t, Error> Engine::Impl::listen(const ListenerConfig& c
   listener.id = next_listener_id_;
   listener.key = ListenerKey{config.encapsulation, config.version, config.local};
   listener.config = config;
+  listener.call_rate = CallRateLimiter(config.max_calls_per_second);
   if (!registry_.add_listener(listener.key, listener.id)) {
     return failure(ErrorCode::kExists, "Local: a listener for L2TPv" +
                                            std::to_string(static_cast<int>(config.version)) +
@@ -153,6 +162,10 @@ std::optional<ListenerView> Engine::Impl::listener_view(std::uint32_t listener_i
   view.tunnels.assign(listener.tunnels.begin(), listener.tunnels.end());
   view.accepted = listener.accepted;
   view.rejected = listener.rejected;
+  view.tunnels_refused = listener.tunnels_refused;
+  view.calls_refused = listener.calls_refused;
+  view.established_tunnels = listener.established;
+  view.sessions = listener.sessions;
   return view;
 }
 
@@ -197,6 +210,120 @@ void Engine::Impl::tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, Tunnel
     // in its channel rather than opening a second tunnel.
     registry_.half_open().remove(tunnel.id());
   }
+  if (tunnel.role() == Role::kResponder) {
+    if (to == TunnelPhase::kEstablished) count_established(tunnel, true);
+    if (from == TunnelPhase::kEstablished) count_established(tunnel, false);
+  }
+}
+
+Engine::Impl::Listener* Engine::Impl::listener_of(const Tunnel& tunnel) {
+  // Accepted tunnels outlive their listener; they then count against none.
+  auto it = listeners_.find(tunnel.listener_id());
+  return tunnel.listener_id() == 0 || it == listeners_.end() ? nullptr : &it->second;
+}
+
+void Engine::Impl::count_established(const Tunnel& tunnel, bool added) {
+  Listener* listener = listener_of(tunnel);
+  if (listener == nullptr) return;
+  const Endpoint source = address_of(tunnel.configured_peer());
+  if (added) {
+    ++listener->established;
+    ++listener->established_by_peer[source];
+    return;
+  }
+  if (listener->established > 0) --listener->established;
+  auto it = listener->established_by_peer.find(source);
+  if (it != listener->established_by_peer.end() && --it->second == 0) {
+    listener->established_by_peer.erase(it);
+  }
+}
+
+std::optional<std::string> Engine::Impl::refuse_new_tunnel(const Listener& listener,
+                                                           const Endpoint& peer) const {
+  const std::size_t share = peer_tunnel_share(limits_);
+  if (tunnels_.size() >= share) {
+    return "peers hold " + std::to_string(tunnels_.size()) + " of the " + std::to_string(share) +
+           " tunnels they may (MaxTunnels less ReservedLocalTunnels)";
+  }
+  const std::size_t per_listener = listener_tunnel_limit(listener.config, limits_);
+  if (listener.established >= per_listener) {
+    return "the listener holds " + std::to_string(listener.established) +
+           " established tunnels, its MaxTunnels";
+  }
+  auto from_peer = listener.established_by_peer.find(address_of(peer));
+  if (from_peer != listener.established_by_peer.end() &&
+      from_peer->second >= listener.config.max_tunnels_per_peer) {
+    return address_of(peer).to_string() + " holds " + std::to_string(from_peer->second) +
+           " established tunnels at this listener, its MaxTunnelsPerPeer";
+  }
+  return std::nullopt;
+}
+
+std::optional<LastResult> Engine::Impl::refuse_established(Tunnel& tunnel) {
+  Listener* listener = listener_of(tunnel);
+  if (listener == nullptr) return std::nullopt;
+  // Half-open tunnels of one peer may complete together: the SCCRQ's check
+  // let each in, the SCCCN decides. The peer proved its address by now, so
+  // it hears why (StopCCN: general error, insufficient resources).
+  std::optional<std::string> reason;
+  const std::size_t per_listener = listener_tunnel_limit(listener->config, limits_);
+  auto from_peer = listener->established_by_peer.find(address_of(tunnel.configured_peer()));
+  if (listener->established >= per_listener) {
+    reason = "too many tunnels at this listener (MaxTunnels " + std::to_string(per_listener) + ")";
+  } else if (from_peer != listener->established_by_peer.end() &&
+             from_peer->second >= listener->config.max_tunnels_per_peer) {
+    reason = "too many tunnels from this address (MaxTunnelsPerPeer " +
+             std::to_string(listener->config.max_tunnels_per_peer) + ")";
+  }
+  if (!reason) return std::nullopt;
+  ++listener->tunnels_refused;
+  ++listener->rejected;
+  log_refusal(tunnel.log_name(), "refused at SCCCN: " + *reason);
+  return LastResult{kStopGeneralError, kErrorInsufficientResources, *reason};
+}
+
+std::optional<LastResult> Engine::Impl::refuse_call(Tunnel& tunnel) {
+  Listener* listener = listener_of(tunnel);
+  std::optional<std::string> reason;
+  if (sessions_ >= limits_.max_sessions) {
+    reason =
+        "too many sessions (the daemon's MaxSessions " + std::to_string(limits_.max_sessions) + ")";
+  } else if (listener != nullptr &&
+             listener->sessions >= listener_session_limit(listener->config, limits_)) {
+    reason = "too many sessions at this listener (MaxSessions " +
+             std::to_string(listener_session_limit(listener->config, limits_)) + ")";
+  } else if (listener != nullptr && !listener->call_rate.admit(env_.clock.now())) {
+    reason = "too many calls per second (MaxCallsPerSecond " +
+             std::to_string(listener->config.max_calls_per_second) + ")";
+  } else if (auto refused = env_.observer.refuse_incoming_call(tunnel.id())) {
+    reason = std::move(*refused);
+  }
+  if (!reason) return std::nullopt;
+  if (listener != nullptr) ++listener->calls_refused;
+  // RFC 2661 §4.4.2 / RFC 3931 §5.4.2 CDN result 4: "lack of appropriate
+  // facilities (temporary condition)"; the peer may call again later.
+  return LastResult{kCdnNoFacilitiesTemporary, 0, "temporarily out of resources: " + *reason};
+}
+
+void Engine::Impl::session_created(Tunnel& tunnel) {
+  ++sessions_;
+  if (Listener* listener = listener_of(tunnel)) ++listener->sessions;
+}
+
+void Engine::Impl::session_discarded(Tunnel& tunnel) {
+  if (sessions_ > 0) --sessions_;
+  Listener* listener = listener_of(tunnel);
+  if (listener != nullptr && listener->sessions > 0) --listener->sessions;
+}
+
+void Engine::Impl::log_refusal(const std::string& object, const std::string& message) {
+  constexpr unsigned kRefusalLogsPerSecond = 5;
+  const TimePoint now = env_.clock.now();
+  if (now - refusal_log_window_ >= std::chrono::seconds(1)) {
+    refusal_log_window_ = now;
+    refusal_logs_in_window_ = 0;
+  }
+  if (++refusal_logs_in_window_ <= kRefusalLogsPerSecond) log(LogLevel::kNotice, object, message);
 }
 
 void Engine::Impl::tunnel_accepted(Tunnel& tunnel) {

@@ -44,12 +44,18 @@ struct Environment {
 
 struct EngineLimits {
   std::size_t max_tunnels = 4096;
+  // The part of max_tunnels that only create_tunnel may fill: tunnels peers
+  // open at listeners (half-open ones included) stop at max_tunnels minus
+  // this, so root and config files can always create theirs.
+  std::size_t reserved_local_tunnels = 409;
   // Responder tunnels that sent SCCRP and wait for SCCCN. Past either bound
   // the oldest such tunnel (of that source, else overall) is dropped without a
   // reply, so spoofed SCCRQs cannot keep a legitimate peer out.
   std::size_t max_half_open = 256;
   std::size_t max_half_open_per_source = 8;
   std::size_t max_sessions_per_tunnel = 4096;
+  // Sessions in all tunnels together (each PPP session is a pppd).
+  std::size_t max_sessions = 1024;
 };
 
 // One received datagram: the UDP payload (or IP payload for L2TPIP), the
@@ -114,6 +120,12 @@ struct ListenerView {
   std::vector<std::uint32_t> tunnels;
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
+  // Turned away by a limit (also counted in rejected for SCCRQs): SCCRQs and
+  // SCCCNs past the tunnel limits, ICRQs/OCRQs past the session and rate ones.
+  std::uint64_t tunnels_refused = 0;
+  std::uint64_t calls_refused = 0;
+  std::size_t established_tunnels = 0;
+  std::size_t sessions = 0;
 };
 
 // Behaviour the daemon and the tests rely on:
@@ -140,6 +152,8 @@ struct ListenerView {
 //   {4, 0, ...}                            tunnel authentication failed or impossible
 //                                          (no secret here, or a wrong/missing response)
 //   {2, 4, "dropped: too many half-open control connections"}
+//   {2, 4, "too many tunnels at this listener ..." / "... from this address ..."}
+//                                          an SCCCN past the listener's limits
 //   {2, 6, "kernel tunnel failed: ..."}    data_plane_tunnel_failed
 //   {2, 8, ...} / {2, 6, ...}              unknown mandatory AVP / required AVP missing
 //   {7, 0, ...}                            a control message out of sequence
@@ -154,7 +168,18 @@ struct ListenerView {
 //   {3, 0, "tunnel closed..."} / {1, 0, "tunnel closed: ..."}
 //                                                     ended with its tunnel (admin / other)
 //   {14, 0, ...}  v3 pseudowire the peer did not advertise or we do not accept
+//   {4, 0, "temporarily out of resources: ..."}       a peer's call past a limit
+//                                                     (EngineLimits, ListenerConfig,
+//                                                     refuse_incoming_call)
 //   {16, 0, ...} (v3) / {2, 6, ...} (v2)              a call message out of sequence
+//
+// Limits on peers. An SCCRQ at a listener is dropped unanswered (counted in
+// rejected and tunnels_refused) while the engine holds max_tunnels less
+// reserved_local_tunnels tunnels, or the listener its max_tunnels established
+// ones, or its max_tunnels_per_peer from that address; the SCCCN checks the
+// listener's two again. A peer's ICRQ/OCRQ past max_sessions, the listener's
+// max_sessions or max_calls_per_second, or refused by the observer, gets the
+// CDN above (counted in calls_refused of the listener, if any).
 //
 // Peer-initiated calls are accepted when their pseudowire is in the
 // listener's (accepted tunnels) or the tunnel's (initiated tunnels)

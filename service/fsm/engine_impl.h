@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fsm/admission.h"
 #include "fsm/engine.h"
 #include "fsm/registry.h"
 #include "fsm/session.h"
@@ -52,6 +53,11 @@ class Engine::Impl final : public TunnelHost {
   void tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, TunnelPhase to) override;
   void tunnel_accepted(Tunnel& tunnel) override;
   void tunnel_hidden(Tunnel& tunnel) override;
+  std::optional<LastResult> refuse_established(Tunnel& tunnel) override;
+  std::optional<LastResult> refuse_call(Tunnel& tunnel) override;
+  std::size_t session_count() const override { return sessions_; }
+  void session_created(Tunnel& tunnel) override;
+  void session_discarded(Tunnel& tunnel) override;
   void dispose(Tunnel& tunnel) override;
   void dispose(std::unique_ptr<Session> session) override;
   void log(LogLevel level, const std::string& object, const std::string& message) override;
@@ -64,12 +70,29 @@ class Engine::Impl final : public TunnelHost {
     std::set<std::uint32_t> tunnels;  // accepted and still public
     std::uint64_t accepted = 0;
     std::uint64_t rejected = 0;
+    // What its peers hold, against the listener's limits (admission.h).
+    std::size_t established = 0;
+    std::unordered_map<Endpoint, std::size_t, EndpointHash> established_by_peer;
+    std::size_t sessions = 0;
+    CallRateLimiter call_rate{1};
+    std::uint64_t tunnels_refused = 0;
+    std::uint64_t calls_refused = 0;
   };
   enum class TieOutcome : std::uint8_t { kProceed, kDiscard };
 
   void receive_new_connection(const wire::ControlPacket& packet, const Datagram& datagram);
   TieOutcome break_tie(const wire::Message& sccrq, wire::ProtocolVersion version,
                        const Datagram& datagram);
+  // Why an SCCRQ at `listener` from `peer` cannot have a tunnel now, if so.
+  std::optional<std::string> refuse_new_tunnel(const Listener& listener,
+                                               const Endpoint& peer) const;
+  void count_established(const Tunnel& tunnel, bool added);
+  Listener* listener_of(const Tunnel& tunnel);
+  // Logs a refusal by a limit, at most a few times a second (a flood would
+  // otherwise flood the log).
+  void log_refusal(const std::string& object, const std::string& message);
+  TimePoint refusal_log_window_{};
+  unsigned refusal_logs_in_window_ = 0;
   // Counts a refused datagram (and, when it came to a listener's address,
   // against that listener) and says why, at most a few times a second so a
   // flood cannot flood the log too.
@@ -90,6 +113,7 @@ class Engine::Impl final : public TunnelHost {
   std::uint32_t next_listener_id_ = 1;
   std::uint32_t router_id_ = 0;
   std::uint32_t call_serial_ = 0;
+  std::size_t sessions_ = 0;  // in all tunnels, against EngineLimits::max_sessions
 
   // Destruction waits for the reaper (a zero-delay alarm) so that no object
   // dies inside one of its own callbacks.

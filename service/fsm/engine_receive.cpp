@@ -138,10 +138,13 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   }
   if (break_tie(sccrq, version, datagram) == TieOutcome::kDiscard) return;
 
-  if (tunnels_.size() >= limits_.max_tunnels) {
+  if (auto refusal = refuse_new_tunnel(listener, datagram.peer)) {
+    // Unanswered: the source is not proven yet, and a StopCCN would make us
+    // a reflector. A real peer retransmits and gets in once there is room.
     ++listener.rejected;
-    log(LogLevel::kWarning, "listener " + std::to_string(listener.id),
-        "SCCRQ from " + datagram.peer.to_string() + " refused: tunnel limit reached");
+    ++listener.tunnels_refused;
+    log_refusal("listener " + std::to_string(listener.id),
+                "SCCRQ from " + datagram.peer.to_string() + " refused: " + *refusal);
     return;
   }
   auto id = registry_.allocate_tunnel_id(version, env_.random);

@@ -36,7 +36,9 @@ struct PppClientOptions {
   std::string password;  // secret: never logged, never on a command line
   std::vector<std::string> authentication{"pap", "chap", "mschap-v2"};
   Mppe mppe = Mppe::kOff;
-  bool use_peer_dns = true;
+  // Off: a peer's DNS servers would rewrite the host's resolv.conf through
+  // the distribution's ip-up hooks (usepeerdns); callers opt in.
+  bool use_peer_dns = false;
   bool ipv6 = false;
   std::uint32_t lcp_echo_interval = 30;
   std::uint32_t lcp_echo_failure = 4;
@@ -102,6 +104,13 @@ struct ListenerConfig {
   ControlSettings control;
   std::vector<Pseudowire> pseudowires{Pseudowire::kPpp};
   PppServerOptions ppp;
+  // What peers may take through this listener (l2tpbus.tunnel(5) explains
+  // the defaults). Unset: half of EngineLimits::max_tunnels / max_sessions,
+  // so that one listener, say one without a Secret, cannot take it all.
+  std::optional<std::uint32_t> max_tunnels;   // established tunnels at once
+  std::uint32_t max_tunnels_per_peer = 64;    // established tunnels from one address
+  std::optional<std::uint32_t> max_sessions;  // sessions in its tunnels at once
+  std::uint32_t max_calls_per_second = 20;    // ICRQs and OCRQs; as many at once
 };
 
 }  // namespace l2tp::fsm

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -148,6 +149,13 @@ class EngineObserver {
   virtual void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
   // A listener accepted a tunnel (after tunnel_added).
   virtual void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) = 0;
+  // Asked before a peer's ICRQ or OCRQ in `tunnel_id` becomes a session, once
+  // the engine's own limits let it pass (the daemon's per-uid limit): a
+  // reason to refuse it with a CDN "temporarily out of resources", or nullopt.
+  virtual std::optional<std::string> refuse_incoming_call(std::uint32_t tunnel_id) {
+    static_cast<void>(tunnel_id);
+    return std::nullopt;
+  }
 };
 
 }  // namespace l2tp::fsm

@@ -58,6 +58,15 @@ class TunnelHost {
   virtual void tunnel_accepted(Tunnel& tunnel) = 0;
   // tunnel_removed was called: the tunnel leaves every public list.
   virtual void tunnel_hidden(Tunnel& tunnel) = 0;
+  // The limits on what peers take (a result for the StopCCN or CDN that
+  // refuses it, or nullopt): an accepted tunnel about to be established, a
+  // peer's ICRQ/OCRQ about to become a session.
+  virtual std::optional<LastResult> refuse_established(Tunnel& tunnel) = 0;
+  virtual std::optional<LastResult> refuse_call(Tunnel& tunnel) = 0;
+  // Sessions in all tunnels; a session entered or left `tunnel`'s table.
+  virtual std::size_t session_count() const = 0;
+  virtual void session_created(Tunnel& tunnel) = 0;
+  virtual void session_discarded(Tunnel& tunnel) = 0;
   // Destroy later, outside every callback, and free the id.
   virtual void dispose(Tunnel& tunnel) = 0;
   virtual void dispose(std::unique_ptr<Session> session) = 0;

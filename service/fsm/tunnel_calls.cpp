@@ -140,12 +140,19 @@ std::expected<std::uint32_t, Error> Tunnel::create_session(const SessionConfig& 
                                                                 std::to_string(sessions_.size()) +
                                                                 " sessions, the most allowed"));
   }
+  if (host_.session_count() >= host_.limits().max_sessions) {
+    return std::unexpected(
+        error(ErrorCode::kLimitExceeded, "the daemon's limit of " +
+                                             std::to_string(host_.limits().max_sessions) +
+                                             " sessions (MaxSessions) is reached"));
+  }
   auto id = allocate_session_id(config);
   if (!id) return std::unexpected(id.error());
 
   auto session = std::make_unique<Session>(*this, *id, config, /*initiated_locally=*/true);
   Session& created = *session;
   sessions_.emplace(*id, std::move(session));
+  host_.session_created(*this);
   host_.env().observer.session_added(id_, *id);
   if (find_session(*id) == &created) created.start();
   return *id;
@@ -171,6 +178,7 @@ void Tunnel::discard_session(Session& session) {
   if (it == sessions_.end() || it->second.get() != &session) return;
   std::unique_ptr<Session> owned = std::move(it->second);
   sessions_.erase(it);
+  host_.session_discarded(*this);
   release_session_id(session_id);
   // The caller may still be inside the session: destroy it later.
   host_.dispose(std::move(owned));
@@ -311,6 +319,11 @@ void Tunnel::accept_call(const wire::Message& request) {
     return;
   }
 
+  // Last, so that the call rate counts only calls that would be accepted.
+  if (auto refusal = host_.refuse_call(*this)) {
+    reject_call(request, *refusal);
+    return;
+  }
   SessionConfig config;
   config.pseudowire = pseudowire;
   config.call_type =
@@ -325,6 +338,7 @@ void Tunnel::accept_call(const wire::Message& request) {
   auto session = std::make_unique<Session>(*this, *id, config, /*initiated_locally=*/false);
   Session& accepted = *session;
   sessions_.emplace(*id, std::move(session));
+  host_.session_created(*this);
   host_.env().observer.session_added(id_, *id);
   if (find_session(*id) == &accepted) accepted.accept(request);
 }

@@ -215,6 +215,10 @@ void Tunnel::handle_scccn(const wire::Message& message) {
       return;
     }
   }
+  if (auto refusal = host_.refuse_established(*this)) {
+    fail(*refusal);
+    return;
+  }
   enter_state(TunnelPhase::kEstablished);
 }
 

@@ -105,6 +105,11 @@ std::expected<void, Error> validate_listener_config(const ListenerConfig& config
     return invalid("Local: needs a UDP port");
   }
   if (config.pseudowires.empty()) return invalid("Pseudowires: at least one is needed");
+  // Zero would make a listener that accepts nothing: a mistake, not a policy.
+  if (config.max_tunnels == 0u) return invalid("MaxTunnels: must be at least 1");
+  if (config.max_tunnels_per_peer == 0) return invalid("MaxTunnelsPerPeer: must be at least 1");
+  if (config.max_sessions == 0u) return invalid("MaxSessions: must be at least 1");
+  if (config.max_calls_per_second == 0) return invalid("MaxCallsPerSecond: must be at least 1");
   return validate_control(config.control, config.version);
 }
 

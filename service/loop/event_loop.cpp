@@ -81,6 +81,10 @@ void IoWatch::set_events(std::uint32_t events) {
   sd_event_source_set_io_events(source_, events);
 }
 
+void IoWatch::set_priority(std::int64_t priority) {
+  sd_event_source_set_priority(source_, priority);
+}
+
 std::expected<std::unique_ptr<EventLoop>, int> EventLoop::create() {
   sd_event* event = nullptr;
   if (int r = sd_event_new(&event); r < 0) return std::unexpected(r);

@@ -35,6 +35,9 @@ class IoWatch final : public Watch {
   using Watch::Watch;
   // EPOLLIN / EPOLLOUT / ... as for epoll.
   void set_events(std::uint32_t events);
+  // Of the sources ready at once, lower values are dispatched first (0 is
+  // the default of every source).
+  void set_priority(std::int64_t priority);
 };
 
 class EventLoop final : public Clock, public AlarmFactory {

@@ -109,7 +109,7 @@ LISTENER_PROPS = {'Local': 's', 'Version': 'u', 'Encapsulation': 's', 'Tunnels':
 TUNNEL_STATISTICS = {'control-tx', 'control-rx', 'retransmits', 'hello-tx'}
 SESSION_STATISTICS = {'tx-packets', 'tx-bytes', 'tx-errors', 'rx-packets', 'rx-bytes',
                       'rx-errors', 'rx-seq-discards', 'rx-oos-packets'}
-LISTENER_STATISTICS = {'accepted', 'rejected'}
+LISTENER_STATISTICS = {'accepted', 'rejected', 'tunnels-refused', 'calls-refused'}
 STATES = ('connecting', 'established', 'closing', 'closed')
 
 

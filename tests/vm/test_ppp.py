@@ -146,7 +146,8 @@ def last_result(stack, path, timeout=30.0):
 def test_our_lac_to_our_lns(network, daemon):
     a, b, lac, lns, link, tunnel = our_pair(network, daemon)
     session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': USER,
-                                               'Password': PASSWORD, 'Ipv6': True})
+                                               'Password': PASSWORD, 'Ipv6': True,
+                                               'UsePeerDns': True})
     lac.wait_state(session, SESSION, 'established', 30)
     served = accepted_session(lns)
     lns.wait_state(served, SESSION, 'established', 30)
@@ -336,7 +337,7 @@ def test_our_lac_to_an_xl2tpd_lns(network, daemon, xl2tpd):
                                      'HostName': 'l2tpbus-lac'})
     lac.wait_state(tunnel, TUNNEL, 'established', 20)
     session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': USER,
-                                               'Password': PASSWORD})
+                                               'Password': PASSWORD, 'UsePeerDns': True})
     lac.wait_state(session, SESSION, 'established', 40)
     ours = ip4(lac, session)
     assert ours['address'].startswith('10.78.0.') and ours['peer'] == '10.78.0.1', ours

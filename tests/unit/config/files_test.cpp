@@ -440,6 +440,9 @@ TEST_F(DaemonSettingsTest, MissingFileGivesDefaults) {
   ASSERT_TRUE(settings.has_value()) << settings.error();
   EXPECT_EQ(settings->max_tunnels_per_user, 16u);
   EXPECT_EQ(settings->max_tunnels, 4096u);
+  EXPECT_EQ(reserved_local_tunnels(*settings), 409u);
+  EXPECT_EQ(settings->max_sessions, 1024u);
+  EXPECT_EQ(settings->max_sessions_per_user, 16u);
   EXPECT_TRUE(settings->host_name.empty());
   EXPECT_EQ(settings->log_level, LogLevel::kInfo);
 }
@@ -457,11 +460,17 @@ TEST_F(DaemonSettingsTest, EveryKeyIsApplied) {
                                                    "[Daemon]\n"
                                                    "MaxTunnelsPerUser=0\n"
                                                    "MaxTunnels=1048576\n"
+                                                   "ReservedLocalTunnels=1048575\n"
+                                                   "MaxSessions=1\n"
+                                                   "MaxSessionsPerUser=0\n"
                                                    "HostName=lns north\n"
                                                    "LogLevel=debug\n"));
   ASSERT_TRUE(settings.has_value()) << settings.error();
   EXPECT_EQ(settings->max_tunnels_per_user, 0u);
   EXPECT_EQ(settings->max_tunnels, 1048576u);
+  EXPECT_EQ(reserved_local_tunnels(*settings), 1048575u);
+  EXPECT_EQ(settings->max_sessions, 1u);
+  EXPECT_EQ(settings->max_sessions_per_user, 0u);
   EXPECT_EQ(settings->host_name, "lns north");
   EXPECT_EQ(settings->log_level, LogLevel::kDebug);
   const std::vector<std::pair<const char*, LogLevel>> levels{{"error", LogLevel::kError},
@@ -473,6 +482,18 @@ TEST_F(DaemonSettingsTest, EveryKeyIsApplied) {
         write("l2tpbusd.conf", std::string("[Daemon]\nLogLevel=") + name + "\n"));
     ASSERT_TRUE(result.has_value()) << result.error();
     EXPECT_EQ(result->log_level, level) << name;
+  }
+}
+
+TEST_F(DaemonSettingsTest, ReservedLocalTunnelsDefaultsToATenthOfMaxTunnels) {
+  for (const auto& [content, reserved] : std::vector<std::pair<std::string, std::uint32_t>>{
+           {"[Daemon]\nMaxTunnels=40\n", 4},
+           {"[Daemon]\nMaxTunnels=9\n", 0},
+           {"[Daemon]\nMaxTunnels=9\nReservedLocalTunnels=8\n", 8},
+           {"[Daemon]\nReservedLocalTunnels=0\n", 0}}) {
+    const auto settings = load_daemon_settings(write("l2tpbusd.conf", content));
+    ASSERT_TRUE(settings.has_value()) << settings.error();
+    EXPECT_EQ(reserved_local_tunnels(*settings), reserved) << content;
   }
 }
 
@@ -489,6 +510,14 @@ TEST_F(DaemonSettingsTest, ErrorsNameLineAndKey) {
       {"[Daemon]\nMaxTunnels=0\n", "PATH:2: MaxTunnels: expected 1..1048576"},
       {"[Daemon]\nMaxTunnels=1048577\n", "PATH:2: MaxTunnels: expected 1..1048576"},
       {"[Daemon]\nMaxTunnelsPerUser=1048577\n", "PATH:2: MaxTunnelsPerUser: expected 0..1048576"},
+      {"[Daemon]\nMaxSessions=0\n", "PATH:2: MaxSessions: expected 1..1048576"},
+      {"[Daemon]\nMaxSessionsPerUser=1048577\n", "PATH:2: MaxSessionsPerUser: expected 0..1048576"},
+      {"[Daemon]\nReservedLocalTunnels=-1\n",
+       "PATH:2: ReservedLocalTunnels: expected a decimal number 0..4294967295"},
+      {"[Daemon]\nReservedLocalTunnels=4096\n",
+       "PATH:2: ReservedLocalTunnels: must be below MaxTunnels (4096)"},
+      {"[Daemon]\nReservedLocalTunnels=10\nLogLevel=info\nMaxTunnels=10\n",
+       "PATH:2: ReservedLocalTunnels: must be below MaxTunnels (10)"},
       {"[Daemon]\nMaxTunnelsPerUser=+5\n",
        "PATH:2: MaxTunnelsPerUser: expected a decimal number 0..4294967295"},
       {"[Daemon]\nMaxTunnels=99999999999999999999\n",

@@ -7,6 +7,10 @@
 // | PppLocalAddress   | IPv4 literal, not 0.0.0.0                                   |
 // | PppAddressPool    | first-last IPv4, first <= last, <= 65536 addresses          |
 // | PppDns            | 1..2 IPv4 literals (IPCP: primary and secondary)            |
+// | MaxTunnels        | 1..1048576; default: the engine's (half the daemon's)       |
+// | MaxTunnelsPerPeer | 1..1048576; default 64                                      |
+// | MaxSessions       | 1..1048576; default: the engine's (half the daemon's)       |
+// | MaxCallsPerSecond | 1..10000; default 20                                        |
 // Ppp* keys need ppp among the Pseudowires.
 #include <gtest/gtest.h>
 
@@ -56,6 +60,10 @@ TEST(ListenerOptionsTest, DefaultsFollowTheContract) {
   EXPECT_TRUE(result->ppp.address_pool.empty());
   EXPECT_TRUE(result->ppp.dns.empty());
   EXPECT_TRUE(result->ppp.require_authentication);
+  EXPECT_FALSE(result->max_tunnels.has_value());
+  EXPECT_EQ(result->max_tunnels_per_peer, 64u);
+  EXPECT_FALSE(result->max_sessions.has_value());
+  EXPECT_EQ(result->max_calls_per_second, 20u);
 }
 
 TEST(ListenerOptionsTest, EveryKeyIsApplied) {
@@ -76,6 +84,10 @@ TEST(ListenerOptionsTest, EveryKeyIsApplied) {
       {"PppAddressPool", s("10.0.0.10-10.0.0.99")},
       {"PppDns", as({"192.0.2.53", "192.0.2.54"})},
       {"PppRequireAuthentication", b(false)},
+      {"MaxTunnels", u(1048576)},
+      {"MaxTunnelsPerPeer", u(1)},
+      {"MaxSessions", u(1)},
+      {"MaxCallsPerSecond", u(10000)},
   };
   const auto result = parse(options);
   ASSERT_TRUE(result.has_value()) << result.error().to_string();
@@ -95,6 +107,10 @@ TEST(ListenerOptionsTest, EveryKeyIsApplied) {
   EXPECT_EQ(result->ppp.address_pool, "10.0.0.10-10.0.0.99");
   EXPECT_EQ(result->ppp.dns, (std::vector<std::string>{"192.0.2.53", "192.0.2.54"}));
   EXPECT_FALSE(result->ppp.require_authentication);
+  EXPECT_EQ(result->max_tunnels, 1048576u);
+  EXPECT_EQ(result->max_tunnels_per_peer, 1u);
+  EXPECT_EQ(result->max_sessions, 1u);
+  EXPECT_EQ(result->max_calls_per_second, 10000u);
 }
 
 TEST(ListenerOptionsTest, LocalForms) {
@@ -190,6 +206,37 @@ INSTANTIATE_TEST_SUITE_P(
                         "expected 1..64"},
         ListenerBadCase{
             "WindowZero", kV2, {"ReceiveWindow", u(0)}, "ReceiveWindow", "expected 1..65535"}),
+    case_name<ListenerBase>);
+
+INSTANTIATE_TEST_SUITE_P(
+    Limits, ListenerRefusalTest,
+    ::testing::Values(
+        ListenerBadCase{
+            "MaxTunnelsZero", kV2, {"MaxTunnels", u(0)}, "MaxTunnels", "expected 1..1048576"},
+        ListenerBadCase{"MaxTunnelsTooMany",
+                        kV2,
+                        {"MaxTunnels", u(1048577)},
+                        "MaxTunnels",
+                        "expected 1..1048576"},
+        ListenerBadCase{"PerPeerZero",
+                        kV2,
+                        {"MaxTunnelsPerPeer", u(0)},
+                        "MaxTunnelsPerPeer",
+                        "expected 1..1048576"},
+        ListenerBadCase{
+            "MaxSessionsZero", kV2, {"MaxSessions", u(0)}, "MaxSessions", "expected 1..1048576"},
+        ListenerBadCase{"CallRateZero",
+                        kV2,
+                        {"MaxCallsPerSecond", u(0)},
+                        "MaxCallsPerSecond",
+                        "expected 1..10000"},
+        ListenerBadCase{"CallRateTooHigh",
+                        kV2,
+                        {"MaxCallsPerSecond", u(10001)},
+                        "MaxCallsPerSecond",
+                        "expected 1..10000"},
+        ListenerBadCase{
+            "MaxTunnelsAsString", kV2, {"MaxTunnels", s("10")}, "MaxTunnels", "expected type u"}),
     case_name<ListenerBase>);
 
 INSTANTIATE_TEST_SUITE_P(

@@ -141,6 +141,10 @@ inline const std::vector<ContractKey>& contract_keys(ObjectKind kind) {
       {"PppAddressPool", OptionType::kString},
       {"PppDns", OptionType::kStringList},
       {"PppRequireAuthentication", OptionType::kBool},
+      {"MaxTunnels", OptionType::kUint32},
+      {"MaxTunnelsPerPeer", OptionType::kUint32},
+      {"MaxSessions", OptionType::kUint32},
+      {"MaxCallsPerSecond", OptionType::kUint32},
   };
   switch (kind) {
     case ObjectKind::kTunnel:

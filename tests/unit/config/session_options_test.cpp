@@ -98,7 +98,7 @@ TEST(SessionOptionsTest, PppDefaultsFollowTheContract) {
   EXPECT_TRUE(config.ppp.password.empty());
   EXPECT_EQ(config.ppp.authentication, (std::vector<std::string>{"pap", "chap", "mschap-v2"}));
   EXPECT_EQ(config.ppp.mppe, fsm::Mppe::kOff);
-  EXPECT_TRUE(config.ppp.use_peer_dns);
+  EXPECT_FALSE(config.ppp.use_peer_dns);
   EXPECT_FALSE(config.ppp.ipv6);
   EXPECT_EQ(config.ppp.lcp_echo_interval, 30u);
   EXPECT_EQ(config.ppp.lcp_echo_failure, 4u);
@@ -130,7 +130,7 @@ TEST(SessionOptionsTest, EveryPppKeyIsApplied) {
       {"Password", s("p a\"s's\\ #;")},
       {"Authentication", as({"eap", "mschap"})},
       {"Mppe", s("required-128")},
-      {"UsePeerDns", b(false)},
+      {"UsePeerDns", b(true)},
       {"Ipv6", b(true)},
       {"LcpEchoInterval", u(0)},
       {"LcpEchoFailure", u(100)},
@@ -155,7 +155,7 @@ TEST(SessionOptionsTest, EveryPppKeyIsApplied) {
   EXPECT_EQ(config.ppp.password, "p a\"s's\\ #;");
   EXPECT_EQ(config.ppp.authentication, (std::vector<std::string>{"eap", "mschap"}));
   EXPECT_EQ(config.ppp.mppe, fsm::Mppe::kRequired128);
-  EXPECT_FALSE(config.ppp.use_peer_dns);
+  EXPECT_TRUE(config.ppp.use_peer_dns);
   EXPECT_TRUE(config.ppp.ipv6);
   EXPECT_EQ(config.ppp.lcp_echo_interval, 0u);
   EXPECT_EQ(config.ppp.lcp_echo_failure, 100u);

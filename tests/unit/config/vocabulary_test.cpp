@@ -111,7 +111,7 @@ TEST(VocabularyTest, EveryKeyRefusesEveryOtherType) {
       }
     }
   }
-  EXPECT_EQ(checked, (16 + 21 + 16) * 4);
+  EXPECT_EQ(checked, (16 + 21 + 20) * 4);
 }
 
 TEST(VocabularyTest, EveryStringKeyRefusesControlCharactersAndBrokenUtf8) {

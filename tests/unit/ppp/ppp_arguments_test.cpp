@@ -66,10 +66,12 @@ TEST(PppArgumentsTest, ClientDefaults) {
   EXPECT_TRUE(contains_subsequence(argv, {"plugin", "pppol2tp.so", "pppol2tp", "3"}));
   EXPECT_TRUE(contains_subsequence(
       argv, {"plugin", "/usr/lib/l2tpbus/l2tpbus-pppd.so", "l2tpbus-fd", "4", "l2tpbus-client"}));
-  for (const char* option : {"nodetach", "nopersist", "noauth", "noipdefault", "usepeerdns",
-                             "nodefaultroute", "noipv6", "noccp", "novj"}) {
+  for (const char* option : {"nodetach", "nopersist", "noauth", "noipdefault", "nodefaultroute",
+                             "noipv6", "noccp", "novj"}) {
     EXPECT_TRUE(has(argv, option)) << option;
   }
+  // The peer's DNS servers are taken only when asked for (UsePeerDns).
+  EXPECT_FALSE(has(argv, "usepeerdns"));
   EXPECT_EQ(value_of(argv, "user"), "alice");
   EXPECT_EQ(value_of(argv, "lcp-echo-interval"), "30");
   EXPECT_EQ(value_of(argv, "lcp-echo-failure"), "4");
@@ -150,8 +152,7 @@ INSTANTIATE_TEST_SUITE_P(
                    [](auto& p) { p.client.mppe = Mppe::kRequired128; },
                    {"require-mppe-128"},
                    {"noccp", "require-mppe"}},
-        ClientCase{
-            "no_peer_dns", [](auto& p) { p.client.use_peer_dns = false; }, {}, {"usepeerdns"}},
+        ClientCase{"peer_dns", [](auto& p) { p.client.use_peer_dns = true; }, {"usepeerdns"}, {}},
         ClientCase{"ipv6", [](auto& p) { p.client.ipv6 = true; }, {"+ipv6"}, {"noipv6"}},
         ClientCase{"default_route",
                    [](auto& p) { p.client.default_route = true; },
