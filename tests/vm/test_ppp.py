@@ -277,6 +277,8 @@ def test_pppd_does_not_outlive_a_killed_daemon(network, daemon, tmp_path):
     a, b, lac, lns, link, tunnel = our_pair(network, daemon)
     session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp'})
     lac.wait_state(session, SESSION, 'established', 30)
+    # pppd forks for its ip-up script: wait for the child to be gone or exec'd.
+    wait_until(lambda: len(pppd_pids(a)) == 1, 10, 'one pppd on the LAC')
     [pppd] = pppd_pids(a)
     state = tmp_path / f'state-{a.netns}'
     tunnel_id, session_id = (int(p) for p in session.rsplit('/', 3)[1::2])
