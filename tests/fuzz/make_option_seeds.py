@@ -40,9 +40,14 @@ def text(value):
     return bytes([len(data)]) + data
 
 
+def repeated(byte, count):
+    """A text of `count` copies of `byte` (fuzz_options.cpp's length byte 255)."""
+    return bytes([255]) + struct.pack("<H", count) + byte
+
+
 def value(kind, v=None):
     if kind in (S, AY):
-        return bytes([kind]) + text(v)
+        return bytes([kind]) + (v if isinstance(v, Repeated) else text(v))
     if kind == U:
         return bytes([kind]) + struct.pack("<I", v)
     if kind == I:
@@ -52,15 +57,23 @@ def value(kind, v=None):
     if kind == D:
         return bytes([kind]) + struct.pack("<d", v)
     if kind == AS:
-        return bytes([kind, len(v)]) + b"".join(text(e) for e in v)
+        return bytes([kind, len(v)]) + b"".join(e if isinstance(e, Repeated) else text(e)
+                                                for e in v)
     if kind == AU:
         return bytes([kind, len(v)]) + b"".join(struct.pack("<I", e) for e in v)
     return bytes([EMPTY])
 
 
+class Repeated(bytes):
+    """An already encoded text (see `repeated`)."""
+
+
 def entry(key, kind, v=None):
     """A vocabulary key by its index; any other key as raw text."""
-    key_bytes = bytes([KEYS.index(key)]) if key in KEYS else bytes([0xFF]) + text(key)
+    if isinstance(key, Repeated):
+        key_bytes = bytes([0xFF]) + key
+    else:
+        key_bytes = bytes([KEYS.index(key)]) if key in KEYS else bytes([0xFF]) + text(key)
     return key_bytes + value(kind, v)
 
 
@@ -115,6 +128,14 @@ OPTION_SEEDS = {
         ("PppDns", AS, ["10.8.0.1", "192.0.2.53"]), ("PppRequireAuthentication", B, True)),
     "listener-v3-eth": dictionary(
         LISTENER, ("Local", S, "[::]:1701"), ("Version", U, 3), ("Pseudowires", AS, ["eth"])),
+    # What fuzz-options found: names echoed into the reply as sent.
+    "found-empty-key": dictionary(SESSION, ("", AY, b"")),
+    "found-huge-unknown-key": dictionary(
+        TUNNEL, ("Peer", S, "192.0.2.1"), (Repeated(repeated(b"K", 65535)), U, 1)),
+    "found-huge-pseudowire-name": dictionary(
+        LISTENER, ("Pseudowires", AS, [Repeated(repeated(b"p", 20000))])),
+    "found-huge-authentication-name": dictionary(
+        SESSION, ("Authentication", AS, ["pap", Repeated(repeated(b"m", 20000))])),
     "listener-pool-contains-local": dictionary(
         LISTENER, ("PppLocalAddress", S, "10.0.0.5"), ("PppAddressPool", S, "10.0.0.1-10.0.0.9")),
 }
