@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "secret.h"
 
 GQuark l2tpbus_profile_error_quark(void) {
   return g_quark_from_static_string("l2tpbus-profile-error-quark");
@@ -270,7 +271,9 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
   }
   const char* password = lookup(profile->secrets, L2TPBUS_KEY_PASSWORD);
   if (password != NULL) {
-    g_variant_builder_add(&session, "{sv}", "Password", g_variant_new_string(password));
+    // In a buffer wiped when the options are dropped (l2tpbus_request_clear,
+    // or GDBus letting go of the call that sent them).
+    g_variant_builder_add(&session, "{sv}", "Password", l2tpbus_secret_variant_new(password));
   }
 
   // pppd allows every method it knows unless told otherwise; so does a profile.
@@ -302,6 +305,8 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
   }
 
   add_number(&session, data, L2TPBUS_KEY_MTU, "Mtu");
+  const char* mtu = lookup(data, L2TPBUS_KEY_MTU);
+  if (mtu != NULL) (void)parse_number(mtu, 0, G_MAXUINT32, &out->mtu);
   if (lookup(data, L2TPBUS_KEY_MRU) != NULL) {
     note(out, L2TPBUS_KEY_MRU, "l2tpbusd lets pppd negotiate the MRU");
   }

@@ -28,11 +28,17 @@ typedef struct {
 } L2tpbusProfile;
 
 // The daemon's options: `tunnel` for Manager.CreateTunnel, `session` for
-// Tunnel.CreateSession (both a{sv}, owned by the caller). `notes` lists, for
-// the log, what the daemon cannot honour exactly and why that is safe.
+// Tunnel.CreateSession (both a{sv}, owned by the caller). The session's
+// Password is held in a buffer wiped when the last reference to `session`
+// goes (see secret.h); nothing may search `session` (g_variant_lookup) or
+// print it, as GLib then copies the whole dictionary, password and all, into
+// memory of its own that it frees unwiped. `mtu` is the session's Mtu (0 for
+// none) for that reason. `notes` lists, for the log, what the daemon cannot
+// honour exactly and why that is safe.
 typedef struct {
   GVariant* tunnel;
   GVariant* session;
+  guint32 mtu;
   GPtrArray* notes;  // of char*
 } L2tpbusRequest;
 

@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "l2tpbus-client.h"
 #include "profile.h"
+#include "secret.h"
 
 #define L2TPBUS_BUS_NAME "org.l2tpbus1"
 #define L2TPBUS_MANAGER_PATH "/org/l2tpbus1"
@@ -26,6 +27,8 @@ enum {
 typedef struct {
   L2tpbusVpnPlugin* plugin;  // NULL once abandoned
   GDBusConnection* bus;
+  // request.session (which holds the password) is dropped once CreateSession
+  // is sent.
   L2tpbusRequest request;
   gboolean never_default4;
   gboolean never_default6;
@@ -192,8 +195,6 @@ static gboolean closed_or_closing(const char* state) {
 
 static void send_config(Attempt* attempt) {
   NMVpnServicePlugin* plugin = NM_VPN_SERVICE_PLUGIN(attempt->plugin);
-  guint32 mtu = 0;
-  (void)g_variant_lookup(attempt->request.session, "Mtu", "u", &mtu);
   GVariant* gateway = l2tpbus_gateway_from_peer(l2tpbus_tunnel_get_peer(attempt->tunnel));
   if (gateway == NULL) {
     g_autofree char* message = g_strdup_printf("the tunnel's peer address \"%s\" is unusable",
@@ -205,8 +206,8 @@ static void send_config(Attempt* attempt) {
   g_message("%s: session %s established on interface \"%s\"", attempt->plugin->label,
             attempt->session_path, l2tpbus_session_get_interface_name(attempt->session));
   nm_vpn_service_plugin_set_config(
-      plugin, l2tpbus_nm_config(l2tpbus_session_get_interface_name(attempt->session), gateway, mtu,
-                                attempt->want_ip6));
+      plugin, l2tpbus_nm_config(l2tpbus_session_get_interface_name(attempt->session), gateway,
+                                attempt->request.mtu, attempt->want_ip6));
   // Never invent addresses: NetworkManager gets what pppd negotiated or nothing.
   attempt->ip_timer =
       g_timeout_add_seconds(attempt->plugin->ip_timeout, ip_timeout_expired, attempt);
@@ -404,6 +405,9 @@ static void on_tunnel_proxy(GObject* source, GAsyncResult* result, gpointer data
   // l2tpbusd queues a session on a tunnel that is still connecting.
   l2tpbus_tunnel_call_create_session(tunnel, attempt->request.session, NULL, on_session_created,
                                      attempt);
+  // The password is needed no more: GDBus holds the call's arguments until it
+  // has written them, and the password's buffer is wiped when it lets go.
+  g_clear_pointer(&attempt->request.session, g_variant_unref);
 }
 
 static void on_tunnel_created(GObject* source, GAsyncResult* result, gpointer data) {
@@ -461,6 +465,15 @@ static void add_item(const char* key, const char* value, gpointer table) {
   g_hash_table_insert(table, g_strdup(key), g_strdup(value));
 }
 
+// vpn.data and vpn.secrets as the translation reads them, in tables that
+// wipe their values when freed (vpn.data may hold an IPsec key too).
+static void read_profile_tables(NMSettingVpn* vpn, GHashTable** data, GHashTable** secrets) {
+  *data = l2tpbus_secret_table_new();
+  *secrets = l2tpbus_secret_table_new();
+  nm_setting_vpn_foreach_data_item(vpn, add_item, *data);
+  nm_setting_vpn_foreach_secret(vpn, add_item, *secrets);
+}
+
 static gboolean is_enabled(NMSettingIPConfig* ip6) {
   const char* method = ip6 != NULL ? nm_setting_ip_config_get_method(ip6) : NULL;
   return method != NULL && strcmp(method, NM_SETTING_IP6_CONFIG_METHOD_IGNORE) != 0 &&
@@ -475,10 +488,9 @@ static gboolean translate(NMConnection* connection, Attempt* attempt, GError** e
                         dgettext(GETTEXT_PACKAGE, "the connection has no VPN setting"));
     return FALSE;
   }
-  g_autoptr(GHashTable) data = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) secrets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  nm_setting_vpn_foreach_data_item(vpn, add_item, data);
-  nm_setting_vpn_foreach_secret(vpn, add_item, secrets);
+  g_autoptr(GHashTable) data = NULL;
+  g_autoptr(GHashTable) secrets = NULL;
+  read_profile_tables(vpn, &data, &secrets);
   NMSettingIPConfig* ip4 = nm_connection_get_setting_ip4_config(connection);
   NMSettingIPConfig* ip6 = nm_connection_get_setting_ip6_config(connection);
   const L2tpbusProfile profile = {
@@ -548,10 +560,9 @@ static gboolean real_connect_interactive(NMVpnServicePlugin* plugin, NMConnectio
   L2tpbusVpnPlugin* self = L2TPBUS_VPN_PLUGIN(plugin);
   NMSettingVpn* vpn = nm_connection_get_setting_vpn(connection);
   if (vpn != NULL) {
-    g_autoptr(GHashTable) data = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_autoptr(GHashTable) secrets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    nm_setting_vpn_foreach_data_item(vpn, add_item, data);
-    nm_setting_vpn_foreach_secret(vpn, add_item, secrets);
+    g_autoptr(GHashTable) data = NULL;
+    g_autoptr(GHashTable) secrets = NULL;
+    read_profile_tables(vpn, &data, &secrets);
     if (l2tpbus_profile_needs_password(data, secrets)) {
       // Wait for NewSecrets; the request is made once Connect has replied.
       new_attempt(self);
@@ -573,10 +584,9 @@ static gboolean real_need_secrets(NMVpnServicePlugin* plugin, NMConnection* conn
   (void)error;
   NMSettingVpn* vpn = nm_connection_get_setting_vpn(connection);
   if (vpn == NULL) return FALSE;
-  g_autoptr(GHashTable) data = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) secrets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  nm_setting_vpn_foreach_data_item(vpn, add_item, data);
-  nm_setting_vpn_foreach_secret(vpn, add_item, secrets);
+  g_autoptr(GHashTable) data = NULL;
+  g_autoptr(GHashTable) secrets = NULL;
+  read_profile_tables(vpn, &data, &secrets);
   if (!l2tpbus_profile_needs_password(data, secrets)) return FALSE;
   // The setting holding the missing secret; the agent asks for its "password".
   *setting_name = NM_SETTING_VPN_SETTING_NAME;

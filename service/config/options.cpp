@@ -211,7 +211,9 @@ std::expected<std::vector<fsm::Pseudowire>, OptionError> read_pseudowire_set(
   for (const std::string& name : *names) {
     const std::optional<fsm::Pseudowire> pseudowire =
         detail::find_choice(detail::kPseudowireChoices, name);
-    if (!pseudowire) return fail(key, "unknown pseudowire '" + name + "'; expected ppp or eth");
+    if (!pseudowire) {
+      return fail(key, "unknown pseudowire " + shown_in_error(name) + "; expected ppp or eth");
+    }
     if (std::ranges::find(pseudowires, *pseudowire) != pseudowires.end()) {
       return fail(key, "names " + name + " twice");
     }

@@ -33,6 +33,13 @@ struct OptionError {
   std::string to_string() const { return key + ": " + message; }
 };
 
+// Text a client or a file gave (an unknown key, an unknown name) as an error
+// shows it: as is when it is 1..64 printable ASCII characters other than space,
+// quotes and backslash, else in double quotes with every other byte as \xHH, cut
+// after 64 bytes ("..." and the full size follow). A reply or a log line then
+// never carries control characters or megabytes, whatever an a{sv} held.
+std::string shown_in_error(std::string_view untrusted);
+
 enum class ObjectKind : std::uint8_t { kTunnel, kSession, kListener };
 // The type of `key` for that kind of object; nullopt for an unknown key.
 std::optional<OptionType> option_type(ObjectKind kind, std::string_view key);

@@ -96,7 +96,7 @@ std::expected<std::vector<std::string>, OptionError> read_authentication(
   for (std::size_t i = 0; i < methods->size(); ++i) {
     const std::string& method = (*methods)[i];
     if (std::ranges::find(kAuthenticationMethods, method) == kAuthenticationMethods.end()) {
-      return fail("Authentication", "unknown method '" + method + "'; " +
+      return fail("Authentication", "unknown method " + shown_in_error(method) + "; " +
                                         detail::expected_one_of({kAuthenticationMethods.begin(),
                                                                  kAuthenticationMethods.end()}));
     }

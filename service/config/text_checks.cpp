@@ -1,6 +1,9 @@
 #include "config/text_checks.h"
 
+#include <algorithm>
 #include <charconv>
+
+#include "config/options.h"
 
 namespace l2tp::config::detail {
 
@@ -110,3 +113,32 @@ std::optional<std::string> host_name_avp_problem(std::string_view text) {
 }
 
 }  // namespace l2tp::config::detail
+
+namespace l2tp::config {
+
+std::string shown_in_error(std::string_view untrusted) {
+  constexpr std::size_t kMaxShownBytes = 64;
+  const auto plain = [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '\\'; };
+  if (!untrusted.empty() && untrusted.size() <= kMaxShownBytes &&
+      std::ranges::all_of(untrusted, plain)) {
+    return std::string(untrusted);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string shown = "\"";
+  for (const char c : untrusted.substr(0, kMaxShownBytes)) {
+    if (plain(c) || c == ' ') {
+      shown += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      shown.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 0xf]);
+    }
+  }
+  shown += '"';
+  if (untrusted.size() > kMaxShownBytes) {
+    shown.insert(shown.size() - 1, "...");
+    shown += " (" + std::to_string(untrusted.size()) + " bytes)";
+  }
+  return shown;
+}
+
+}  // namespace l2tp::config

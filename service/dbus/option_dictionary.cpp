@@ -32,7 +32,10 @@ std::expected<config::OptionMap, config::OptionError> to_option_map(
   config::OptionMap map;
   for (const auto& [key, value] : options) {
     const std::optional<config::OptionType> type = config::option_type(kind, key);
-    if (!type) return std::unexpected(config::OptionError{key, "unknown option"});
+    if (!type) {
+      // Any string is a valid a{sv} key, and the reply and the log echo it.
+      return std::unexpected(config::OptionError{config::shown_in_error(key), "unknown option"});
+    }
     const std::string expected_signature = config::dbus_signature(*type);
     if (value.isEmpty() || value.peekValueType() != expected_signature) {
       return std::unexpected(config::OptionError{key, "expected type " + expected_signature});

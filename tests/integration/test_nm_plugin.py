@@ -182,9 +182,9 @@ def good(world, **extra):
 SECRETS = {'password': 's3cret'}
 
 
-def established_connection(world, service, **profile_args):
+def established_connection(world, service, data=None, **profile_args):
     """Connect; returns (Config, LAC tunnel, LAC session, LNS tunnel, LNS session)."""
-    service.call('Connect', profile(good(world), SECRETS, **profile_args))
+    service.call('Connect', profile({**good(world), **(data or {})}, SECRETS, **profile_args))
     config = service.wait_signal('Config')[0]
     tunnel = wait_until(lambda: world.lac.tunnels(), 10, 'the LAC tunnel')[0]
     session = wait_until(lambda: world.lac.sessions(), 10, 'the LAC session')[0]
@@ -291,6 +291,16 @@ def test_config_once_established_then_no_ip_config_times_out(world):
     assert service.of('Ip4Config') == [] and STARTED not in service.states()
     assert 'gave no IPv4 configuration' in service.log_text()
     assert_all_gone(world, tunnel, session, remote_tunnel, remote_session)
+
+
+def test_config_carries_the_profile_mtu(world):
+    # Read at translation: the session options (which hold the password) are
+    # dropped once CreateSession is sent, and never searched.
+    service = world.start(ip_timeout=60)
+    config, *_ = established_connection(world, service, data={'mtu': '1300'})
+    assert config['mtu'] == 1300
+    service.call('Disconnect')
+    service.wait_state(STOPPED)
 
 
 def test_disconnect_closes_session_and_tunnel(world):

@@ -251,9 +251,15 @@ INSTANTIATE_TEST_SUITE_P(
         ListenerBadCase{
             "Twice", kV3, {"Pseudowires", as({"ppp", "ppp"})}, "Pseudowires", "names ppp twice"},
         ListenerBadCase{
-            "Upper", kV3, {"Pseudowires", as({"PPP"})}, "Pseudowires", "unknown pseudowire 'PPP'"},
+            "Upper", kV3, {"Pseudowires", as({"PPP"})}, "Pseudowires", "unknown pseudowire PPP;"},
         ListenerBadCase{
-            "EmptyName", kV3, {"Pseudowires", as({""})}, "Pseudowires", "unknown pseudowire"}),
+            "EmptyName", kV3, {"Pseudowires", as({""})}, "Pseudowires", "unknown pseudowire \"\";"},
+        // Found by fuzz-options: the reply echoed the whole name, however long.
+        ListenerBadCase{"HugeName",
+                        kV3,
+                        {"Pseudowires", as({std::string(100000, 'p')})},
+                        "Pseudowires",
+                        "unknown pseudowire \"" + std::string(64, 'p') + "...\" (100000 bytes);"}),
     case_name<ListenerBase>);
 
 INSTANTIATE_TEST_SUITE_P(

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "config/key_file_layout.h"
+#include "config/options.h"
 
 namespace l2tp::config::detail {
 namespace {
@@ -52,6 +53,18 @@ TEST(TextChecksTest, DnsHostNames) {
                           "192.0.2.1", "192.0.2.256", "10", "a.123", "a.example..", "ü.example"}) {
     EXPECT_FALSE(is_dns_host_name(bad)) << bad;
   }
+}
+
+// Found by fuzz-options: errors echoed a client's text as it came.
+TEST(TextChecksTest, ShownInErrorKeepsNamesAndTamesTheRest) {
+  EXPECT_EQ(shown_in_error("Bogus"), "Bogus");
+  EXPECT_EQ(shown_in_error(std::string(64, 'k')), std::string(64, 'k'));
+  EXPECT_EQ(shown_in_error(""), "\"\"");
+  EXPECT_EQ(shown_in_error("a b"), "\"a b\"");
+  EXPECT_EQ(shown_in_error("a\nb\x7f\"\\"), "\"a\\x0ab\\x7f\\x22\\x5c\"");
+  EXPECT_EQ(shown_in_error("caf\xc3\xa9"), "\"caf\\xc3\\xa9\"");
+  const std::string shown = shown_in_error(std::string(100000, 'x'));
+  EXPECT_EQ(shown, "\"" + std::string(64, 'x') + "...\" (100000 bytes)");
 }
 
 TEST(TextChecksTest, HostNameAvp) {

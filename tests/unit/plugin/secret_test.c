@@ -1,0 +1,136 @@
+// The password's copies in the plugin's own memory are wiped before they are
+// freed: seen through secret.h's observer, which runs between the wipe and
+// the free (after the free the memory may not be read).
+#include "secret.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "profile.h"
+
+typedef struct {
+  guint wipes;
+  gsize last_size;
+  gboolean all_zero;
+} Wipes;
+
+static void observe_wipe(const void* bytes, gsize size, gpointer data) {
+  Wipes* wipes = data;
+  wipes->wipes++;
+  wipes->last_size = size;
+  for (gsize i = 0; i < size; i++) {
+    if (((const guchar*)bytes)[i] != 0) wipes->all_zero = FALSE;
+  }
+}
+
+static void watch(Wipes* wipes) {
+  *wipes = (Wipes){0, 0, TRUE};
+  l2tpbus_secret_set_wipe_observer(observe_wipe, wipes);
+}
+
+static void unwatch(void) {
+  l2tpbus_secret_set_wipe_observer(NULL, NULL);
+}
+
+// The session's Password as the dictionary holds it, found without
+// g_variant_lookup (which would copy the dictionary: see profile.h).
+static char* password_in(GVariant* session) {
+  char* password = NULL;
+  const gsize count = g_variant_n_children(session);
+  for (gsize i = 0; i < count && password == NULL; i++) {
+    g_autoptr(GVariant) entry = g_variant_get_child_value(session, i);
+    g_autoptr(GVariant) key = g_variant_get_child_value(entry, 0);
+    if (strcmp(g_variant_get_string(key, NULL), "Password") != 0) continue;
+    g_autoptr(GVariant) boxed = g_variant_get_child_value(entry, 1);
+    g_autoptr(GVariant) value = g_variant_get_variant(boxed);
+    password = g_variant_dup_string(value, NULL);
+  }
+  return password;
+}
+
+// A regression test: the profile's password went into the CreateSession
+// options through g_variant_new_string, a copy GLib frees unwiped.
+static void test_translated_password(void) {
+  Wipes wipes;
+  watch(&wipes);
+  GHashTable* data = l2tpbus_secret_table_new();
+  g_hash_table_insert(data, g_strdup("gateway"), g_strdup("vpn.example.com"));
+  g_hash_table_insert(data, g_strdup("mtu"), g_strdup("1400"));
+  GHashTable* secrets = l2tpbus_secret_table_new();
+  g_hash_table_insert(secrets, g_strdup("password"), g_strdup("correct horse"));
+  const L2tpbusProfile profile = {data, secrets, FALSE, FALSE};
+  L2tpbusRequest request;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(l2tpbus_profile_translate(&profile, &request, &error));
+  g_assert_no_error(error);
+  g_hash_table_unref(secrets);
+  g_assert_cmpuint(wipes.wipes, ==, 1);  // the table's copy
+  g_assert_cmpuint(request.mtu, ==, 1400);
+  char* sent = password_in(request.session);
+  g_assert_cmpstr(sent, ==, "correct horse");
+  l2tpbus_secret_free(sent);
+  g_assert_cmpuint(wipes.wipes, ==, 2);
+
+  // As the gdbus-codegen client and GDBus do: the options inside the call's
+  // arguments, the arguments the body of a message written out as bytes.
+  GDBusMessage* call = g_dbus_message_new_method_call("org.l2tpbus1", "/org/l2tpbus1/tunnel/1",
+                                                      "org.l2tpbus1.Tunnel", "CreateSession");
+  g_dbus_message_set_body(call, g_variant_new("(@a{sv})", request.session));
+  gsize size = 0;
+  g_autofree guchar* wire =
+      g_dbus_message_to_blob(call, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error(error);
+  l2tpbus_request_clear(&request);
+  g_assert_cmpuint(wipes.wipes, ==, 2);  // the message still holds the options
+  g_object_unref(call);
+  g_assert_cmpuint(wipes.wipes, ==, 3);
+  g_assert_cmpuint(wipes.last_size, ==, strlen("correct horse") + 1);
+  g_assert_true(wipes.all_zero);
+  g_hash_table_unref(data);
+  unwatch();
+}
+
+static void test_variant(void) {
+  Wipes wipes;
+  watch(&wipes);
+  GVariant* secret = g_variant_ref_sink(l2tpbus_secret_variant_new("hunter2"));
+  g_assert_true(g_variant_is_of_type(secret, G_VARIANT_TYPE_STRING));
+  g_assert_cmpstr(g_variant_get_string(secret, NULL), ==, "hunter2");
+  g_autofree char* printed = g_variant_print(secret, FALSE);
+  g_assert_cmpstr(printed, ==, "'hunter2'");
+  g_variant_unref(secret);
+  g_assert_cmpuint(wipes.wipes, ==, 1);
+  g_assert_cmpuint(wipes.last_size, ==, 8);
+  g_assert_true(wipes.all_zero);
+
+  // An empty password is a string too.
+  GVariant* empty = g_variant_ref_sink(l2tpbus_secret_variant_new(""));
+  g_assert_cmpstr(g_variant_get_string(empty, NULL), ==, "");
+  g_variant_unref(empty);
+  g_assert_cmpuint(wipes.wipes, ==, 2);
+  unwatch();
+}
+
+static void test_table(void) {
+  Wipes wipes;
+  watch(&wipes);
+  GHashTable* table = l2tpbus_secret_table_new();
+  g_hash_table_insert(table, g_strdup("password"), g_strdup("one"));
+  g_hash_table_insert(table, g_strdup("ipsec-psk"), g_strdup("two"));
+  g_hash_table_insert(table, g_strdup("password"), g_strdup("three"));  // replaces "one"
+  g_assert_cmpuint(wipes.wipes, ==, 1);
+  g_hash_table_unref(table);
+  g_assert_cmpuint(wipes.wipes, ==, 3);
+  g_assert_true(wipes.all_zero);
+  l2tpbus_secret_free(NULL);
+  g_assert_cmpuint(wipes.wipes, ==, 3);
+  unwatch();
+}
+
+int main(int argc, char** argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/secret/translated-password", test_translated_password);
+  g_test_add_func("/secret/variant", test_variant);
+  g_test_add_func("/secret/table", test_table);
+  return g_test_run();
+}
