@@ -15,9 +15,7 @@
 
 namespace l2tp::kernel {
 
-namespace {
-
-std::vector<std::string_view> words(std::string_view line) {
+std::vector<std::string_view> record_words(std::string_view line) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < line.size()) {
@@ -29,10 +27,7 @@ std::vector<std::string_view> words(std::string_view line) {
   return out;
 }
 
-bool number(std::string_view text, std::uint32_t& out) {
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size();
-}
+namespace {
 
 std::string errno_text(int error = errno) {
   return std::strerror(error);
@@ -153,8 +148,9 @@ std::string format_static_record(const StaticRecord& record) {
   return out.str();
 }
 
-std::expected<StaticRecord, std::string> parse_static_record(std::string_view text) {
-  StaticRecord record;
+std::expected<void, std::string> for_each_record_line(
+    std::string_view text,
+    const std::function<bool(const std::vector<std::string_view>& words)>& accept) {
   std::size_t line_number = 0;
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
@@ -163,19 +159,32 @@ std::expected<StaticRecord, std::string> parse_static_record(std::string_view te
     ++line_number;
     if (const std::size_t hash = line.find('#'); hash != std::string_view::npos)
       line = line.substr(0, hash);
-    const auto w = words(line);
-    if (w.empty()) continue;
-    std::uint32_t tunnel = 0;
-    std::uint32_t session = 0;
-    if (w[0] == "tunnel" && w.size() == 2 && number(w[1], tunnel)) {
-      record.tunnels.insert(tunnel);
-    } else if (w[0] == "session" && w.size() == 3 && number(w[1], tunnel) &&
-               number(w[2], session)) {
-      record.sessions.insert({tunnel, session});
-    } else {
+    const std::vector<std::string_view> line_words = record_words(line);
+    if (line_words.empty()) continue;
+    if (!accept(line_words)) {
       return std::unexpected("line " + std::to_string(line_number) + ": not understood");
     }
   }
+  return {};
+}
+
+std::expected<StaticRecord, std::string> parse_static_record(std::string_view text) {
+  StaticRecord record;
+  auto read = for_each_record_line(text, [&record](const std::vector<std::string_view>& w) {
+    std::uint32_t tunnel = 0;
+    std::uint32_t session = 0;
+    if (w[0] == "tunnel" && w.size() == 2 && parse_record_number(w[1], tunnel)) {
+      record.tunnels.insert(tunnel);
+      return true;
+    }
+    if (w[0] == "session" && w.size() == 3 && parse_record_number(w[1], tunnel) &&
+        parse_record_number(w[2], session)) {
+      record.sessions.insert({tunnel, session});
+      return true;
+    }
+    return false;
+  });
+  if (!read) return std::unexpected(read.error());
   return record;
 }
 

@@ -17,12 +17,16 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
+#include <vector>
 
 namespace l2tp::kernel {
 
@@ -31,6 +35,23 @@ struct StaticRecord {
   std::set<std::pair<std::uint32_t, std::uint32_t>> sessions;
   bool operator==(const StaticRecord&) const = default;
 };
+
+// Record files are lines of words; '#' starts a comment and blank lines are
+// skipped. `accept` gets each line's words and returns false for a line it
+// does not understand, which ends the reading with "line N: not understood".
+std::expected<void, std::string> for_each_record_line(
+    std::string_view text,
+    const std::function<bool(const std::vector<std::string_view>& words)>& accept);
+
+// The words of a line, split at spaces and tabs.
+std::vector<std::string_view> record_words(std::string_view line);
+
+// A whole word as an unsigned number.
+template <typename Number>
+bool parse_record_number(std::string_view word, Number& out) {
+  const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), out);
+  return error == std::errc() && end == word.data() + word.size();
+}
 
 std::string format_static_record(const StaticRecord& record);
 // Unknown or malformed lines are errors, naming the line.

@@ -11,27 +11,11 @@
 #include <sstream>
 #include <utility>
 
+#include "kernel/state_file.h"
+
 namespace l2tp::ppp {
 
 namespace {
-
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    const std::size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
-
-template <typename Number>
-bool number(std::string_view text, Number& out) {
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size();
-}
 
 std::optional<std::string> read_whole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -54,24 +38,18 @@ std::string format_ppp_record(const PppRecord& record) {
 
 std::expected<PppRecord, std::string> parse_ppp_record(std::string_view text) {
   PppRecord record;
-  std::size_t line_number = 0;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    ++line_number;
-    if (const std::size_t hash = line.find('#'); hash != std::string_view::npos)
-      line = line.substr(0, hash);
-    const auto w = words(line);
-    if (w.empty()) continue;
+  auto read = kernel::for_each_record_line(text, [&record](const std::vector<std::string_view>& w) {
+    using kernel::parse_record_number;
     PppProcess p;
-    if (w.size() == 5 && w[0] == "pppd" && number(w[1], p.pid) && p.pid > 1 &&
-        number(w[2], p.start_time) && number(w[3], p.tunnel_id) && number(w[4], p.session_id)) {
+    if (w.size() == 5 && w[0] == "pppd" && parse_record_number(w[1], p.pid) && p.pid > 1 &&
+        parse_record_number(w[2], p.start_time) && parse_record_number(w[3], p.tunnel_id) &&
+        parse_record_number(w[4], p.session_id)) {
       record.insert(p);
-    } else {
-      return std::unexpected("line " + std::to_string(line_number) + ": not understood");
+      return true;
     }
-  }
+    return false;
+  });
+  if (!read) return std::unexpected(read.error());
   return record;
 }
 
@@ -85,10 +63,11 @@ std::optional<ProcessFacts> read_process_facts(pid_t pid, const std::string& pro
   // the start time is field 22.
   const std::size_t paren = stat->rfind(')');
   if (paren == std::string::npos) return std::nullopt;
-  const auto fields = words(std::string_view(*stat).substr(paren + 1));
+  const auto fields = kernel::record_words(std::string_view(*stat).substr(paren + 1));
   constexpr std::size_t kStartTime = 22 - 3;
   ProcessFacts facts;
-  if (fields.size() <= kStartTime || !number(fields[kStartTime], facts.start_time))
+  if (fields.size() <= kStartTime ||
+      !kernel::parse_record_number(fields[kStartTime], facts.start_time))
     return std::nullopt;
   std::string_view rest = *cmdline;
   while (!rest.empty()) {
