@@ -29,7 +29,8 @@ import time
 
 import pytest
 
-from vmtest import in_network_namespace, pids_of, sh, wait_until
+from vmtest import (build_dir, build_options, in_network_namespace, pids_of, pool_lns_beside_root,
+                    sh, wait_until)
 
 LINK_LNS, LINK_NM, LINK_PREFIX = '10.66.0.1', '10.66.0.2', 24
 LNS_ADDRESS = '10.77.0.1'
@@ -39,20 +40,6 @@ CHAP_SECRETS = pathlib.Path('/etc/ppp/chap-secrets')
 NM_IF, LNS_IF = 'nmveth0', 'lns0'
 BASE = 'base-eth'
 RUN = pathlib.Path('/run/l2tpbus-nm-test')
-
-
-def build_dir(l2tpbusd_path) -> pathlib.Path:
-    """The meson build directory holding the l2tpbusd under test."""
-    path = pathlib.Path(l2tpbusd_path).resolve().parent
-    while not (path / 'meson-private').is_dir():
-        assert path != path.parent, f'{l2tpbusd_path} is not in a meson build directory'
-        path = path.parent
-    return path
-
-
-def build_options(build) -> dict:
-    options = json.loads((build / 'meson-info' / 'intro-buildoptions.json').read_text())
-    return {o['name']: o['value'] for o in options}
 
 
 def nmcli(*args, check=True, timeout=30.0):
@@ -211,16 +198,10 @@ def chap_secrets():
 def lns(desktop, network, make_daemon, tmp_path, chap_secrets, l2tpbusd_path):
     """Our LNS in its namespace, a veth away from the NetworkManager-managed root end."""
     host = network.host('lns')
-    sh('ip', 'link', 'add', NM_IF, 'type', 'veth', 'peer', 'name', LNS_IF, 'netns', host.netns)
-    host.ip('addr', 'add', f'{LINK_LNS}/{LINK_PREFIX}', 'dev', LNS_IF)
-    host.ip('link', 'set', LNS_IF, 'up')
-    plugin = build_dir(l2tpbusd_path) / 'service' / 'ppp' / 'l2tpbus-pppd.so'
-    stack = make_daemon(host, extra_args=['--state-dir', str(tmp_path / 'lns-state'),
-                                          '--ppp-plugin', str(plugin)])
-    stack.root.listen({'Local': f'{LINK_LNS}:1701', 'HostName': 'l2tpbus-lns',
-                       'PppLocalAddress': LNS_ADDRESS,
-                       'PppAddressPool': f'{POOL[0]}-{POOL[1]}',
-                       'PppRequireAuthentication': True})
+    pool_lns_beside_root(host, make_daemon, tmp_path / 'lns-state', l2tpbusd_path,
+                         root_if=NM_IF, lns_if=LNS_IF, link_lns=LINK_LNS,
+                         link_prefix=LINK_PREFIX, lns_address=LNS_ADDRESS, pool=POOL,
+                         require_authentication=True)
     # The base connection VPN profiles ride on: a static address with a gateway,
     # so that it is the primary connection.
     nmcli('connection', 'add', 'type', 'ethernet', 'ifname', NM_IF, 'con-name', BASE,

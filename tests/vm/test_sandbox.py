@@ -15,14 +15,14 @@ Runs in the VM: meson test vm-sandbox, or
 tests/vm/run-in-vm --systemd -- /usr/bin/python3 -m pytest -q tests/vm/test_sandbox.py
 """
 
-import json
 import os
 import pathlib
 import shutil
 
 import pytest
 
-from vmtest import REPO, SESSION, TUNNEL, in_network_namespace, it, pids_of, sh, wait_until
+from vmtest import (REPO, SESSION, TUNNEL, build_dir, build_options, in_network_namespace, it,
+                    pids_of, pool_lns_beside_root, sh, wait_until)
 
 LINK_LNS, LINK_LAC, LINK_PREFIX = '10.88.0.1', '10.88.0.2', 24
 LNS_ADDRESS = '10.89.0.1'
@@ -32,14 +32,6 @@ UNIT = 'l2tpbusd.service'
 SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket'
 # CAP_NET_ADMIN (12) and CAP_NET_BIND_SERVICE (10): the unit's bounding set
 CAPABILITIES = (1 << 12) | (1 << 10)
-
-
-def build_dir(l2tpbusd_path) -> pathlib.Path:
-    path = pathlib.Path(l2tpbusd_path).resolve().parent
-    while not (path / 'meson-private').is_dir():
-        assert path != path.parent, f'{l2tpbusd_path} is not in a meson build directory'
-        path = path.parent
-    return path
 
 
 def systemctl(*args, check=True):
@@ -74,8 +66,7 @@ def installed(l2tpbusd_path):
     if pathlib.Path('/proc/1/comm').read_text().strip() != 'systemd':
         pytest.fail('needs systemd as PID 1: run-in-vm --systemd (meson test vm-sandbox)')
     build = build_dir(l2tpbusd_path)
-    options = {o['name']: o['value'] for o in
-               json.loads((build / 'meson-info' / 'intro-buildoptions.json').read_text())}
+    options = build_options(build)
     prefix = pathlib.Path(options['prefix'])
     unit = build / 'data' / UNIT
     plugin = build / 'service' / 'ppp' / 'l2tpbus-pppd.so'
@@ -103,18 +94,12 @@ def installed(l2tpbusd_path):
 def lns(network, make_daemon, tmp_path, l2tpbusd_path):
     """Our LNS, unsandboxed, in a namespace a veth away from the root one."""
     host = network.host('lns')
-    sh('ip', 'link', 'add', LAC_IF, 'type', 'veth', 'peer', 'name', LNS_IF, 'netns', host.netns)
+    stack = pool_lns_beside_root(host, make_daemon, tmp_path / 'lns-state', l2tpbusd_path,
+                                 root_if=LAC_IF, lns_if=LNS_IF, link_lns=LINK_LNS,
+                                 link_prefix=LINK_PREFIX, lns_address=LNS_ADDRESS, pool=POOL,
+                                 require_authentication=False)
     sh('ip', 'addr', 'add', f'{LINK_LAC}/{LINK_PREFIX}', 'dev', LAC_IF)
     sh('ip', 'link', 'set', LAC_IF, 'up')
-    host.ip('addr', 'add', f'{LINK_LNS}/{LINK_PREFIX}', 'dev', LNS_IF)
-    host.ip('link', 'set', LNS_IF, 'up')
-    plugin = build_dir(l2tpbusd_path) / 'service' / 'ppp' / 'l2tpbus-pppd.so'
-    stack = make_daemon(host, extra_args=['--state-dir', str(tmp_path / 'lns-state'),
-                                          '--ppp-plugin', str(plugin)])
-    stack.root.listen({'Local': f'{LINK_LNS}:1701', 'HostName': 'l2tpbus-lns',
-                       'PppLocalAddress': LNS_ADDRESS,
-                       'PppAddressPool': f'{POOL[0]}-{POOL[1]}',
-                       'PppRequireAuthentication': False})
     host.wait_ping(LINK_LAC)
     yield stack
     sh('ip', 'link', 'del', LAC_IF, check=False)

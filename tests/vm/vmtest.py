@@ -6,6 +6,7 @@ as the module l2tpbus_integration so that both suites share one copy.
 """
 
 import importlib.util
+import json
 import pathlib
 import sys
 
@@ -37,3 +38,35 @@ from l2tpbus_integration import (  # noqa: E402,F401
 # for conftest.py: a fixture (l2tpbusd's path, from $L2TPBUSD) and a hook (the
 # daemon, polkit and bus logs attached to a failing test's report)
 from l2tpbus_integration import l2tpbusd_path, pytest_runtest_makereport  # noqa: E402,F401
+
+
+def build_dir(l2tpbusd_path) -> pathlib.Path:
+    """The meson build directory holding the l2tpbusd under test."""
+    path = pathlib.Path(l2tpbusd_path).resolve().parent
+    while not (path / 'meson-private').is_dir():
+        assert path != path.parent, f'{l2tpbusd_path} is not in a meson build directory'
+        path = path.parent
+    return path
+
+
+def build_options(build) -> dict:
+    options = json.loads((build / 'meson-info' / 'intro-buildoptions.json').read_text())
+    return {o['name']: o['value'] for o in options}
+
+
+def pool_lns_beside_root(host, make_daemon, state_dir, l2tpbusd_path, *, root_if, lns_if,
+                         link_lns, link_prefix, lns_address, pool, require_authentication):
+    """Our LNS in `host`'s namespace, a veth away from the root namespace
+    (`root_if` there, left for the caller to configure), listening on
+    link_lns:1701 with a PPP address pool; returns its stack."""
+    sh('ip', 'link', 'add', root_if, 'type', 'veth', 'peer', 'name', lns_if, 'netns', host.netns)
+    host.ip('addr', 'add', f'{link_lns}/{link_prefix}', 'dev', lns_if)
+    host.ip('link', 'set', lns_if, 'up')
+    plugin = build_dir(l2tpbusd_path) / 'service' / 'ppp' / 'l2tpbus-pppd.so'
+    stack = make_daemon(host, extra_args=['--state-dir', str(state_dir),
+                                          '--ppp-plugin', str(plugin)])
+    stack.root.listen({'Local': f'{link_lns}:1701', 'HostName': 'l2tpbus-lns',
+                       'PppLocalAddress': lns_address,
+                       'PppAddressPool': f'{pool[0]}-{pool[1]}',
+                       'PppRequireAuthentication': require_authentication})
+    return stack
