@@ -268,8 +268,8 @@ void FakeAuthority::cancel(authz::CheckId id) {
 void FakeAuthority::release() {
   auto held = std::move(held_);
   held_.clear();
-  for (auto& [id, done] : held) {
-    deferrer_.defer([done = std::move(done), answer = verdict] { done(answer); });
+  for (auto& entry : held) {
+    deferrer_.defer([done = std::move(entry.second), answer = verdict] { done(answer); });
   }
 }
 
