@@ -18,6 +18,7 @@
 #include "kernel/state_file.h"
 #include "ppp/ppp_record.h"
 #include "ppp/ppp_supervisor.h"
+#include "ppp_loop_fixture.h"
 
 namespace l2tp::ppp {
 namespace {
@@ -69,22 +70,14 @@ std::uint64_t start_time_of(pid_t pid) {
   return facts ? facts->start_time : 0;
 }
 
-class PppLeftoversTest : public ::testing::Test {
+class PppLeftoversTest : public testing::PppLoopTest {
  protected:
-  void SetUp() override {
-    auto created = loop::EventLoop::create();
-    ASSERT_TRUE(created.has_value());
-    loop_ = std::move(*created);
-    char pattern[] = "/tmp/l2tpbus-ppp-leftovers-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
   void TearDown() override {
     for (pid_t pid : children_) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
     }
-    fs::remove_all(dir_);
+    PppLoopTest::TearDown();
   }
 
   pid_t look_alike(const std::string& linkname) {
@@ -93,40 +86,17 @@ class PppLeftoversTest : public ::testing::Test {
     return pid;
   }
 
-  PppPaths fake_pppd(const std::string& body) {
-    const std::string path = dir_ + "/fake-pppd";  // not "pppd": the record's name
-    std::ofstream(path) << "#!/bin/sh\nD='" << dir_ << "'\n" << body << "\n";
-    fs::permissions(path, fs::perms::owner_all);
-    return PppPaths{path, "pppol2tp.so", "/usr/lib/l2tpbus/l2tpbus-pppd.so"};
-  }
+  // Not named "pppd": that is the record's name.
+  PppPaths fake_pppd(const std::string& body) { return PppLoopTest::fake_pppd(body, "fake-pppd"); }
 
   static fsm::PppStartParams client(std::uint32_t session_id = 17) {
-    fsm::PppStartParams params;
-    params.session.tunnel_id = 4711;
-    params.session.session_id = session_id;
-    return params;
+    return session_params(session_id);
   }
 
-  bool run_until(const std::function<bool()>& done, milliseconds limit = milliseconds(5000)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      if (sd_event_run(loop_->raw(), 10'000) < 0) return false;
-    }
-    return done();
-  }
-
-  std::string read_file(const std::string& name) const {
-    std::ifstream in(dir_ + "/" + name);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
   bool has(const std::string& name) const {
     return fs::exists(dir_ + "/" + name) && !read_file(name).empty();
   }
 
-  std::unique_ptr<loop::EventLoop> loop_;
-  std::string dir_;
   NullObserver observer_;
   std::vector<pid_t> children_;
 };

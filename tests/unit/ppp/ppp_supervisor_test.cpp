@@ -17,6 +17,8 @@
 #include <functional>
 #include <sstream>
 
+#include "ppp_loop_fixture.h"
+
 namespace l2tp::ppp {
 namespace {
 
@@ -51,60 +53,23 @@ class RecordingObserver : public PppObserver {
   std::function<void()> on_ended;
 };
 
-class PppSupervisorTest : public ::testing::Test {
+class PppSupervisorTest : public testing::PppLoopTest {
  protected:
-  void SetUp() override {
-    auto created = loop::EventLoop::create();
-    ASSERT_TRUE(created.has_value());
-    loop_ = std::move(*created);
-    char pattern[] = "/tmp/l2tpbus-ppp-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // A fake pppd: `body` runs with $D set to the test's directory.
-  PppPaths fake_pppd(const std::string& body) {
-    const std::string path = dir_ + "/pppd";
-    std::ofstream(path) << "#!/bin/sh\nD='" << dir_ << "'\n" << body << "\n";
-    fs::permissions(path, fs::perms::owner_all);
-    return PppPaths{path, "pppol2tp.so", "/usr/lib/l2tpbus/l2tpbus-pppd.so"};
-  }
-
   // Stands in for the PPPoL2TP socket.
   static kernel::UniqueFd some_socket() {
     return kernel::UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   }
 
   static fsm::PppStartParams client(std::uint32_t session_id = 17) {
-    fsm::PppStartParams params;
-    params.session.tunnel_id = 4711;
-    params.session.session_id = session_id;
+    fsm::PppStartParams params = session_params(session_id);
     params.client.user = "alice";
     params.client.password = "pa ss\nword";
     return params;
   }
 
-  // One loop runs many times here; sd_event_loop() ends it for good.
-  bool run_until(const std::function<bool()>& done, milliseconds limit = milliseconds(5000)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      if (sd_event_run(loop_->raw(), 10'000) < 0) return false;
-    }
-    return done();
-  }
-
-  std::string read_file(const std::string& name) const {
-    std::ifstream in(dir_ + "/" + name);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
   bool exists(const std::string& name) const { return fs::exists(dir_ + "/" + name); }
   void touch(const std::string& name) const { std::ofstream(dir_ + "/" + name) << ""; }
 
-  std::unique_ptr<loop::EventLoop> loop_;
-  std::string dir_;
   RecordingObserver observer_;
 };
 
