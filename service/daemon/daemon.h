@@ -57,22 +57,24 @@ struct SessionInfo {
 
 using Statistics = std::map<std::string, std::uint64_t>;
 
-// Called from the loop as objects come, change and go; the bus layer turns
-// them into InterfacesAdded, PropertiesChanged and InterfacesRemoved. During
-// a *_removed call the parent's view may still list the child (a session in
-// TunnelView::sessions, a tunnel in ListenerView::tunnels); the parent's
-// *_changed follows once it no longer does.
+// Called from the loop as objects come, change and go, each time with the
+// object as it is then (the engine's events, fsm/observer.h, with owners);
+// the bus layer turns them into InterfacesAdded, PropertiesChanged and
+// InterfacesRemoved without asking anything back. A removal carries the
+// final view (kClosed, LastResult). Parents' lists of children (a tunnel's
+// sessions, a listener's tunnels) are the observer's to keep from these
+// events: a snapshot of the parent is not sent again when a child comes or
+// goes.
 class DaemonObserver {
  public:
   virtual ~DaemonObserver() = default;
-  virtual void tunnel_added(std::uint32_t tunnel_id) = 0;
-  virtual void tunnel_changed(std::uint32_t tunnel_id) = 0;
-  virtual void tunnel_removed(std::uint32_t tunnel_id) = 0;  // view already final (kClosed)
-  virtual void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
-  virtual void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
-  virtual void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
-  virtual void listener_added(std::uint32_t listener_id) = 0;
-  virtual void listener_changed(std::uint32_t listener_id) = 0;
+  virtual void tunnel_added(const TunnelInfo& tunnel) = 0;
+  virtual void tunnel_changed(const TunnelInfo& tunnel) = 0;
+  virtual void tunnel_removed(const TunnelInfo& tunnel) = 0;
+  virtual void session_added(const SessionInfo& session) = 0;
+  virtual void session_changed(const SessionInfo& session) = 0;
+  virtual void session_removed(const SessionInfo& session) = 0;
+  virtual void listener_added(const fsm::ListenerView& listener) = 0;
   virtual void listener_removed(std::uint32_t listener_id) = 0;
 };
 

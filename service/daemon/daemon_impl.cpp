@@ -109,7 +109,6 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
       host_name_(options.settings.host_name.empty() ? system_host_name()
                                                     : options.settings.host_name) {
   io_ = std::make_unique<TunnelIo>(loop, [this](const fsm::Datagram& d) { engine_->receive(d); });
-  listener_refresh_ = loop.create([this] { refresh_listeners(); });
 
   if (options_.data_plane == DataPlaneMode::kNull) {
     data_plane_ = std::make_unique<fsm::NullDataPlane>(loop);
@@ -134,6 +133,7 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
           .data_plane = *data_plane_,
           .observer = *this,
           .logger = this,
+          .call_admission = this,
       },
       limits);
   if (auto* null_plane = dynamic_cast<fsm::NullDataPlane*>(data_plane_.get()))
@@ -219,9 +219,7 @@ DaemonImpl::~DaemonImpl() {
   reconcile_alarm_.reset();
   // pppd reports into the engine: it goes first.
   ppp_.reset();
-  listener_refresh_.reset();
   shutdown_deadline_.reset();
-  shutdown_check_.reset();
   engine_.reset();
 }
 
@@ -352,10 +350,13 @@ void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm
     config.local.port = 1701;
   }
 
-  // The owner is known before the engine announces the tunnel.
-  pending_owner_ = owner;
-  auto created = engine_->create_tunnel(config);
-  pending_owner_.reset();
+  std::expected<std::uint32_t, fsm::Error> created;
+  {
+    // The owner is noted before the engine's events announce the tunnel.
+    const fsm::Engine::EventBatch batch(*engine_);
+    created = engine_->create_tunnel(config);
+    if (created) tunnel_owners_[*created] = owner;
+  }
   if (!created) {
     if (prepared_socket) io_->discard_prepared(config.local, config.peer);
     done(std::unexpected(from_engine(created.error())));
@@ -373,9 +374,12 @@ Result<std::uint32_t> DaemonImpl::create_session(std::uint32_t tunnel_id,
   if (auto refused = refuse_pseudowire(config)) return std::unexpected(*refused);
   if (auto reached = session_limit_reached(owner))
     return std::unexpected(Failure{FailureKind::kLimitExceeded, *reached});
-  pending_owner_ = owner;
-  auto created = engine_->create_session(tunnel_id, config);
-  pending_owner_.reset();
+  std::expected<std::uint32_t, fsm::Error> created;
+  {
+    const fsm::Engine::EventBatch batch(*engine_);
+    created = engine_->create_session(tunnel_id, config);
+    if (created) session_owners_[{tunnel_id, *created}] = owner;
+  }
   if (!created) return std::unexpected(from_engine(created.error()));
   return *created;
 }
@@ -402,7 +406,7 @@ Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
     return std::unexpected(from_engine(created.error()));
   }
   listener_sockets_[*created] = handle;
-  observer_.listener_added(*created);
+  if (auto view = engine_->listener(*created)) observer_.listener_added(*view);
   return *created;
 }
 
@@ -445,7 +449,7 @@ void DaemonImpl::shutdown(Duration grace, std::function<void()> done) {
 void DaemonImpl::finish_shutdown_if_idle() {
   if (!shutdown_done_ || !engine_->tunnel_ids().empty()) return;
   shutdown_deadline_.reset();
-  // Not from inside an engine callback: the caller may destroy us.
+  // Not from inside the engine's delivery of events: the caller may destroy us.
   shutdown_deadline_ = loop_.create([this] {
     if (auto done = std::exchange(shutdown_done_, nullptr)) done();
   });
@@ -457,16 +461,14 @@ void DaemonImpl::finish_shutdown_if_idle() {
 std::optional<TunnelInfo> DaemonImpl::tunnel(std::uint32_t tunnel_id) const {
   auto view = engine_->tunnel(tunnel_id);
   if (!view) return std::nullopt;
-  auto owner = tunnel_owners_.find(tunnel_id);
-  return TunnelInfo{std::move(*view), owner == tunnel_owners_.end() ? 0 : owner->second};
+  return with_owner(*view);
 }
 
 std::optional<SessionInfo> DaemonImpl::session(std::uint32_t tunnel_id,
                                                std::uint32_t session_id) const {
   auto view = engine_->session(tunnel_id, session_id);
   if (!view) return std::nullopt;
-  auto owner = session_owners_.find({tunnel_id, session_id});
-  return SessionInfo{std::move(*view), owner == session_owners_.end() ? 0 : owner->second};
+  return with_owner(*view);
 }
 
 std::optional<fsm::ListenerView> DaemonImpl::listener(std::uint32_t listener_id) const {
@@ -538,70 +540,56 @@ config::Defaults DaemonImpl::defaults() const {
 
 // ---- Engine events ------------------------------------------------------------
 
-void DaemonImpl::tunnel_added(std::uint32_t tunnel_id) {
-  const uid_t owner = pending_owner_.value_or(0);
-  tunnel_owners_[tunnel_id] = owner;
+TunnelInfo DaemonImpl::with_owner(const fsm::TunnelView& tunnel) const {
+  auto owner = tunnel_owners_.find(tunnel.tunnel_id);
+  return {tunnel, owner == tunnel_owners_.end() ? 0 : owner->second};
+}
+
+SessionInfo DaemonImpl::with_owner(const fsm::SessionView& session) const {
+  auto owner = session_owners_.find({session.tunnel_id, session.session_id});
+  return {session, owner == session_owners_.end() ? 0 : owner->second};
+}
+
+void DaemonImpl::tunnel_added(const fsm::TunnelView& tunnel) {
+  const uid_t owner = tunnel_owners_.try_emplace(tunnel.tunnel_id, 0).first->second;
   ++tunnels_per_uid_[owner];
-  observer_.tunnel_added(tunnel_id);
+  observer_.tunnel_added({tunnel, owner});
 }
 
-void DaemonImpl::session_added(std::uint32_t tunnel_id, std::uint32_t session_id) {
+void DaemonImpl::session_added(const fsm::SessionView& session) {
   // Sessions the peer started belong to the tunnel's owner.
-  uid_t owner = pending_owner_.value_or(0);
-  if (!pending_owner_) {
-    auto tunnel_owner = tunnel_owners_.find(tunnel_id);
-    if (tunnel_owner != tunnel_owners_.end()) owner = tunnel_owner->second;
-  }
-  session_owners_[{tunnel_id, session_id}] = owner;
+  const auto tunnel_owner = tunnel_owners_.find(session.tunnel_id);
+  const uid_t inherited = tunnel_owner == tunnel_owners_.end() ? 0 : tunnel_owner->second;
+  const uid_t owner =
+      session_owners_.try_emplace({session.tunnel_id, session.session_id}, inherited).first->second;
   ++sessions_per_uid_[owner];
-  observer_.session_added(tunnel_id, session_id);
+  observer_.session_added({session, owner});
 }
 
-void DaemonImpl::tunnel_changed(std::uint32_t tunnel_id) {
-  observer_.tunnel_changed(tunnel_id);
+void DaemonImpl::tunnel_changed(const fsm::TunnelView& tunnel) {
+  observer_.tunnel_changed(with_owner(tunnel));
 }
 
-void DaemonImpl::session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  observer_.session_changed(tunnel_id, session_id);
+void DaemonImpl::session_changed(const fsm::SessionView& session) {
+  observer_.session_changed(with_owner(session));
 }
 
-void DaemonImpl::tunnel_removed(std::uint32_t tunnel_id) {
-  observer_.tunnel_removed(tunnel_id);
-  if (auto owner = tunnel_owners_.find(tunnel_id); owner != tunnel_owners_.end()) {
+void DaemonImpl::tunnel_removed(const fsm::TunnelView& tunnel) {
+  observer_.tunnel_removed(with_owner(tunnel));
+  if (auto owner = tunnel_owners_.find(tunnel.tunnel_id); owner != tunnel_owners_.end()) {
     if (--tunnels_per_uid_[owner->second] == 0) tunnels_per_uid_.erase(owner->second);
     tunnel_owners_.erase(owner);
   }
-  if (auto accepted = accepted_by_.find(tunnel_id); accepted != accepted_by_.end()) {
-    stale_listeners_.insert(accepted->second);
-    accepted_by_.erase(accepted);
-    listener_refresh_->arm(Duration::zero());
-  }
-  if (shutdown_done_) {
-    // The engine lists the tunnel until this callback returns. (The alarm is
-    // kept, never destroyed from inside its own callback.)
-    if (!shutdown_check_) shutdown_check_ = loop_.create([this] { finish_shutdown_if_idle(); });
-    shutdown_check_->arm(Duration::zero());
-  }
+  finish_shutdown_if_idle();
 }
 
-void DaemonImpl::refresh_listeners() {
-  auto stale = std::move(stale_listeners_);
-  stale_listeners_.clear();
-  for (std::uint32_t listener_id : stale)
-    if (engine_->listener(listener_id)) observer_.listener_changed(listener_id);
-}
-
-void DaemonImpl::session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  observer_.session_removed(tunnel_id, session_id);
-  if (auto owner = session_owners_.find({tunnel_id, session_id}); owner != session_owners_.end()) {
+void DaemonImpl::session_removed(const fsm::SessionView& session) {
+  observer_.session_removed(with_owner(session));
+  const std::pair key{session.tunnel_id, session.session_id};
+  if (auto owner = session_owners_.find(key); owner != session_owners_.end()) {
     if (--sessions_per_uid_[owner->second] == 0) sessions_per_uid_.erase(owner->second);
     session_owners_.erase(owner);
   }
-}
-
-void DaemonImpl::listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) {
-  accepted_by_[tunnel_id] = listener_id;
-  observer_.listener_changed(listener_id);
 }
 
 std::optional<std::string> DaemonImpl::session_limit_reached(uid_t owner) const {

@@ -19,7 +19,10 @@
 
 namespace l2tp::daemon {
 
-class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm::Logger {
+class DaemonImpl final : public Daemon,
+                         private fsm::EngineObserver,
+                         private fsm::CallAdmission,
+                         private fsm::Logger {
  public:
   DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options, DaemonObserver& observer);
   ~DaemonImpl() override;
@@ -49,18 +52,19 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
 
  private:
   // fsm::EngineObserver
-  void tunnel_added(std::uint32_t tunnel_id) override;
-  void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void tunnel_changed(std::uint32_t tunnel_id) override;
-  void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void tunnel_removed(std::uint32_t tunnel_id) override;
-  void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) override;
+  void tunnel_added(const fsm::TunnelView& tunnel) override;
+  void session_added(const fsm::SessionView& session) override;
+  void tunnel_changed(const fsm::TunnelView& tunnel) override;
+  void session_changed(const fsm::SessionView& session) override;
+  void tunnel_removed(const fsm::TunnelView& tunnel) override;
+  void session_removed(const fsm::SessionView& session) override;
+  // fsm::CallAdmission
   std::optional<std::string> refuse_incoming_call(std::uint32_t tunnel_id) override;
   // fsm::Logger
   void log(fsm::LogLevel level, std::string_view object, std::string_view message) override;
 
-  void refresh_listeners();
+  TunnelInfo with_owner(const fsm::TunnelView& tunnel) const;
+  SessionInfo with_owner(const fsm::SessionView& session) const;
   bool data_plane_available() const;
   // Kernel mode on a kernel with L2TP: the netlink client, the data plane,
   // pppd's supervisor. The record of static tunnels is read at once and
@@ -101,6 +105,9 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   std::unique_ptr<fsm::Engine> engine_;
   std::unique_ptr<resolve::Resolver> resolver_;
 
+  // Noted by the commands before the engine's events are delivered (under an
+  // Engine::EventBatch); objects the peer made belong to root (tunnels) or
+  // to their tunnel's owner (sessions).
   std::unordered_map<std::uint32_t, uid_t> tunnel_owners_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, uid_t> session_owners_;
   std::unordered_map<uid_t, std::uint32_t> tunnels_per_uid_;  // existing + resolving
@@ -111,20 +118,11 @@ class DaemonImpl final : public Daemon, private fsm::EngineObserver, private fsm
   std::unordered_map<std::uint64_t, std::unique_ptr<resolve::ResolveRequest>> resolutions_;
   std::unordered_map<std::uint32_t, std::uint32_t> listener_sockets_;  // listener id -> io handle
   std::uint32_t next_listener_socket_ = 1;
-  // The uid of the call under way, for the tunnel_added/session_added it causes.
-  std::optional<uid_t> pending_owner_;
-
-  // Listeners whose Tunnels list changed; refreshed on the next loop turn,
-  // because the engine still lists a tunnel while it reports its removal.
-  std::unordered_map<std::uint32_t, std::uint32_t> accepted_by_;  // tunnel -> listener
-  std::set<std::uint32_t> stale_listeners_;
-  std::unique_ptr<Alarm> listener_refresh_;
 
   std::map<std::string, FileObjects> files_;
 
   std::function<void()> shutdown_done_;
   std::unique_ptr<Alarm> shutdown_deadline_;
-  std::unique_ptr<Alarm> shutdown_check_;
   void finish_shutdown_if_idle();
   std::vector<std::unique_ptr<Alarm>> retries_;
 };

@@ -50,140 +50,115 @@ void BusService::attach(daemon::Daemon& daemon) {
 
 // ---- Tunnels -------------------------------------------------------------------
 
-void BusService::tunnel_added(std::uint32_t tunnel_id) {
-  if (daemon_ == nullptr) return;
+void BusService::tunnel_added(const daemon::TunnelInfo& tunnel) {
+  const std::uint32_t tunnel_id = tunnel.view.tunnel_id;
   if (tunnels_.contains(tunnel_id)) {
-    refresh_tunnel(tunnel_id);
-    return;
-  }
-  const std::optional<daemon::TunnelInfo> info = tunnel_view(tunnel_id);
-  if (!info) {
-    log(LogLevel::kWarning, tunnel_name(tunnel_id), "added, but the daemon has no view of it");
+    publish_tunnel(tunnel_id, tunnel);
     return;
   }
   try {
     make_room_for(tunnel_path(tunnel_id));
-    auto object = std::make_unique<TunnelObject>(bus_, backend(), *info);
+    auto object = std::make_unique<TunnelObject>(bus_, backend(), with_children(tunnel));
     object->announce();
     tunnels_.emplace(tunnel_id, std::move(object));
-    log(LogLevel::kDebug, tunnel_name(tunnel_id), "on the bus (owner ", info->owner, ")");
+    log(LogLevel::kDebug, tunnel_name(tunnel_id), "on the bus (owner ", tunnel.owner, ")");
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, tunnel_name(tunnel_id), "cannot be put on the bus: ", error.getMessage());
-  }
-  if (info->view.listener_id != 0) refresh_listener(info->view.listener_id);
-}
-
-void BusService::tunnel_changed(std::uint32_t tunnel_id) {
-  if (!tunnels_.contains(tunnel_id)) {
-    tunnel_added(tunnel_id);
     return;
   }
-  refresh_tunnel(tunnel_id);
+  if (const std::uint32_t listener_id = tunnel.view.listener_id; listener_id != 0) {
+    tunnels_by_listener_[listener_id].insert(tunnel_id);
+    publish_listener_tunnels(listener_id);
+  }
 }
 
-void BusService::refresh_tunnel(std::uint32_t tunnel_id) {
+void BusService::tunnel_changed(const daemon::TunnelInfo& tunnel) {
+  publish_tunnel(tunnel.view.tunnel_id, tunnel);
+}
+
+void BusService::publish_tunnel(std::uint32_t tunnel_id, const daemon::TunnelInfo& tunnel) {
+  // Absent when it could not be put on the bus.
   const auto it = tunnels_.find(tunnel_id);
-  if (it == tunnels_.end() || daemon_ == nullptr) return;
-  const std::optional<daemon::TunnelInfo> info = tunnel_view(tunnel_id);
-  if (!info) return;  // going; tunnel_removed() sends the final values
+  if (it == tunnels_.end()) return;
   try {
-    it->second->update(*info);
+    it->second->update(with_children(tunnel));
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, tunnel_name(tunnel_id), "cannot signal a change: ", error.getMessage());
   }
 }
 
-void BusService::tunnel_removed(std::uint32_t tunnel_id) {
+void BusService::tunnel_removed(const daemon::TunnelInfo& tunnel) {
+  const std::uint32_t tunnel_id = tunnel.view.tunnel_id;
   const auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return;
   // A client never sees a session outlive its tunnel.
-  for (auto session = sessions_.lower_bound({tunnel_id, 0});
-       session != sessions_.end() && session->first.first == tunnel_id;) {
-    const SessionKey key = (session++)->first;
-    remove_session_object(key);
-  }
-  TunnelObject& object = *it->second;
-  daemon::TunnelInfo final_info = object.info();
-  if (daemon_ != nullptr) {
-    if (std::optional<daemon::TunnelInfo> info = tunnel_view(tunnel_id)) final_info = *info;
-  }
-  keep_announced(final_info.view.sessions, tunnel_id);
+  for (const std::uint32_t session_id : sessions_on_bus(tunnel_id))
+    remove_session_object({tunnel_id, session_id}, nullptr);
+  daemon::TunnelInfo final_info = with_children(tunnel);
   final_info.view.state = fsm::ObjectState::kClosed;
   try {
-    object.finish(final_info);
-    object.withdraw();
+    it->second->finish(final_info);
+    it->second->withdraw();
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, tunnel_name(tunnel_id),
         "cannot signal its removal: ", error.getMessage());
   }
-  const std::uint32_t listener_id = final_info.view.listener_id;
   bury(tunnel_path(tunnel_id), std::shared_ptr<void>(std::move(it->second)));
   tunnels_.erase(it);
   log(LogLevel::kDebug, tunnel_name(tunnel_id), "off the bus");
-  if (listener_id != 0) refresh_listener(listener_id);
+  const std::uint32_t listener_id = tunnel.view.listener_id;
+  if (auto accepted = tunnels_by_listener_.find(listener_id);
+      accepted != tunnels_by_listener_.end() && accepted->second.erase(tunnel_id) > 0) {
+    publish_listener_tunnels(listener_id);
+  }
 }
 
 // ---- Sessions ------------------------------------------------------------------
 
-void BusService::session_added(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  if (daemon_ == nullptr) return;
-  const SessionKey key{tunnel_id, session_id};
-  if (!sessions_.contains(key)) {
-    const std::optional<daemon::SessionInfo> info = daemon_->session(tunnel_id, session_id);
-    if (!info) {
-      log(LogLevel::kWarning, session_name(tunnel_id, session_id),
-          "added, but the daemon has no view of it");
-      return;
-    }
-    try {
-      make_room_for(session_path(tunnel_id, session_id));
-      auto object = std::make_unique<SessionObject>(bus_, backend(), *info);
-      object->announce();
-      sessions_.emplace(key, std::move(object));
-      log(LogLevel::kDebug, session_name(tunnel_id, session_id), "on the bus (owner ", info->owner,
-          ")");
-    } catch (const sdbus::Error& error) {
-      log(LogLevel::kError, session_name(tunnel_id, session_id),
-          "cannot be put on the bus: ", error.getMessage());
-    }
-  } else {
-    session_changed(tunnel_id, session_id);
-  }
-  refresh_tunnel(tunnel_id);  // its Sessions
-}
-
-void BusService::session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  const auto it = sessions_.find({tunnel_id, session_id});
-  if (it == sessions_.end()) {
-    session_added(tunnel_id, session_id);
+void BusService::session_added(const daemon::SessionInfo& session) {
+  const SessionKey key{session.view.tunnel_id, session.view.session_id};
+  if (sessions_.contains(key)) {
+    session_changed(session);
     return;
   }
-  if (daemon_ == nullptr) return;
-  const std::optional<daemon::SessionInfo> info = daemon_->session(tunnel_id, session_id);
-  if (!info) return;
   try {
-    it->second->update(*info);
+    make_room_for(session_path(key.first, key.second));
+    auto object = std::make_unique<SessionObject>(bus_, backend(), session);
+    object->announce();
+    sessions_.emplace(key, std::move(object));
+    log(LogLevel::kDebug, session_name(key.first, key.second), "on the bus (owner ", session.owner,
+        ")");
   } catch (const sdbus::Error& error) {
-    log(LogLevel::kError, session_name(tunnel_id, session_id),
+    log(LogLevel::kError, session_name(key.first, key.second),
+        "cannot be put on the bus: ", error.getMessage());
+    return;
+  }
+  publish_children(key.first);
+}
+
+void BusService::session_changed(const daemon::SessionInfo& session) {
+  const auto it = sessions_.find({session.view.tunnel_id, session.view.session_id});
+  if (it == sessions_.end()) return;
+  try {
+    it->second->update(session);
+  } catch (const sdbus::Error& error) {
+    log(LogLevel::kError, session_name(session.view.tunnel_id, session.view.session_id),
         "cannot signal a change: ", error.getMessage());
   }
 }
 
-void BusService::session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) {
-  remove_session_object({tunnel_id, session_id});
-  refresh_tunnel(tunnel_id);
+void BusService::session_removed(const daemon::SessionInfo& session) {
+  remove_session_object({session.view.tunnel_id, session.view.session_id}, &session);
+  publish_children(session.view.tunnel_id);
 }
 
-void BusService::remove_session_object(const SessionKey& key) {
+void BusService::remove_session_object(const SessionKey& key,
+                                       const daemon::SessionInfo* final_view) {
   const auto it = sessions_.find(key);
   if (it == sessions_.end()) return;
   SessionObject& object = *it->second;
-  daemon::SessionInfo final_info = object.info();
-  if (daemon_ != nullptr) {
-    if (std::optional<daemon::SessionInfo> info = daemon_->session(key.first, key.second)) {
-      final_info = *info;
-    }
-  }
+  // Ended with its tunnel: the last values announced, closed.
+  daemon::SessionInfo final_info = final_view != nullptr ? *final_view : object.info();
   final_info.view.state = fsm::ObjectState::kClosed;
   try {
     object.finish(final_info);
@@ -199,20 +174,14 @@ void BusService::remove_session_object(const SessionKey& key) {
 
 // ---- Listeners -----------------------------------------------------------------
 
-void BusService::listener_added(std::uint32_t listener_id) {
-  if (daemon_ == nullptr) return;
-  if (listeners_.contains(listener_id)) {
-    refresh_listener(listener_id);
-    return;
-  }
-  const std::optional<fsm::ListenerView> view = listener_view(listener_id);
-  if (!view) {
-    log(LogLevel::kWarning, listener_name(listener_id), "added, but the daemon has no view of it");
-    return;
-  }
+void BusService::listener_added(const fsm::ListenerView& listener) {
+  const std::uint32_t listener_id = listener.listener_id;
+  if (listeners_.contains(listener_id)) return;
+  fsm::ListenerView view = listener;
+  view.tunnels.clear();  // none accepted yet; tunnel_added() lists them
   try {
     make_room_for(listener_path(listener_id));
-    auto object = std::make_unique<ListenerObject>(bus_, backend(), *view);
+    auto object = std::make_unique<ListenerObject>(bus_, backend(), view);
     object->announce();
     listeners_.emplace(listener_id, std::move(object));
     log(LogLevel::kDebug, listener_name(listener_id), "on the bus");
@@ -222,36 +191,12 @@ void BusService::listener_added(std::uint32_t listener_id) {
   }
 }
 
-void BusService::listener_changed(std::uint32_t listener_id) {
-  if (!listeners_.contains(listener_id)) {
-    listener_added(listener_id);
-    return;
-  }
-  refresh_listener(listener_id);
-}
-
-void BusService::refresh_listener(std::uint32_t listener_id) {
-  const auto it = listeners_.find(listener_id);
-  if (it == listeners_.end() || daemon_ == nullptr) return;
-  const std::optional<fsm::ListenerView> view = listener_view(listener_id);
-  if (!view) return;
-  try {
-    it->second->update(*view);
-  } catch (const sdbus::Error& error) {
-    log(LogLevel::kError, listener_name(listener_id),
-        "cannot signal a change: ", error.getMessage());
-  }
-}
-
 void BusService::listener_removed(std::uint32_t listener_id) {
+  // Accepted tunnels outlive their listener, and no longer count for it.
+  tunnels_by_listener_.erase(listener_id);
   const auto it = listeners_.find(listener_id);
   if (it == listeners_.end()) return;
   try {
-    if (daemon_ != nullptr) {
-      if (std::optional<fsm::ListenerView> view = listener_view(listener_id)) {
-        it->second->update(*view);
-      }
-    }
     it->second->withdraw();
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, listener_name(listener_id),
@@ -276,31 +221,42 @@ void BusService::make_room_for(const std::string& path) {
   std::erase_if(graveyard_, [&path](const auto& grave) { return grave.first == path; });
 }
 
-// ---- Views as announced ----------------------------------------------------------
+// ---- Children ------------------------------------------------------------------
 
-// Sessions and Tunnels list the objects a client can see: the daemon's view
-// may still hold an object while reporting its removal (the engine drops it
-// once *_removed returns), and no later change would correct the list.
-void BusService::keep_announced(std::vector<std::uint32_t>& session_ids,
-                                std::uint32_t tunnel_id) const {
-  std::erase_if(session_ids, [&](std::uint32_t session_id) {
-    return !sessions_.contains({tunnel_id, session_id});
-  });
-}
-
-std::optional<daemon::TunnelInfo> BusService::tunnel_view(std::uint32_t tunnel_id) const {
-  std::optional<daemon::TunnelInfo> info = daemon_->tunnel(tunnel_id);
-  if (info) keep_announced(info->view.sessions, tunnel_id);
-  return info;
-}
-
-std::optional<fsm::ListenerView> BusService::listener_view(std::uint32_t listener_id) const {
-  std::optional<fsm::ListenerView> view = daemon_->listener(listener_id);
-  if (view) {
-    std::erase_if(view->tunnels,
-                  [this](std::uint32_t tunnel_id) { return !tunnels_.contains(tunnel_id); });
+std::vector<std::uint32_t> BusService::sessions_on_bus(std::uint32_t tunnel_id) const {
+  std::vector<std::uint32_t> ids;
+  for (auto it = sessions_.lower_bound({tunnel_id, 0});
+       it != sessions_.end() && it->first.first == tunnel_id; ++it) {
+    ids.push_back(it->first.second);
   }
-  return view;
+  return ids;
+}
+
+daemon::TunnelInfo BusService::with_children(daemon::TunnelInfo tunnel) const {
+  tunnel.view.sessions = sessions_on_bus(tunnel.view.tunnel_id);
+  return tunnel;
+}
+
+void BusService::publish_children(std::uint32_t tunnel_id) {
+  const auto it = tunnels_.find(tunnel_id);
+  if (it != tunnels_.end()) publish_tunnel(tunnel_id, it->second->info());
+}
+
+void BusService::publish_listener_tunnels(std::uint32_t listener_id) {
+  const auto it = listeners_.find(listener_id);
+  if (it == listeners_.end()) return;
+  fsm::ListenerView view = it->second->view();
+  const auto accepted = tunnels_by_listener_.find(listener_id);
+  if (accepted == tunnels_by_listener_.end())
+    view.tunnels.clear();
+  else
+    view.tunnels.assign(accepted->second.begin(), accepted->second.end());
+  try {
+    it->second->update(view);
+  } catch (const sdbus::Error& error) {
+    log(LogLevel::kError, listener_name(listener_id),
+        "cannot signal a change: ", error.getMessage());
+  }
 }
 
 // ---- Reads ---------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -44,14 +45,13 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   void detach() { daemon_ = nullptr; }
 
   // DaemonObserver
-  void tunnel_added(std::uint32_t tunnel_id) override;
-  void tunnel_changed(std::uint32_t tunnel_id) override;
-  void tunnel_removed(std::uint32_t tunnel_id) override;
-  void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void listener_added(std::uint32_t listener_id) override;
-  void listener_changed(std::uint32_t listener_id) override;
+  void tunnel_added(const daemon::TunnelInfo& tunnel) override;
+  void tunnel_changed(const daemon::TunnelInfo& tunnel) override;
+  void tunnel_removed(const daemon::TunnelInfo& tunnel) override;
+  void session_added(const daemon::SessionInfo& session) override;
+  void session_changed(const daemon::SessionInfo& session) override;
+  void session_removed(const daemon::SessionInfo& session) override;
+  void listener_added(const fsm::ListenerView& listener) override;
   void listener_removed(std::uint32_t listener_id) override;
 
  private:
@@ -103,14 +103,15 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
     };
   }
 
-  // Object bookkeeping (bus_service.cpp). The views ask the daemon (which
-  // must be attached) and list only child objects that are on the bus.
-  std::optional<daemon::TunnelInfo> tunnel_view(std::uint32_t tunnel_id) const;
-  std::optional<fsm::ListenerView> listener_view(std::uint32_t listener_id) const;
-  void keep_announced(std::vector<std::uint32_t>& session_ids, std::uint32_t tunnel_id) const;
-  void refresh_tunnel(std::uint32_t tunnel_id);
-  void refresh_listener(std::uint32_t listener_id);
-  void remove_session_object(const SessionKey& key);
+  // Object bookkeeping (bus_service.cpp). A tunnel's Sessions and a
+  // listener's Tunnels list the child objects on the bus, kept here as
+  // children come and go.
+  daemon::TunnelInfo with_children(daemon::TunnelInfo tunnel) const;
+  std::vector<std::uint32_t> sessions_on_bus(std::uint32_t tunnel_id) const;
+  void publish_tunnel(std::uint32_t tunnel_id, const daemon::TunnelInfo& tunnel);
+  void publish_children(std::uint32_t tunnel_id);
+  void publish_listener_tunnels(std::uint32_t listener_id);
+  void remove_session_object(const SessionKey& key, const daemon::SessionInfo* final_info);
   // Objects being removed may still be dispatching the call that removed
   // them; they are dropped from the loop, a moment later.
   void bury(std::string path, std::shared_ptr<void> object);
@@ -130,6 +131,8 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   // Ordered, so a tunnel's sessions are one range.
   std::map<SessionKey, std::unique_ptr<SessionObject>> sessions_;
   std::unordered_map<std::uint32_t, std::unique_ptr<ListenerObject>> listeners_;
+  // The tunnels each listener accepted that are on the bus (its Tunnels).
+  std::unordered_map<std::uint32_t, std::set<std::uint32_t>> tunnels_by_listener_;
   std::vector<std::pair<std::string, std::shared_ptr<void>>> graveyard_;
   std::unique_ptr<Alarm> graveyard_alarm_;
 };

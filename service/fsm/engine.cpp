@@ -42,7 +42,17 @@ const char* to_string(LogLevel level) {
 }
 
 Engine::Impl::Impl(const Environment& environment, const EngineLimits& limits)
-    : env_(environment),
+    : entry_alarms_(environment.alarms, *this),
+      env_(Environment{
+          .clock = environment.clock,
+          .alarms = entry_alarms_,
+          .random = environment.random,
+          .sink = environment.sink,
+          .data_plane = environment.data_plane,
+          .observer = environment.observer,
+          .logger = environment.logger,
+          .call_admission = environment.call_admission,
+      }),
       limits_(limits),
       registry_(limits.max_half_open, limits.max_half_open_per_source),
       reaper_(environment.alarms.create([this] { reap(); })) {}
@@ -295,8 +305,8 @@ std::optional<LastResult> Engine::Impl::refuse_call(Tunnel& tunnel) {
   } else if (listener != nullptr && !listener->call_rate.admit(env_.clock.now())) {
     reason = "too many calls per second (MaxCallsPerSecond " +
              std::to_string(listener->config.max_calls_per_second) + ")";
-  } else if (auto refused = env_.observer.refuse_incoming_call(tunnel.id())) {
-    reason = std::move(*refused);
+  } else if (env_.call_admission != nullptr) {
+    reason = env_.call_admission->refuse_incoming_call(tunnel.id());
   }
   if (!reason) return std::nullopt;
   if (listener != nullptr) ++listener->calls_refused;
@@ -331,7 +341,6 @@ void Engine::Impl::tunnel_accepted(Tunnel& tunnel) {
   if (it == listeners_.end()) return;
   ++it->second.accepted;
   it->second.tunnels.insert(tunnel.id());
-  env_.observer.listener_accepted(tunnel.listener_id(), tunnel.id());
 }
 
 void Engine::Impl::tunnel_hidden(Tunnel& tunnel) {
@@ -370,6 +379,32 @@ void Engine::Impl::reap() {
   }
 }
 
+// ---- Events ---------------------------------------------------------------------
+
+std::unique_ptr<Alarm> Engine::Impl::EntryAlarms::create(std::function<void()> on_fire) {
+  return inner_.create([&impl = impl_, on_fire = std::move(on_fire)] {
+    const Entry entry(impl);
+    on_fire();
+  });
+}
+
+void Engine::Impl::post(std::function<void(EngineObserver&)> event) {
+  events_.push_back(std::move(event));
+}
+
+void Engine::Impl::leave() {
+  if (--depth_ > 0 || delivering_) return;
+  // Commands an observer calls from here queue behind the events still
+  // waiting; this loop delivers them too, in order.
+  delivering_ = true;
+  while (!events_.empty()) {
+    const std::function<void(EngineObserver&)> event = std::move(events_.front());
+    events_.pop_front();
+    event(env_.observer);
+  }
+  delivering_ = false;
+}
+
 void Engine::Impl::log(LogLevel level, const std::string& object, const std::string& message) {
   if (env_.logger != nullptr) env_.logger->log(level, object, message);
 }
@@ -381,46 +416,64 @@ Engine::Engine(const Environment& environment, const EngineLimits& limits)
 
 Engine::~Engine() = default;
 
+Engine::EventBatch::EventBatch(Engine& engine) : engine_(engine) {
+  engine_.impl_->enter();
+}
+
+Engine::EventBatch::~EventBatch() {
+  engine_.impl_->leave();
+}
+
 std::expected<std::uint32_t, Error> Engine::create_tunnel(const TunnelConfig& config) {
+  const Impl::Entry entry(*impl_);
   return impl_->create_tunnel(config);
 }
 
 std::expected<std::uint32_t, Error> Engine::create_session(std::uint32_t tunnel_id,
                                                            const SessionConfig& config) {
+  const Impl::Entry entry(*impl_);
   return impl_->create_session(tunnel_id, config);
 }
 
 std::expected<std::uint32_t, Error> Engine::listen(const ListenerConfig& config) {
+  const Impl::Entry entry(*impl_);
   return impl_->listen(config);
 }
 
 std::expected<void, Error> Engine::close_tunnel(std::uint32_t tunnel_id) {
+  const Impl::Entry entry(*impl_);
   return impl_->close_tunnel(tunnel_id);
 }
 
 std::expected<void, Error> Engine::close_session(std::uint32_t tunnel_id,
                                                  std::uint32_t session_id) {
+  const Impl::Entry entry(*impl_);
   return impl_->close_session(tunnel_id, session_id);
 }
 
 std::expected<void, Error> Engine::close_listener(std::uint32_t listener_id) {
+  const Impl::Entry entry(*impl_);
   return impl_->close_listener(listener_id);
 }
 
 void Engine::receive(const Datagram& datagram) {
+  const Impl::Entry entry(*impl_);
   impl_->receive(datagram);
 }
 
 void Engine::data_plane_tunnel_ready(std::uint32_t tunnel_id) {
+  const Impl::Entry entry(*impl_);
   if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->kernel_tunnel_ready();
 }
 
 void Engine::data_plane_tunnel_failed(std::uint32_t tunnel_id, const std::string& reason) {
+  const Impl::Entry entry(*impl_);
   if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->kernel_tunnel_failed(reason);
 }
 
 void Engine::data_plane_session_ready(std::uint32_t tunnel_id, std::uint32_t session_id,
                                       const std::string& interface_name) {
+  const Impl::Entry entry(*impl_);
   if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
     session->data_plane_ready(interface_name);
   }
@@ -428,6 +481,7 @@ void Engine::data_plane_session_ready(std::uint32_t tunnel_id, std::uint32_t ses
 
 void Engine::data_plane_session_failed(std::uint32_t tunnel_id, std::uint32_t session_id,
                                        const std::string& reason) {
+  const Impl::Entry entry(*impl_);
   if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
     session->data_plane_failed(reason);
   }
@@ -435,6 +489,7 @@ void Engine::data_plane_session_failed(std::uint32_t tunnel_id, std::uint32_t se
 
 void Engine::ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
                             const PppAddresses& addresses) {
+  const Impl::Entry entry(*impl_);
   if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
     session->ppp_network_up(addresses);
   }
@@ -442,6 +497,7 @@ void Engine::ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
 
 void Engine::ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
                        bool authentication_failed, const std::string& message) {
+  const Impl::Entry entry(*impl_);
   if (Session* session = impl_->visible_session(tunnel_id, session_id)) {
     session->ppp_ended(exit_status, authentication_failed, message);
   }

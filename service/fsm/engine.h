@@ -1,7 +1,7 @@
 // The L2TP engine: LAC and LNS, L2TPv2 and L2TPv3, dynamic, quiescent and
 // static tunnels, incoming and outgoing calls. Sans-I/O: datagrams come in
 // through receive(), go out through the PacketSink; time, randomness, the data
-// plane and observers are injected (ports.h).
+// plane and the observer are injected (ports.h, observer.h).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fsm/endpoint.h"
+#include "fsm/observer.h"
 #include "fsm/options.h"
 #include "fsm/ports.h"
 #include "wire/wire_error.h"
@@ -39,7 +40,8 @@ struct Environment {
   PacketSink& sink;
   DataPlane& data_plane;
   EngineObserver& observer;
-  Logger* logger = nullptr;  // optional: transitions and refusals, never secrets
+  Logger* logger = nullptr;                 // optional: transitions and refusals, never secrets
+  CallAdmission* call_admission = nullptr;  // optional: the owner's limits on peers' calls
 };
 
 struct EngineLimits {
@@ -77,65 +79,15 @@ struct EngineStats {
   std::uint64_t wire_errors[static_cast<int>(wire::WireError::kDigestMismatch) + 1] = {};
 };
 
-struct TunnelView {
-  std::uint32_t tunnel_id = 0;
-  std::uint32_t peer_tunnel_id = 0;
-  ObjectState state = ObjectState::kConnecting;
-  TunnelMode mode = TunnelMode::kDynamic;
-  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
-  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
-  Role role = Role::kInitiator;
-  Endpoint local;
-  Endpoint peer;
-  std::string peer_host_name;
-  std::string peer_vendor_name;
-  Duration hello_interval{0};
-  LastResult last_result;
-  std::vector<std::uint32_t> sessions;
-  std::uint32_t listener_id = 0;  // 0: created by create_tunnel
-  std::uint64_t control_tx = 0;
-  std::uint64_t control_rx = 0;
-  std::uint64_t retransmits = 0;
-  std::uint64_t hello_tx = 0;
-};
-
-struct SessionView {
-  std::uint32_t tunnel_id = 0;
-  std::uint32_t session_id = 0;
-  std::uint32_t peer_session_id = 0;
-  ObjectState state = ObjectState::kConnecting;
-  Pseudowire pseudowire = Pseudowire::kPpp;
-  CallType call_type = CallType::kIncoming;
-  bool initiated_locally = true;
-  std::string interface_name;
-  LastResult last_result;
-  std::optional<PppAddresses> ppp;  // after the PPP network phase
-};
-
-struct ListenerView {
-  std::uint32_t listener_id = 0;
-  Endpoint local;
-  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
-  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
-  std::vector<std::uint32_t> tunnels;
-  std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;
-  // Turned away by a limit (also counted in rejected for SCCRQs): SCCRQs and
-  // SCCCNs past the tunnel limits, ICRQs/OCRQs past the session and rate ones.
-  std::uint64_t tunnels_refused = 0;
-  std::uint64_t calls_refused = 0;
-  std::size_t established_tunnels = 0;
-  std::size_t sessions = 0;
-};
-
 // Behaviour the daemon and the tests rely on:
 //
-// Life cycle. tunnel_added / session_added come first; every change of the
-// public state is one *_changed call; removal is a final *_changed showing
-// kClosed with LastResult set, then *_removed (the object is still queryable
-// during both). A tunnel's sessions are removed before it. An SCCRQ accepted
-// at a listener makes a public tunnel at once (tunnel_added, then
-// listener_accepted), even if it is then refused (e.g. result 4 below).
+// Life cycle (observer.h: events are delivered after the entry point that
+// caused them). tunnel_added / session_added come first; every change of the
+// public state is one *_changed event; removal is a final *_changed showing
+// kClosed with LastResult set, then *_removed, both carrying the final view.
+// A tunnel's sessions are removed before it. An SCCRQ accepted at a listener
+// makes a public tunnel at once (tunnel_added with listener_id set), even if
+// it is then refused (e.g. result 4 below).
 //
 // Teardown. A closing tunnel (StopCCN sent) or session (CDN sent) stays
 // kClosing until the peer acknowledges that message or the transport gives
@@ -170,7 +122,7 @@ struct ListenerView {
 //   {14, 0, ...}  v3 pseudowire the peer did not advertise or we do not accept
 //   {4, 0, "temporarily out of resources: ..."}       a peer's call past a limit
 //                                                     (EngineLimits, ListenerConfig,
-//                                                     refuse_incoming_call)
+//                                                     CallAdmission)
 //   {16, 0, ...} (v3) / {2, 6, ...} (v2)              a call message out of sequence
 //
 // Limits on peers. An SCCRQ at a listener is dropped unanswered (counted in
@@ -178,7 +130,7 @@ struct ListenerView {
 // reserved_local_tunnels tunnels, or the listener its max_tunnels established
 // ones, or its max_tunnels_per_peer from that address; the SCCCN checks the
 // listener's two again. A peer's ICRQ/OCRQ past max_sessions, the listener's
-// max_sessions or max_calls_per_second, or refused by the observer, gets the
+// max_sessions or max_calls_per_second, or refused by CallAdmission, gets the
 // CDN above (counted in calls_refused of the listener, if any).
 //
 // Peer-initiated calls are accepted when their pseudowire is in the
@@ -192,7 +144,23 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Commands. Each returns once the object exists (tunnel_added was called);
+  // Holds the delivery of events until it is destroyed, so that a caller can
+  // note what a command returned (the daemon: who owns the new tunnel)
+  // before the observer hears of the object. Batches nest; commands called
+  // from inside one queue their events behind it.
+  class EventBatch {
+   public:
+    explicit EventBatch(Engine& engine);
+    ~EventBatch();
+    EventBatch(const EventBatch&) = delete;
+    EventBatch& operator=(const EventBatch&) = delete;
+
+   private:
+    Engine& engine_;
+  };
+
+  // Commands. Each returns once the object exists (its tunnel_added is
+  // delivered before the command returns, unless an EventBatch holds it);
   // none waits for the peer.
   std::expected<std::uint32_t, Error> create_tunnel(const TunnelConfig& config);
   std::expected<std::uint32_t, Error> create_session(std::uint32_t tunnel_id,

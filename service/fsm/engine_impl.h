@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -22,6 +24,22 @@ std::expected<void, Error> validate_listener_config(const ListenerConfig& config
 
 class Engine::Impl final : public TunnelHost {
  public:
+  // Every way into the engine (public methods, its alarms) holds one of
+  // these: the events queued meanwhile are delivered when the outermost one
+  // ends (observer.h).
+  class Entry {
+   public:
+    explicit Entry(Impl& impl) : impl_(impl) { impl_.enter(); }
+    ~Entry() { impl_.leave(); }
+    Entry(const Entry&) = delete;
+    Entry& operator=(const Entry&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+  void enter() { ++depth_; }
+  void leave();
+
   Impl(const Environment& environment, const EngineLimits& limits);
   ~Impl() override;
 
@@ -51,6 +69,7 @@ class Engine::Impl final : public TunnelHost {
   std::uint32_t router_id() override;
   std::uint32_t next_call_serial() override { return ++call_serial_; }
   void tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, TunnelPhase to) override;
+  void post(std::function<void(EngineObserver&)> event) override;
   void tunnel_accepted(Tunnel& tunnel) override;
   void tunnel_hidden(Tunnel& tunnel) override;
   std::optional<LastResult> refuse_established(Tunnel& tunnel) override;
@@ -104,7 +123,21 @@ class Engine::Impl final : public TunnelHost {
   unsigned drop_logs_in_window_ = 0;
   void reap();
 
-  Environment env_;
+  // The injected alarms, each callback an entry point.
+  class EntryAlarms final : public AlarmFactory {
+   public:
+    EntryAlarms(AlarmFactory& inner, Impl& impl) : inner_(inner), impl_(impl) {}
+    std::unique_ptr<Alarm> create(std::function<void()> on_fire) override;
+
+   private:
+    AlarmFactory& inner_;
+    Impl& impl_;
+  };
+  EntryAlarms entry_alarms_;
+  Environment env_;  // as injected, but with entry_alarms_
+  std::deque<std::function<void(EngineObserver&)>> events_;
+  int depth_ = 0;
+  bool delivering_ = false;
   EngineLimits limits_;
   Registry registry_;
   EngineStats stats_;

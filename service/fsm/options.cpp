@@ -1,6 +1,7 @@
 #include "fsm/options.h"
 
 #include "fsm/ports.h"
+#include "fsm/views.h"
 
 namespace l2tp::fsm {
 

@@ -121,41 +121,4 @@ class Logger {
   virtual void log(LogLevel level, std::string_view object, std::string_view message) = 0;
 };
 
-// ---- Observation ------------------------------------------------------------
-
-enum class ObjectState : std::uint8_t { kConnecting, kEstablished, kClosing, kClosed };
-const char* to_string(ObjectState state);
-
-// (result code, error code, message); zeros while none.
-struct LastResult {
-  std::uint16_t result = 0;
-  std::uint16_t error = 0;
-  std::string message;
-  bool operator==(const LastResult&) const = default;
-};
-
-class EngineObserver {
- public:
-  virtual ~EngineObserver() = default;
-  // A tunnel or session exists (before any of its state changes).
-  virtual void tunnel_added(std::uint32_t tunnel_id) = 0;
-  virtual void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
-  // Called from each object's one enter_state(); also for property changes
-  // that come with no state change (peer host name learned, addresses).
-  virtual void tunnel_changed(std::uint32_t tunnel_id) = 0;
-  virtual void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
-  // Final: the object reached kClosed and is gone after this call returns.
-  virtual void tunnel_removed(std::uint32_t tunnel_id) = 0;
-  virtual void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
-  // A listener accepted a tunnel (after tunnel_added).
-  virtual void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) = 0;
-  // Asked before a peer's ICRQ or OCRQ in `tunnel_id` becomes a session, once
-  // the engine's own limits let it pass (the daemon's per-uid limit): a
-  // reason to refuse it with a CDN "temporarily out of resources", or nullopt.
-  virtual std::optional<std::string> refuse_incoming_call(std::uint32_t tunnel_id) {
-    static_cast<void>(tunnel_id);
-    return std::nullopt;
-  }
-};
-
 }  // namespace l2tp::fsm

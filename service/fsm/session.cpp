@@ -219,7 +219,7 @@ void Session::ppp_network_up(const PppAddresses& addresses) {
   if (phase_ == SessionPhase::kWaitPpp) {
     enter_state(SessionPhase::kEstablished);
   } else {
-    tunnel_.host().env().observer.session_changed(tunnel_.id(), id_);  // renegotiated
+    report(&EngineObserver::session_changed);  // renegotiated
   }
 }
 
@@ -305,14 +305,16 @@ void Session::enter_state(SessionPhase next) {
     create_kernel_session();
   }
 
-  EngineObserver& observer = tunnel_.host().env().observer;
-  if (public_state(previous) != public_state(next) && phase_ == next) {
-    observer.session_changed(tunnel_.id(), id_);
-  }
-  if (next != SessionPhase::kClosed || phase_ != SessionPhase::kClosed || removed_) return;
+  if (public_state(previous) != public_state(next)) report(&EngineObserver::session_changed);
+  if (next != SessionPhase::kClosed || removed_) return;
   removed_ = true;
-  observer.session_removed(tunnel_.id(), id_);
+  report(&EngineObserver::session_removed);
   tunnel_.discard_session(*this);
+}
+
+void Session::report(void (EngineObserver::*event)(const SessionView&)) const {
+  tunnel_.host().post(
+      [event, view = view()](EngineObserver& observer) { (observer.*event)(view); });
 }
 
 SessionView Session::view() const {

@@ -57,6 +57,9 @@ class Session {
   std::uint32_t peer_id() const { return peer_id_; }
   SessionPhase phase() const { return phase_; }
   SessionView view() const;
+  // Queues `event` with the session as it is now (delivered after the
+  // engine's entry point returns).
+  void report(void (EngineObserver::*event)(const SessionView&)) const;
 
  private:
   void enter_state(SessionPhase next);

@@ -116,7 +116,7 @@ void Tunnel::start() {
         config_.control.channel, host_.env().clock, host_.env().alarms, output, events);
   }
   announced_ = true;
-  host_.env().observer.tunnel_added(id_);
+  report(&EngineObserver::tunnel_added);
   if (role_ == Role::kResponder) {
     // Public from its SCCRQ on, even if that is refused: the refusal (and its
     // LastResult) is something to show.
@@ -208,12 +208,11 @@ void Tunnel::enter_state(TunnelPhase next) {
       break;
   }
 
-  // phase_ == next: not when an observer already moved it on from inside.
-  if (announced_ && phase_ == next && public_state(previous) != public_state(next)) {
-    host_.env().observer.tunnel_changed(id_);
+  if (announced_ && public_state(previous) != public_state(next)) {
+    report(&EngineObserver::tunnel_changed);
   }
-  if (next != TunnelPhase::kClosed || phase_ != TunnelPhase::kClosed || removed_) return;
-  if (announced_) host_.env().observer.tunnel_removed(id_);
+  if (next != TunnelPhase::kClosed || removed_) return;
+  if (announced_) report(&EngineObserver::tunnel_removed);
   removed_ = true;
   if (announced_) host_.tunnel_hidden(*this);
   hold_then_dispose();
@@ -357,6 +356,10 @@ wire::EncodeOptions Tunnel::encode_options(wire::MessageType type, wire::Bytes& 
 
 wire::DigestContext Tunnel::digest_context() const {
   return wire::DigestContext{config_.control.digest_type, digest_key_, local_nonce_, peer_nonce_};
+}
+
+void Tunnel::report(void (EngineObserver::*event)(const TunnelView&)) const {
+  host_.post([event, view = view()](EngineObserver& observer) { (observer.*event)(view); });
 }
 
 Path Tunnel::path() const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,9 +55,13 @@ class TunnelHost {
   virtual std::uint32_t next_call_serial() = 0;
   // Keeps the shared indexes (tie breaker, half-open, responders) in step.
   virtual void tunnel_phase_changed(Tunnel& tunnel, TunnelPhase from, TunnelPhase to) = 0;
-  // An accepted tunnel became public: tunnel_added was called; tell the listener.
+  // Queues an observer event, delivered once the engine's current entry
+  // point has returned (observer.h).
+  virtual void post(std::function<void(EngineObserver&)> event) = 0;
+  // An accepted tunnel became public (tunnel_added is queued): the listener
+  // counts it.
   virtual void tunnel_accepted(Tunnel& tunnel) = 0;
-  // tunnel_removed was called: the tunnel leaves every public list.
+  // tunnel_removed is queued: the tunnel leaves every public list.
   virtual void tunnel_hidden(Tunnel& tunnel) = 0;
   // The limits on what peers take (a result for the StopCCN or CDN that
   // refuses it, or nullopt): an accepted tunnel about to be established, a
@@ -122,6 +127,9 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   bool sent_tie_breaker() const { return tie_breaker_.has_value(); }
   std::uint64_t tie_breaker() const { return tie_breaker_.value_or(0); }
   TunnelView view() const;
+  // Queues `event` with the tunnel as it is now (delivered after the
+  // engine's entry point returns).
+  void report(void (EngineObserver::*event)(const TunnelView&)) const;
 
   // ---- For its sessions ----
   TunnelHost& host() { return host_; }

@@ -153,8 +153,8 @@ std::expected<std::uint32_t, Error> Tunnel::create_session(const SessionConfig& 
   Session& created = *session;
   sessions_.emplace(*id, std::move(session));
   host_.session_created(*this);
-  host_.env().observer.session_added(id_, *id);
-  if (find_session(*id) == &created) created.start();
+  created.report(&EngineObserver::session_added);
+  created.start();
   return *id;
 }
 
@@ -339,8 +339,8 @@ void Tunnel::accept_call(const wire::Message& request) {
   Session& accepted = *session;
   sessions_.emplace(*id, std::move(session));
   host_.session_created(*this);
-  host_.env().observer.session_added(id_, *id);
-  if (find_session(*id) == &accepted) accepted.accept(request);
+  accepted.report(&EngineObserver::session_added);
+  accepted.accept(request);
 }
 
 }  // namespace l2tp::fsm

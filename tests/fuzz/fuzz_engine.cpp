@@ -32,7 +32,7 @@
 #include <string>
 #include <variant>
 
-#include "../unit/fsm/engine_harness.h"
+#include "engine_harness.h"
 #include "wire/avp.h"
 #include "wire/security.h"
 

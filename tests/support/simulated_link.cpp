@@ -1,6 +1,5 @@
 #include "simulated_link.h"
 
-
 namespace l2tp::testing {
 
 SimulatedPipe::SimulatedPipe(FakeClock& clock, LinkImpairment impairment, std::uint32_t seed)

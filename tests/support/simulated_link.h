@@ -16,10 +16,10 @@
 namespace l2tp::testing {
 
 struct LinkImpairment {
-  double loss = 0.0;         // probability a datagram vanishes
-  double duplicate = 0.0;    // probability it is delivered twice
-  double reorder = 0.0;      // probability it gets extra delay (and overtakes nothing else)
-  Duration delay{10};        // one-way latency
+  double loss = 0.0;       // probability a datagram vanishes
+  double duplicate = 0.0;  // probability it is delivered twice
+  double reorder = 0.0;    // probability it gets extra delay (and overtakes nothing else)
+  Duration delay{10};      // one-way latency
   Duration reorder_extra{50};
 };
 

@@ -76,7 +76,7 @@ daemon::Result<std::uint32_t> FakeDaemon::create_session(std::uint32_t tunnel_id
   info.view.interface_name = config.interface_name;
   sessions_[{tunnel_id, info.view.session_id}] = info;
   tunnel->second.view.sessions.push_back(info.view.session_id);
-  observer_.session_added(tunnel_id, info.view.session_id);
+  observer_.session_added(info);
   return info.view.session_id;
 }
 
@@ -89,7 +89,7 @@ daemon::Result<std::uint32_t> FakeDaemon::listen(const fsm::ListenerConfig& conf
   view.version = config.version;
   view.encapsulation = config.encapsulation;
   listeners_[view.listener_id] = view;
-  observer_.listener_added(view.listener_id);
+  observer_.listener_added(view);
   return view.listener_id;
 }
 
@@ -182,13 +182,13 @@ void FakeDaemon::add_tunnel(const daemon::TunnelInfo& info) {
   if (info.view.listener_id != 0) {
     listeners_[info.view.listener_id].tunnels.push_back(info.view.tunnel_id);
   }
-  observer_.tunnel_added(info.view.tunnel_id);
+  observer_.tunnel_added(info);
 }
 
 void FakeDaemon::change_tunnel(std::uint32_t tunnel_id,
                                const std::function<void(fsm::TunnelView&)>& edit) {
   edit(tunnels_.at(tunnel_id).view);
-  observer_.tunnel_changed(tunnel_id);
+  observer_.tunnel_changed(tunnels_.at(tunnel_id));
 }
 
 void FakeDaemon::remove_tunnel(std::uint32_t tunnel_id, const fsm::LastResult& result) {
@@ -199,8 +199,9 @@ void FakeDaemon::remove_tunnel(std::uint32_t tunnel_id, const fsm::LastResult& r
   info.view.state = fsm::ObjectState::kClosed;
   info.view.last_result = result;
   const std::uint32_t listener_id = info.view.listener_id;
+  const daemon::TunnelInfo final_info = info;
   if (forget_before_removed) tunnels_.erase(tunnel_id);
-  observer_.tunnel_removed(tunnel_id);
+  observer_.tunnel_removed(final_info);
   tunnels_.erase(tunnel_id);
   // No listener change is reported: the listener's Tunnels must follow anyway.
   if (listener_id != 0 && listeners_.contains(listener_id)) {
@@ -211,7 +212,7 @@ void FakeDaemon::remove_tunnel(std::uint32_t tunnel_id, const fsm::LastResult& r
 void FakeDaemon::change_session(std::uint32_t tunnel_id, std::uint32_t session_id,
                                 const std::function<void(fsm::SessionView&)>& edit) {
   edit(sessions_.at({tunnel_id, session_id}).view);
-  observer_.session_changed(tunnel_id, session_id);
+  observer_.session_changed(sessions_.at({tunnel_id, session_id}));
 }
 
 void FakeDaemon::remove_session(std::uint32_t tunnel_id, std::uint32_t session_id,
@@ -219,10 +220,10 @@ void FakeDaemon::remove_session(std::uint32_t tunnel_id, std::uint32_t session_i
   daemon::SessionInfo& info = sessions_.at({tunnel_id, session_id});
   info.view.state = fsm::ObjectState::kClosed;
   info.view.last_result = result;
+  const daemon::SessionInfo final_info = info;
   if (forget_before_removed) sessions_.erase({tunnel_id, session_id});
-  // Like the engine: the tunnel still lists the session while its removal is
-  // reported, and no tunnel change follows.
-  observer_.session_removed(tunnel_id, session_id);
+  // Like the engine: no tunnel change follows.
+  observer_.session_removed(final_info);
   sessions_.erase({tunnel_id, session_id});
   if (const auto tunnel = tunnels_.find(tunnel_id); tunnel != tunnels_.end()) {
     std::erase(tunnel->second.view.sessions, session_id);

@@ -31,24 +31,24 @@ class Host final : public PacketSink, public EngineObserver {
   Engine& engine() { return *engine_; }
 
   void send(const Path& path, wire::ByteView datagram) override;
-  void tunnel_added(std::uint32_t t) override { note("tunnel_added", t); }
-  void session_added(std::uint32_t t, std::uint32_t s) override { note("session_added", t, s); }
-  void tunnel_changed(std::uint32_t t) override {
-    auto view = engine_->tunnel(t);
-    EXPECT_TRUE(view) << "tunnel_changed for an unknown tunnel " << t;
-    note(std::string("tunnel_changed ") + (view ? to_string(view->state) : "?"), t);
-    if (view) last_tunnel[t] = *view;
+  void tunnel_added(const TunnelView& t) override {
+    note("tunnel_added", t.tunnel_id);
+    if (t.listener_id != 0) note("listener_accepted " + std::to_string(t.listener_id), t.tunnel_id);
   }
-  void session_changed(std::uint32_t t, std::uint32_t s) override {
-    auto view = engine_->session(t, s);
-    EXPECT_TRUE(view);
-    note(std::string("session_changed ") + (view ? to_string(view->state) : "?"), t, s);
-    if (view) last_session[{t, s}] = *view;
+  void session_added(const SessionView& s) override {
+    note("session_added", s.tunnel_id, s.session_id);
   }
-  void tunnel_removed(std::uint32_t t) override { note("tunnel_removed", t); }
-  void session_removed(std::uint32_t t, std::uint32_t s) override { note("session_removed", t, s); }
-  void listener_accepted(std::uint32_t l, std::uint32_t t) override {
-    note("listener_accepted " + std::to_string(l), t);
+  void tunnel_changed(const TunnelView& t) override {
+    note(std::string("tunnel_changed ") + to_string(t.state), t.tunnel_id);
+    last_tunnel[t.tunnel_id] = t;
+  }
+  void session_changed(const SessionView& s) override {
+    note(std::string("session_changed ") + to_string(s.state), s.tunnel_id, s.session_id);
+    last_session[{s.tunnel_id, s.session_id}] = s;
+  }
+  void tunnel_removed(const TunnelView& t) override { note("tunnel_removed", t.tunnel_id); }
+  void session_removed(const SessionView& s) override {
+    note("session_removed", s.tunnel_id, s.session_id);
   }
 
   std::size_t count(const std::string& what) const {

@@ -125,13 +125,14 @@ class NoSink final : public fsm::PacketSink {
 
 class Observer final : public fsm::EngineObserver {
  public:
-  void tunnel_added(std::uint32_t) override {}
-  void session_added(std::uint32_t, std::uint32_t) override {}
-  void tunnel_changed(std::uint32_t) override {}
-  void session_changed(std::uint32_t, std::uint32_t) override {}
-  void tunnel_removed(std::uint32_t id) override { removed_tunnels.insert(id); }
-  void session_removed(std::uint32_t, std::uint32_t) override {}
-  void listener_accepted(std::uint32_t, std::uint32_t) override {}
+  void tunnel_added(const fsm::TunnelView&) override {}
+  void session_added(const fsm::SessionView&) override {}
+  void tunnel_changed(const fsm::TunnelView&) override {}
+  void session_changed(const fsm::SessionView&) override {}
+  void tunnel_removed(const fsm::TunnelView& tunnel) override {
+    removed_tunnels.insert(tunnel.tunnel_id);
+  }
+  void session_removed(const fsm::SessionView&) override {}
   std::set<std::uint32_t> removed_tunnels;
 };
 

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "datagram_craft.h"
 #include "fake_clock.h"
 #include "fake_random.h"
 #include "fsm/engine.h"
@@ -28,11 +29,6 @@
 #include "wire/message.h"
 
 namespace l2tp::testing {
-
-class HarnessError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 std::string to_string(const fsm::Error& error);
 std::string describe(const fsm::LastResult& result);
@@ -94,29 +90,26 @@ struct ObservedEvent {
   std::uint32_t tunnel_id = 0;
   std::uint32_t session_id = 0;
   std::uint32_t listener_id = 0;
-  // What the engine answered when asked from inside the callback.
+  // The snapshot the event carried.
   std::optional<fsm::TunnelView> tunnel;
   std::optional<fsm::SessionView> session;
 };
 
-// Records every observer call in order, with a snapshot of the object as the
-// engine's own query answered at that moment, so tests can read the final
-// views of objects that are gone.
+// Records every observer event in order with the snapshot it carried, so
+// tests can read the final views of objects that are gone. An accepted
+// tunnel's tunnel_added is followed by a kListenerAccepted record.
 class RecordingObserver final : public fsm::EngineObserver {
  public:
   explicit RecordingObserver(const Clock& clock) : clock_(clock) {}
-  // Snapshots need the engine; detach before it is destroyed.
-  void attach(const fsm::Engine* engine) { engine_ = engine; }
   // Called with each event as it is recorded (the demo prints them).
   void set_hook(std::function<void(const ObservedEvent&)> hook) { hook_ = std::move(hook); }
 
-  void tunnel_added(std::uint32_t tunnel_id) override;
-  void session_added(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void tunnel_changed(std::uint32_t tunnel_id) override;
-  void session_changed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void tunnel_removed(std::uint32_t tunnel_id) override;
-  void session_removed(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void listener_accepted(std::uint32_t listener_id, std::uint32_t tunnel_id) override;
+  void tunnel_added(const fsm::TunnelView& tunnel) override;
+  void session_added(const fsm::SessionView& session) override;
+  void tunnel_changed(const fsm::TunnelView& tunnel) override;
+  void session_changed(const fsm::SessionView& session) override;
+  void tunnel_removed(const fsm::TunnelView& tunnel) override;
+  void session_removed(const fsm::SessionView& session) override;
 
   const std::vector<ObservedEvent>& events() const { return events_; }
   std::size_t count(EventKind kind) const;
@@ -146,8 +139,9 @@ class RecordingObserver final : public fsm::EngineObserver {
 
  private:
   void record(ObservedEvent event);
+  void record_tunnel(EventKind kind, const fsm::TunnelView& tunnel);
+  void record_session(EventKind kind, const fsm::SessionView& session);
   const Clock& clock_;
-  const fsm::Engine* engine_ = nullptr;
   std::function<void(const ObservedEvent&)> hook_;
   std::vector<ObservedEvent> events_;
 };
@@ -359,32 +353,9 @@ class Network {
   bool trace_ = false;
 };
 
-// ---- Decoding what was on the wire -------------------------------------------
+// ---- Reading the capture -------------------------------------------------------
 
-struct DecodedDatagram {
-  std::optional<wire::WireError> packet_error;  // parse_packet refused it
-  bool data_packet = false;
-  wire::ControlHeader header;
-  bool zlb = false;  // no AVPs at all
-  std::optional<wire::Message> message;
-  std::optional<wire::WireError> message_error;  // decode_message refused the AVPs
-  bool hidden_avps = false;                      // some AVP had the H bit
-  std::vector<std::uint16_t> attribute_types;    // IETF AVPs, in wire order
-
-  bool is(wire::MessageType type) const { return message && message->type == type; }
-  // A pure acknowledgement: a ZLB, or a v3 ACK message.
-  bool is_ack() const { return zlb || is(wire::MessageType::kAck); }
-  // A message that occupies an Ns (everything but acknowledgements).
-  bool is_sequenced() const { return !packet_error && !data_packet && !is_ack(); }
-};
-
-// `secret` is the tunnel's shared secret; the hiding key is derived from it
-// for the datagram's version. Empty: hidden AVPs fail with kHiddenNoSecret.
-DecodedDatagram decode_datagram(wire::ByteView bytes, wire::Encapsulation encapsulation,
-                                wire::ByteView secret = {});
 DecodedDatagram decode_captured(const CapturedDatagram& datagram, wire::ByteView secret = {});
-// One line: "SCCRQ tunnel=0 Ns=0 Nr=0 host=lac assigned-tunnel=4711".
-std::string describe(const DecodedDatagram& datagram);
 
 // Captured datagrams sent by `from` carrying message `type`.
 std::vector<const CapturedDatagram*> sent_messages(const Network& network, const Node& from,
@@ -396,38 +367,8 @@ std::size_t count_sent(const Network& network, const Node& from, wire::MessageTy
 // The Ns and Nr a message from tunnel `from_tunnel` of `from` must carry to be
 // the next in order at tunnel `to_tunnel` of `to`, judged from the capture
 // (a loss-free link is assumed).
-struct SequenceNumbers {
-  std::uint16_t ns = 0;
-  std::uint16_t nr = 0;
-};
 SequenceNumbers next_sequence(const Network& network, const Node& from, std::uint32_t from_tunnel,
                               const Node& to, std::uint32_t to_tunnel);
-
-// ---- Building datagrams by hand ----------------------------------------------
-
-// One AVP exactly as given: `flags_and_length` is the first 16 bits (M, H,
-// reserved, Length), so a test can write lengths that lie.
-wire::Bytes raw_avp(std::uint16_t flags_and_length, std::uint16_t vendor_id,
-                    std::uint16_t attribute_type, wire::ByteView value);
-// A well-formed AVP.
-wire::Bytes avp(std::uint16_t attribute_type, wire::ByteView value, bool mandatory,
-                std::uint16_t vendor_id = 0, bool hidden = false);
-wire::Bytes message_type_avp(wire::MessageType type);
-wire::Bytes u16_value(std::uint16_t v);
-wire::Bytes u32_value(std::uint32_t v);
-wire::Bytes concat(std::initializer_list<wire::ByteView> parts);
-wire::Bytes frame(wire::ProtocolVersion version, wire::Encapsulation encapsulation,
-                  std::uint32_t tunnel_id, std::uint16_t session_id, SequenceNumbers sequence,
-                  wire::ByteView avps);
-// `datagram` with `avp` appended to its message and the header Length fixed.
-wire::Bytes append_avp(wire::ByteView datagram, wire::Encapsulation encapsulation,
-                       wire::ByteView avp);
-// `datagram` with its AVPs replaced (header kept, Length fixed).
-wire::Bytes replace_avps(wire::ByteView datagram, wire::Encapsulation encapsulation,
-                         wire::ByteView avps);
-// A valid SCCRQ as a stranger at `assigned_id` would send it.
-wire::Bytes sccrq(wire::ProtocolVersion version, wire::Encapsulation encapsulation,
-                  std::uint32_t assigned_id, const std::string& host_name);
 
 // ---- Two peers: a LAC (host 1) and an LNS (host 2) --------------------------
 
