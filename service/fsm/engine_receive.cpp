@@ -104,7 +104,7 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
     drop_malformed(datagram, decoded.error());
     return;
   }
-  const wire::Message& sccrq = *decoded;
+  wire::Message& sccrq = *decoded;
   if (sccrq.type != wire::MessageType::kSccrq) {
     ++stats_.unknown_tunnel;
     ++listener.rejected;
@@ -133,7 +133,7 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   if (auto existing = registry_.find_responder(datagram.peer, peer_tunnel_id)) {
     // A retransmission: the tunnel's channel acknowledges the duplicate.
     auto it = tunnels_.find(*existing);
-    if (it != tunnels_.end()) it->second->receive(packet, datagram.peer);
+    if (it != tunnels_.end()) it->second->receive(packet, std::move(sccrq), datagram.peer);
     return;
   }
   if (break_tie(sccrq, version, datagram) == TieOutcome::kDiscard) return;
@@ -173,7 +173,8 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
 
   const std::uint32_t accepting_listener = listener.id;
   tunnel.start();
-  if (tunnel.phase() == TunnelPhase::kIdle) tunnel.receive(packet, datagram.peer);
+  // Decoded once, here: the tunnel takes the message as it is.
+  if (tunnel.phase() == TunnelPhase::kIdle) tunnel.receive(packet, std::move(sccrq), datagram.peer);
   if (tunnel.phase() == TunnelPhase::kClosing || tunnel.phase() == TunnelPhase::kClosed) {
     // Refused: a StopCCN is on its way (or it was closed from an observer).
     auto still = listeners_.find(accepting_listener);

@@ -110,10 +110,10 @@ void Tunnel::start() {
   }
   if (config_.mode != TunnelMode::kStatic) {
     // The conversions happen here, where the private bases are accessible.
-    transport::ChannelOutput& output = *this;
-    transport::ChannelEvents& events = *this;
-    channel_ = std::make_unique<transport::ControlChannel>(
-        config_.control.channel, host_.env().clock, host_.env().alarms, output, events);
+    transport::ChannelOutput<OutgoingMessage>& output = *this;
+    transport::ChannelEvents<IncomingMessage>& events = *this;
+    channel_ = std::make_unique<TunnelChannel>(config_.control.channel, host_.env().clock,
+                                               host_.env().alarms, output, events);
   }
   announced_ = true;
   report(&EngineObserver::tunnel_added);
@@ -370,16 +370,8 @@ std::uint64_t Tunnel::send_message(const wire::Message& message, std::uint16_t h
   if (!channel_) return 0;
   wire::Bytes random_vector;
   const wire::EncodeOptions options = encode_options(message.type, random_vector);
-  const wire::Bytes avps = wire::encode_message(message, options);
-  // The channel moves opaque bodies; the v2 header's Session ID travels in
-  // front of the AVPs so that transmit() can frame every (re)transmission.
-  wire::Bytes body;
-  body.reserve(avps.size() + 2);
-  body.push_back(static_cast<std::uint8_t>(header_session_id >> 8));
-  body.push_back(static_cast<std::uint8_t>(header_session_id));
-  body.insert(body.end(), avps.begin(), avps.end());
   log(LogLevel::kDebug, std::string("send ") + wire::to_string(message.type));
-  channel_->send(std::move(body));
+  channel_->send(OutgoingMessage{header_session_id, wire::encode_message(message, options)});
   return messages_queued_++;
 }
 
@@ -418,36 +410,39 @@ void Tunnel::note_acknowledgements(std::uint16_t nr) {
   }
 }
 
-void Tunnel::transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) {
-  if (body.empty() && authenticates_messages() && phase_ == TunnelPhase::kWaitCtlConn) {
+void Tunnel::transmit(std::uint16_t ns, std::uint16_t nr, const OutgoingMessage& message) {
+  send_datagram(ns, nr, message.header_session_id, message.avps);
+}
+
+void Tunnel::transmit_acknowledgement(std::uint16_t ns, std::uint16_t nr) {
+  if (authenticates_messages() && phase_ == TunnelPhase::kWaitCtlConn) {
     // An ACK for a repeated SCCRQ: the initiator cannot check its digest
     // before it has our SCCRP (and nonce), so it would count its own peer as
     // an attacker. The SCCRP's retransmission answers the repeat instead.
     return;
   }
+  // v2 acknowledges with a ZLB; v3 with an ACK message, which is the only
+  // form allowed once Message Digests are in use (RFC 3931 §6.15).
+  if (config_.version != wire::ProtocolVersion::kV3) {
+    send_datagram(ns, nr, 0, {});
+    return;
+  }
+  wire::Message ack;
+  ack.type = wire::MessageType::kAck;
+  wire::EncodeOptions options;
+  options.version = config_.version;
+  if (authenticates_messages()) options.digest = config_.control.digest_type;
+  send_datagram(ns, nr, 0, wire::encode_message(ack, options));
+}
+
+void Tunnel::send_datagram(std::uint16_t ns, std::uint16_t nr, std::uint16_t header_session_id,
+                           wire::ByteView avps) {
   wire::ControlHeader header;
   header.version = config_.version;
   header.tunnel_id = peer_tunnel_id_;
+  header.session_id = header_session_id;
   header.ns = ns;
   header.nr = nr;
-  wire::Bytes acknowledgement;
-  wire::ByteView avps;
-  if (body.empty()) {
-    // v2 acknowledges with a ZLB; v3 with an ACK message, which is the only
-    // form allowed once Message Digests are in use (RFC 3931 §6.15).
-    if (config_.version == wire::ProtocolVersion::kV3) {
-      wire::Message ack;
-      ack.type = wire::MessageType::kAck;
-      wire::EncodeOptions options;
-      options.version = config_.version;
-      if (authenticates_messages()) options.digest = config_.control.digest_type;
-      acknowledgement = wire::encode_message(ack, options);
-      avps = acknowledgement;
-    }
-  } else if (body.size() >= 2) {
-    header.session_id = static_cast<std::uint16_t>((body[0] << 8) | body[1]);
-    avps = body.subspan(2);
-  }
   wire::Bytes datagram = wire::frame_control(header, avps, config_.encapsulation);
   if (authenticates_messages())
     wire::sign_message(datagram, config_.encapsulation, digest_context());
@@ -458,7 +453,8 @@ void Tunnel::transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) {
 
 bool Tunnel::is_acknowledgement(const wire::ControlPacket& packet) const {
   if (config_.version != wire::ProtocolVersion::kV3) return false;
-  // Message Type is the first AVP: 8 bytes, type 0, value 20 (ACK).
+  // Message Type is the first AVP: 8 bytes, type 0, value 20 (ACK). Read
+  // without decoding: the remnant needs nothing else from the message.
   auto avps = wire::split_avps(packet.avps);
   return avps && !avps->empty() && avps->front().vendor_id == 0 &&
          avps->front().attribute_type == 0 && avps->front().value.size() == 2 &&
@@ -468,13 +464,11 @@ bool Tunnel::is_acknowledgement(const wire::ControlPacket& packet) const {
 
 void Tunnel::receive(const wire::ControlPacket& packet, const Endpoint& from) {
   if (disposed_) return;
-  const wire::ControlHeader& header = packet.header;
-  EngineStats& stats = host_.stats();
   if (remnant_) {
     // A retransmitted StopCCN: our acknowledgement was lost. ZLBs and ACKs
     // need no answer.
     if (!packet.avps.empty() && !is_acknowledgement(packet)) {
-      transmit(remnant_->ns, remnant_->nr, {});
+      transmit_acknowledgement(remnant_->ns, remnant_->nr);
     }
     return;
   }
@@ -483,73 +477,85 @@ void Tunnel::receive(const wire::ControlPacket& packet, const Endpoint& from) {
   if (packet.avps.empty()) {
     if (authenticates_messages()) {
       // A ZLB carries no digest: with authentication on it proves nothing.
-      ++stats.authentication_failures;
+      ++host_.stats().authentication_failures;
       return;
     }
-    channel_->receive(header.ns, header.nr, {});
-  } else {
-    wire::DecodeOptions options;
-    options.version = config_.version;
-    options.hiding_key = hiding_key_;
-    auto decoded = wire::decode_message(packet.avps, options);
-    if (!decoded) {
-      // Not acknowledged: the peer retransmits, and a message that never
-      // decodes ends as a dead peer rather than as state we cannot trust.
-      ++stats.malformed;
-      ++stats.wire_errors[static_cast<int>(decoded.error())];
-      log(LogLevel::kWarning, std::string("dropped a malformed message: ") +
-                                  std::string(wire::to_string(decoded.error())));
-      return;
-    }
-    if (authenticates_messages()) {
-      wire::DigestContext context = digest_context();
-      // The SCCRP brings the peer's nonce; its own digest already uses it.
-      if (decoded->type == wire::MessageType::kSccrp && peer_nonce_.empty() && decoded->nonce) {
-        context.remote_nonce = *decoded->nonce;
-      }
-      if (!wire::verify_message(packet, context)) {
-        ++stats.authentication_failures;
-        log(LogLevel::kWarning, std::string("dropped ") + wire::to_string(decoded->type) +
-                                    ": Message Digest does not verify");
-        return;
-      }
-    }
-    if (decoded->type == wire::MessageType::kAck) {
-      channel_->receive(header.ns, header.nr, {});
-    } else {
-      current_source_ = from;
-      wire::Bytes body;
-      body.reserve(packet.avps.size() + 2);
-      body.push_back(static_cast<std::uint8_t>(header.session_id >> 8));
-      body.push_back(static_cast<std::uint8_t>(header.session_id));
-      body.insert(body.end(), packet.avps.begin(), packet.avps.end());
-      channel_->receive(header.ns, header.nr, body);
-    }
+    receive_acknowledgement(packet.header.nr);
+    return;
   }
-  if (!disposed_ && channel_) note_acknowledgements(header.nr);
-}
-
-void Tunnel::on_message(wire::ByteView body) {
-  if (body.size() < 2 || disposed_) return;
-  const auto header_session_id = static_cast<std::uint16_t>((body[0] << 8) | body[1]);
   wire::DecodeOptions options;
   options.version = config_.version;
   options.hiding_key = hiding_key_;
-  auto decoded = wire::decode_message(body.subspan(2), options);
-  if (!decoded) return;  // decoded once already before the channel took it
-  log(LogLevel::kDebug, std::string("received ") + wire::to_string(decoded->type));
+  auto decoded = wire::decode_message(packet.avps, options);
+  if (!decoded) {
+    // Not acknowledged: the peer retransmits, and a message that never
+    // decodes ends as a dead peer rather than as state we cannot trust.
+    EngineStats& stats = host_.stats();
+    ++stats.malformed;
+    ++stats.wire_errors[static_cast<int>(decoded.error())];
+    log(LogLevel::kWarning, std::string("dropped a malformed message: ") +
+                                std::string(wire::to_string(decoded.error())));
+    return;
+  }
+  receive(packet, std::move(*decoded), from);
+}
+
+void Tunnel::receive(const wire::ControlPacket& packet, wire::Message message,
+                     const Endpoint& from) {
+  if (disposed_) return;
+  if (remnant_) {
+    // As above: anything but an acknowledgement was retransmitted to us.
+    if (message.type != wire::MessageType::kAck) {
+      transmit_acknowledgement(remnant_->ns, remnant_->nr);
+    }
+    return;
+  }
+  if (!channel_) return;
+
+  const wire::ControlHeader& header = packet.header;
+  if (authenticates_messages()) {
+    wire::DigestContext context = digest_context();
+    // The SCCRP brings the peer's nonce; its own digest already uses it.
+    if (message.type == wire::MessageType::kSccrp && peer_nonce_.empty() && message.nonce) {
+      context.remote_nonce = *message.nonce;
+    }
+    if (!wire::verify_message(packet, context)) {
+      ++host_.stats().authentication_failures;
+      log(LogLevel::kWarning, std::string("dropped ") + wire::to_string(message.type) +
+                                  ": Message Digest does not verify");
+      return;
+    }
+  }
+  if (message.type == wire::MessageType::kAck) {
+    receive_acknowledgement(header.nr);
+    return;
+  }
+  current_source_ = from;
+  channel_->receive(header.ns, header.nr, IncomingMessage{header.session_id, std::move(message)});
+  if (!disposed_ && channel_) note_acknowledgements(header.nr);
+}
+
+void Tunnel::receive_acknowledgement(std::uint16_t nr) {
+  channel_->receive_acknowledgement(nr);
+  if (!disposed_ && channel_) note_acknowledgements(nr);
+}
+
+void Tunnel::on_message(const IncomingMessage& incoming) {
+  if (disposed_) return;
+  const wire::Message& message = incoming.message;
+  log(LogLevel::kDebug, std::string("received ") + wire::to_string(message.type));
 
   if (phase_ == TunnelPhase::kClosed) return;  // the remnant only acknowledges
-  if (phase_ == TunnelPhase::kClosing && decoded->type != wire::MessageType::kStopccn) {
-    if (decoded->type == wire::MessageType::kSccrp && peer_tunnel_id_ == 0) {
+  if (phase_ == TunnelPhase::kClosing && message.type != wire::MessageType::kStopccn) {
+    if (message.type == wire::MessageType::kSccrp && peer_tunnel_id_ == 0) {
       // Closed while waiting for it: the SCCRP names whom our StopCCN goes to.
       peer_ = current_source_;
-      learn_peer(*decoded);
-      if (authenticates_messages() && decoded->nonce) peer_nonce_ = *decoded->nonce;
+      learn_peer(message);
+      if (authenticates_messages() && message.nonce) peer_nonce_ = *message.nonce;
     }
     return;  // only our StopCCN's acknowledgement matters now
   }
-  dispatch(header_session_id, *decoded);
+  dispatch(incoming.header_session_id, message);
 }
 
 void Tunnel::on_idle() {

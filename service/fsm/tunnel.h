@@ -14,7 +14,7 @@
 
 #include "fsm/engine.h"
 #include "fsm/registry.h"
-#include "transport/control_channel.h"
+#include "fsm/tunnel_channel.h"
 #include "wire/message.h"
 #include "wire/security.h"
 
@@ -78,7 +78,8 @@ class TunnelHost {
   virtual void log(LogLevel level, const std::string& object, const std::string& message) = 0;
 };
 
-class Tunnel final : private transport::ChannelOutput, private transport::ChannelEvents {
+class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
+                     private transport::ChannelEvents<IncomingMessage> {
  public:
   // A tunnel created by create_tunnel (initiator, or static/quiescent).
   Tunnel(TunnelHost& host, std::uint32_t id, const TunnelConfig& config);
@@ -101,8 +102,11 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   std::expected<void, Error> close_session(std::uint32_t session_id);
 
   // ---- Input ----
-  // A control packet routed here by tunnel id or as a new SCCRQ.
+  // A control packet routed here by tunnel id; its AVPs are decoded here.
   void receive(const wire::ControlPacket& packet, const Endpoint& from);
+  // The same with its AVPs already decoded into `message` (an SCCRQ, which
+  // the engine decodes to route it).
+  void receive(const wire::ControlPacket& packet, wire::Message message, const Endpoint& from);
   void kernel_tunnel_ready();
   void kernel_tunnel_failed(const std::string& reason);
   Session* find_session(std::uint32_t session_id);
@@ -162,9 +166,13 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   bool authenticates_messages() const;  // v3 Message Digest in use
   Path path() const;
   void log(LogLevel level, const std::string& message) const;
-  void transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) override;
-  bool is_acknowledgement(const wire::ControlPacket& packet) const;  // a v3 ACK message
-  void on_message(wire::ByteView body) override;
+  void transmit(std::uint16_t ns, std::uint16_t nr, const OutgoingMessage& message) override;
+  void transmit_acknowledgement(std::uint16_t ns, std::uint16_t nr) override;
+  void send_datagram(std::uint16_t ns, std::uint16_t nr, std::uint16_t header_session_id,
+                     wire::ByteView avps);
+  void receive_acknowledgement(std::uint16_t nr);
+  bool is_acknowledgement(const wire::ControlPacket& packet) const;  // a v3 ACK, undecoded
+  void on_message(const IncomingMessage& incoming) override;
   void on_idle() override;
   void on_peer_dead() override;
 
@@ -225,7 +233,7 @@ class Tunnel final : private transport::ChannelOutput, private transport::Channe
   wire::Bytes hiding_key_;
   wire::Bytes digest_key_;
 
-  std::unique_ptr<transport::ControlChannel> channel_;
+  std::unique_ptr<TunnelChannel> channel_;
   // Our messages by index (0 for the first handed to the channel), and how
   // many of them the peer has acknowledged: what a CDN or StopCCN waits for.
   std::uint64_t messages_queued_ = 0;

@@ -1,6 +1,7 @@
-// A ControlChannel whose owner records everything: each transmission with its
-// time and sequence numbers, each delivered body, each event. Tests play the
-// peer by calling receive() by hand, so every time and number is exact.
+// A ControlChannel over plain byte strings whose owner records everything:
+// each transmission with its time and sequence numbers, each delivered body,
+// each event. Tests play the peer by calling receive() by hand, so every time
+// and number is exact.
 #pragma once
 
 #include <chrono>
@@ -23,12 +24,15 @@ inline wire::Bytes text(std::string_view s) {
   return {s.begin(), s.end()};
 }
 
+using BytesChannel = ControlChannel<wire::Bytes, wire::Bytes>;
+
 struct Transmission {
   Duration at;
   std::uint16_t ns;
   std::uint16_t nr;
-  std::string body;  // empty: ZLB / ACK
-  bool is_ack() const { return body.empty(); }
+  std::string body;              // empty for an acknowledgement
+  bool acknowledgement = false;  // ZLB / ACK
+  bool is_ack() const { return acknowledgement; }
 };
 
 // Configuration with HELLO off, so that a test waiting for silence gets it.
@@ -38,15 +42,18 @@ inline ChannelConfig quiet_config() {
   return config;
 }
 
-class RecordingOwner : public ChannelOutput, public ChannelEvents {
+class RecordingOwner : public ChannelOutput<wire::Bytes>, public ChannelEvents<wire::Bytes> {
  public:
   explicit RecordingOwner(const ChannelConfig& config = quiet_config())
-      : channel(std::make_unique<ControlChannel>(config, clock, clock, *this, *this)) {}
+      : channel(std::make_unique<BytesChannel>(config, clock, clock, *this, *this)) {}
 
-  void transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) override {
+  void transmit(std::uint16_t ns, std::uint16_t nr, const wire::Bytes& body) override {
     sent.push_back({elapsed(), ns, nr, wire::to_string(body)});
   }
-  void on_message(wire::ByteView body) override {
+  void transmit_acknowledgement(std::uint16_t ns, std::uint16_t nr) override {
+    sent.push_back({elapsed(), ns, nr, {}, true});
+  }
+  void on_message(const wire::Bytes& body) override {
     if (record_deliveries) delivered.push_back(wire::to_string(body));
     ++delivered_count;
     if (when_message) when_message(wire::to_string(body));
@@ -66,9 +73,9 @@ class RecordingOwner : public ChannelOutput, public ChannelEvents {
 
   // The peer's side of the conversation.
   void peer_sends(std::uint16_t ns, std::uint16_t nr, std::string_view body) {
-    channel->receive(ns, nr, wire::as_bytes(body));
+    channel->receive(ns, nr, text(body));
   }
-  void peer_acks(std::uint16_t nr) { channel->receive(0, nr, {}); }
+  void peer_acks(std::uint16_t nr) { channel->receive_acknowledgement(nr); }
   // Acknowledges everything the channel has transmitted so far.
   void peer_acks_everything() { peer_acks(channel->next_send_sequence()); }
 
@@ -87,7 +94,7 @@ class RecordingOwner : public ChannelOutput, public ChannelEvents {
 
   // Declared first: the channel's alarms belong to it and must die before it.
   l2tp::testing::FakeClock clock;
-  std::unique_ptr<ControlChannel> channel;
+  std::unique_ptr<BytesChannel> channel;
 
   std::vector<Transmission> sent;
   std::vector<std::string> delivered;

@@ -19,21 +19,28 @@ using l2tp::testing::FakeClock;
 using l2tp::testing::LinkImpairment;
 using l2tp::testing::SimulatedPipe;
 
-// One end of the control connection. Frames a message as Ns, Nr, body (the
-// real header is the tunnel's business) and checks what it is handed.
-class LinkEnd : public ChannelOutput, public ChannelEvents {
+// One end of the control connection. Frames a message as Ns, Nr, body, and an
+// acknowledgement as Ns, Nr alone (the real header is the tunnel's business),
+// and checks what it is handed.
+class LinkEnd : public ChannelOutput<wire::Bytes>, public ChannelEvents<wire::Bytes> {
  public:
   LinkEnd(const ChannelConfig& config, FakeClock& clock, SimulatedPipe& outgoing)
       : outgoing_(outgoing), channel(config, clock, clock, *this, *this) {}
 
-  void transmit(std::uint16_t ns, std::uint16_t nr, wire::ByteView body) override {
+  void transmit(std::uint16_t ns, std::uint16_t nr, const wire::Bytes& body) override {
     wire::ByteWriter datagram;
     datagram.u16(ns);
     datagram.u16(nr);
     datagram.bytes(body);
     outgoing_.send(datagram.data());
   }
-  void on_message(wire::ByteView body) override {
+  void transmit_acknowledgement(std::uint16_t ns, std::uint16_t nr) override {
+    wire::ByteWriter datagram;
+    datagram.u16(ns);
+    datagram.u16(nr);
+    outgoing_.send(datagram.data());
+  }
+  void on_message(const wire::Bytes& body) override {
     wire::ByteReader reader(body);
     const auto counter = reader.u32();
     ASSERT_TRUE(counter.has_value());
@@ -48,7 +55,11 @@ class LinkEnd : public ChannelOutput, public ChannelEvents {
     const auto ns = reader.u16();
     const auto nr = reader.u16();
     ASSERT_TRUE(ns && nr);
-    channel.receive(*ns, *nr, reader.rest());
+    const wire::ByteView body = reader.rest();
+    if (body.empty())
+      channel.receive_acknowledgement(*nr);
+    else
+      channel.receive(*ns, *nr, wire::Bytes(body.begin(), body.end()));
   }
 
   void send_counter(std::uint32_t counter) {
@@ -62,7 +73,7 @@ class LinkEnd : public ChannelOutput, public ChannelEvents {
   SimulatedPipe& outgoing_;
 
  public:
-  ControlChannel channel;
+  ControlChannel<wire::Bytes, wire::Bytes> channel;
   std::vector<std::uint32_t> received;
   unsigned misordered = 0;
   unsigned peer_dead = 0;

@@ -127,7 +127,7 @@ TEST(ControlChannelReceive, AckCarriesCurrentNsWithoutConsumingIt) {
 
 TEST(ControlChannelReceive, ZlbFromPeerDoesNotAdvanceNr) {
   RecordingOwner owner;
-  owner.channel->receive(5, 0, {});
+  owner.channel->receive_acknowledgement(0);
   EXPECT_EQ(owner.channel->next_receive_sequence(), 0);
   EXPECT_TRUE(owner.delivered.empty());
   owner.clock.run_until_idle(1h);

@@ -43,12 +43,15 @@ TEST(ControlChannelSend, FirstMessageGetsNsZeroAndCurrentNr) {
   EXPECT_EQ(owner.channel->stats().messages_sent, 1u);
 }
 
-TEST(ControlChannelSend, EmptyBodyIsNotAReliableMessage) {
+// Acknowledgements have their own call: no payload, however empty, is one.
+TEST(ControlChannelSend, EmptyPayloadIsAReliableMessageNotAnAcknowledgement) {
   RecordingOwner owner;
   owner.channel->send({});
-  EXPECT_TRUE(owner.sent.empty());
-  EXPECT_EQ(owner.channel->next_send_sequence(), 0);
-  EXPECT_TRUE(owner.channel->idle());
+  ASSERT_EQ(owner.sent.size(), 1u);
+  EXPECT_FALSE(owner.sent[0].is_ack());
+  EXPECT_EQ(owner.channel->next_send_sequence(), 1);
+  EXPECT_EQ(owner.channel->stats().acks_sent, 0u);
+  EXPECT_FALSE(owner.channel->idle());
 }
 
 // 1000 ms doubling to an 8000 ms cap, 5 retransmissions: the documented
