@@ -17,7 +17,6 @@
 
 #include "authz/authority.h"
 #include "daemon/daemon.h"
-#include "dbus/authorization.h"
 #include "dbus/bus_objects.h"
 #include "dbus/call_pipeline.h"
 #include "dbus/caller.h"
