@@ -152,13 +152,13 @@ void CallPipeline::run(const sdbus::Message& call, Result result,
                        CallSteps<Request, Result> steps) {
   const CallReply<Result> reply(std::move(result), steps.operation);
   if (!daemon_attached_()) return reply.refuse(daemon_not_ready());
-  std::expected<Request, sdbus::Error> request = steps.validate();
-  if (!request) return reply.refuse(request.error());
+  std::expected<Request, sdbus::Error> validated = steps.validate();
+  if (!validated) return reply.refuse(validated.error());
 
   auto authorize_and_act = [this, reply, operation = steps.operation,
                             forbidden = std::move(steps.forbidden), path = std::move(steps.path),
                             owns = std::move(steps.owns), act = std::move(steps.act),
-                            request = std::move(*request)](const Caller& caller) {
+                            request = std::move(*validated)](const Caller& caller) {
     reply.identified(caller);
     if (forbidden) {
       if (std::optional<std::string> refusal = forbidden(caller, request)) {
