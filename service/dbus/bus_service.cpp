@@ -28,14 +28,14 @@ std::string listener_name(std::uint32_t listener_id) {
 
 BusService::BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Authority& authority,
                        CallerIdentifier& callers, std::string version)
-    : bus_(bus), authorizer_(authority), callers_(callers), version_(std::move(version)) {
+    : bus_(bus),
+      pipeline_(alarms, authority, callers, [this] { return daemon_ != nullptr; }),
+      version_(std::move(version)) {
   graveyard_alarm_ = alarms.create([this] { graveyard_.clear(); });
-  callers_.on_departure([this](const std::string& sender) { authorizer_.caller_departed(sender); });
   manager_ = std::make_unique<ManagerObject>(bus_, backend());
 }
 
 BusService::~BusService() {
-  callers_.on_departure({});
   // Children before the ObjectManager they hang below.
   sessions_.clear();
   tunnels_.clear();
@@ -216,8 +216,7 @@ void BusService::bury(std::string path, std::shared_ptr<void> object) {
 
 void BusService::make_room_for(const std::string& path) {
   // An id used again before the graveyard was emptied: the old object still
-  // holds the path. It can go now unless it is dispatching the current call.
-  if (path == dispatching_path_) return;
+  // holds the path. It can go now: no call acts from inside its dispatch.
   std::erase_if(graveyard_, [&path](const auto& grave) { return grave.first == path; });
 }
 

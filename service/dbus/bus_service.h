@@ -1,6 +1,6 @@
 // The daemon on the bus: turns DaemonObserver events into objects and their
-// signals, and runs every mutating call through validate, authorize, act,
-// reply. Single-threaded: everything runs from the loop.
+// signals, and declares every mutating call as the steps of its call
+// pipeline. Single-threaded: everything runs from the loop.
 #pragma once
 
 #include <sdbus-c++/IConnection.h>
@@ -18,8 +18,8 @@
 
 #include "authz/authority.h"
 #include "daemon/daemon.h"
-#include "dbus/authorization.h"
 #include "dbus/bus_objects.h"
+#include "dbus/call_pipeline.h"
 #include "dbus/caller.h"
 #include "transport/timing.h"
 
@@ -29,8 +29,8 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
  public:
   // Registers /org/l2tpbus1 (Manager, ObjectManager) at once; the well-known
   // name is the caller's to request, after this. Everything passed in must
-  // outlive the service. `alarms` defers dropping removed objects until no
-  // call on them is being dispatched.
+  // outlive the service. `alarms` runs the steps of calls that act from the
+  // loop and drops removed objects a moment later.
   BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Authority& authority,
              CallerIdentifier& callers, std::string version);
   ~BusService() override;
@@ -81,27 +81,9 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   // Objects get the backend side of this class (a private base).
   ObjectBackend& backend() { return *this; }
 
-  // The steps shared by the calls (bus_service_calls.cpp). `next` or
-  // `reject` runs at once or later from the loop, never after the service
-  // is gone.
-  void identify(const sdbus::Message& call, std::function<void(const Caller&)> next,
-                std::function<void(const sdbus::Error&)> reject);
-  // Whether the caller owns the object acted on; nullopt once it is gone.
-  using OwnershipProbe = std::function<std::optional<bool>()>;
-  OwnershipProbe tunnel_owned_by(std::uint32_t tunnel_id, uid_t uid);
-  // Authorizes an operation on an existing object by its owner at the time,
-  // and again if polkit's answer came after the object's id passed to
-  // another owner (the object closed and the id reused meanwhile).
-  void authorize_current(const Caller& caller, Operation operation, const std::string& path,
-                         OwnershipProbe owns, Authorizer::Done done, int rechecks_left = 2);
-  // Wraps a callback that may run after the service is gone (polkit, resolver).
-  template <typename Callback>
-  auto while_alive(Callback callback) {
-    return [alive = std::weak_ptr<bool>(alive_),
-            callback = std::move(callback)](auto&&... arguments) mutable {
-      if (!alive.expired()) callback(std::forward<decltype(arguments)>(arguments)...);
-    };
-  }
+  // Whether a uid owns the object a call acts on (bus_service_calls.cpp).
+  OwnershipProbe tunnel_ownership(std::uint32_t tunnel_id);
+  OwnershipProbe session_ownership(std::uint32_t tunnel_id, std::uint32_t session_id);
 
   // Object bookkeeping (bus_service.cpp). A tunnel's Sessions and a
   // listener's Tunnels list the child objects on the bus, kept here as
@@ -118,13 +100,9 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   void make_room_for(const std::string& path);
 
   sdbus::IConnection& bus_;
-  Authorizer authorizer_;
-  CallerIdentifier& callers_;
+  CallPipeline pipeline_;
   std::string version_;
   daemon::Daemon* daemon_ = nullptr;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  // The path of the call being dispatched, if any (see make_room_for()).
-  std::string dispatching_path_;
 
   std::unique_ptr<ManagerObject> manager_;
   std::unordered_map<std::uint32_t, std::unique_ptr<TunnelObject>> tunnels_;

@@ -1,9 +1,11 @@
 // The call pipeline: validate, then authorize, then act, then reply; nothing
 // is created when a step fails.
+#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "authz/authority.h"
 #include "bus_fixture.h"
+#include "dbus/caller.h"
 #include "dbus/errors.h"
 #include "dbus/properties.h"
 
@@ -225,6 +227,58 @@ TEST_F(CallTest, CloseThatRemovesAtOnceIsSafe) {
   EXPECT_TRUE(close(make_tunnel(0), kTunnelInterface).ok());
   EXPECT_EQ(make_tunnel(0), tunnel);
   EXPECT_EQ(get(tunnel, kTunnelInterface, "State")->get<std::string>(), "connecting");
+}
+
+TEST_F(CallTest, ActsFromTheLoopNeverInsideTheDispatchOfTheCall) {
+  // Root with a remembered uid is identified and authorized at once, inside
+  // the dispatch of its call; acting there could destroy the very object
+  // being dispatched (a static tunnel goes away inside its Close).
+  const std::string tunnel = make_tunnel(0);  // the uid is remembered from here on
+  const std::string session = returned_path(create_session(tunnel, {}));
+  callers_->pose_as = 0;
+  const std::string listener = returned_path(listen({}));
+  sd_bus* const server = sd_bus_message_get_bus(raw_message(
+      sdbus::createProxy(*server_, kBusName, kManagerPath)->createMethodCall("x.y", "Z")));
+  std::vector<std::string> dispatched_while_acting;
+  daemon_->on_act = [&] {
+    sd_bus_message* const current = sd_bus_get_current_message(server);
+    if (current != nullptr) dispatched_while_acting.emplace_back(sd_bus_message_get_path(current));
+  };
+  daemon_->close_removes_at_once = true;
+  events_.clear();
+
+  EXPECT_TRUE(close(session, kSessionInterface).ok());
+  EXPECT_TRUE(close(tunnel, kTunnelInterface).ok());
+  EXPECT_TRUE(close(listener, kListenerInterface).ok());
+  EXPECT_FALSE(make_tunnel(0).empty());  // creating acts from the loop as well
+
+  EXPECT_EQ(daemon_->close_calls, 3);
+  EXPECT_EQ(dispatched_while_acting, std::vector<std::string>{});
+  for (const std::string& path : {session, tunnel, listener}) {
+    EXPECT_EQ(events_of("InterfacesRemoved", path).size(), 1u) << path;
+  }
+  EXPECT_TRUE(authority_->checks.empty());
+}
+
+TEST_F(CallTest, InvalidArgumentsAreRefusedBeforePolkitIsAsked) {
+  const std::string tunnel = make_tunnel(0);
+  authority_->checks.clear();
+  daemon_->create_tunnel_calls = 0;
+  events_.clear();
+  callers_->pose_as = 1001;  // owns nothing: every call would ask polkit
+  const Dictionary unknown = {{"Colour", sdbus::Variant(true)}};
+
+  for (const CallOutcome& outcome :
+       {create_tunnel(unknown), listen(unknown), create_session(tunnel, unknown)}) {
+    EXPECT_EQ(outcome.error_name, kErrorInvalidArgs);
+    EXPECT_EQ(outcome.error_message, "Colour: unknown option");
+  }
+  EXPECT_TRUE(authority_->checks.empty());
+  expect_nothing_created();
+  // Valid arguments from the same caller do reach polkit.
+  EXPECT_TRUE(create_session(tunnel, {}).ok());
+  ASSERT_EQ(authority_->checks.size(), 1u);
+  EXPECT_EQ(authority_->checks[0].action, authz::kActionManageTunnels);
 }
 
 TEST_F(CallTest, CallsOnVanishedObjects) {

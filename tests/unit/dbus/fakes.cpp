@@ -31,6 +31,7 @@ std::optional<daemon::Failure> FakeDaemon::take_failure() {
 void FakeDaemon::create_tunnel(const config::TunnelRequest& request, uid_t owner,
                                std::function<void(daemon::Result<std::uint32_t>)> done) {
   ++create_tunnel_calls;
+  acting();
   last_tunnel_request = request;
   last_owner = owner;
   // Like the real daemon (which resolves Peer first), the answer comes later.
@@ -61,6 +62,7 @@ daemon::Result<std::uint32_t> FakeDaemon::create_session(std::uint32_t tunnel_id
                                                          const fsm::SessionConfig& config,
                                                          uid_t owner) {
   ++create_session_calls;
+  acting();
   last_session_config = config;
   last_owner = owner;
   if (auto failure = take_failure()) return std::unexpected(*failure);
@@ -82,6 +84,7 @@ daemon::Result<std::uint32_t> FakeDaemon::create_session(std::uint32_t tunnel_id
 
 daemon::Result<std::uint32_t> FakeDaemon::listen(const fsm::ListenerConfig& config) {
   ++listen_calls;
+  acting();
   if (auto failure = take_failure()) return std::unexpected(*failure);
   fsm::ListenerView view;
   view.listener_id = next_listener_id_++;
@@ -95,6 +98,7 @@ daemon::Result<std::uint32_t> FakeDaemon::listen(const fsm::ListenerConfig& conf
 
 daemon::Result<void> FakeDaemon::close_tunnel(std::uint32_t tunnel_id) {
   ++close_calls;
+  acting();
   if (auto failure = take_failure()) return std::unexpected(*failure);
   if (!tunnels_.contains(tunnel_id)) {
     return std::unexpected(daemon::Failure{daemon::FailureKind::kNotFound, "no such tunnel"});
@@ -110,6 +114,7 @@ daemon::Result<void> FakeDaemon::close_tunnel(std::uint32_t tunnel_id) {
 
 daemon::Result<void> FakeDaemon::close_session(std::uint32_t tunnel_id, std::uint32_t session_id) {
   ++close_calls;
+  acting();
   if (auto failure = take_failure()) return std::unexpected(*failure);
   if (!sessions_.contains({tunnel_id, session_id})) {
     return std::unexpected(daemon::Failure{daemon::FailureKind::kNotFound, "no such session"});
@@ -125,6 +130,7 @@ daemon::Result<void> FakeDaemon::close_session(std::uint32_t tunnel_id, std::uin
 
 daemon::Result<void> FakeDaemon::close_listener(std::uint32_t listener_id) {
   ++close_calls;
+  acting();
   if (auto failure = take_failure()) return std::unexpected(*failure);
   if (!listeners_.contains(listener_id)) {
     return std::unexpected(daemon::Failure{daemon::FailureKind::kNotFound, "no such listener"});

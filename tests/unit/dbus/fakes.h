@@ -74,6 +74,9 @@ class FakeDaemon final : public daemon::Daemon {
   // New tunnels take the lowest free id, so a closed tunnel's id comes back.
   bool reuse_tunnel_ids = false;
 
+  // Runs inside every create, listen and close, where the bus layer acts.
+  std::function<void()> on_act;
+
   int create_tunnel_calls = 0;
   int create_session_calls = 0;
   int listen_calls = 0;
@@ -94,6 +97,9 @@ class FakeDaemon final : public daemon::Daemon {
 
  private:
   std::optional<daemon::Failure> take_failure();
+  void acting() const {
+    if (on_act) on_act();
+  }
 
   Deferrer deferrer_;
   daemon::DaemonObserver& observer_;
