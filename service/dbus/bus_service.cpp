@@ -31,7 +31,6 @@ BusService::BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Aut
     : bus_(bus),
       pipeline_(alarms, authority, callers, [this] { return daemon_ != nullptr; }),
       version_(std::move(version)) {
-  graveyard_alarm_ = alarms.create([this] { graveyard_.clear(); });
   manager_ = std::make_unique<ManagerObject>(bus_, backend());
 }
 
@@ -40,7 +39,6 @@ BusService::~BusService() {
   sessions_.clear();
   tunnels_.clear();
   listeners_.clear();
-  graveyard_.clear();
   manager_.reset();
 }
 
@@ -57,7 +55,6 @@ void BusService::tunnel_added(const daemon::TunnelInfo& tunnel) {
     return;
   }
   try {
-    make_room_for(tunnel_path(tunnel_id));
     auto object = std::make_unique<TunnelObject>(bus_, backend(), with_children(tunnel));
     object->announce();
     tunnels_.emplace(tunnel_id, std::move(object));
@@ -103,7 +100,6 @@ void BusService::tunnel_removed(const daemon::TunnelInfo& tunnel) {
     log(LogLevel::kError, tunnel_name(tunnel_id),
         "cannot signal its removal: ", error.getMessage());
   }
-  bury(tunnel_path(tunnel_id), std::shared_ptr<void>(std::move(it->second)));
   tunnels_.erase(it);
   log(LogLevel::kDebug, tunnel_name(tunnel_id), "off the bus");
   const std::uint32_t listener_id = tunnel.view.listener_id;
@@ -122,7 +118,6 @@ void BusService::session_added(const daemon::SessionInfo& session) {
     return;
   }
   try {
-    make_room_for(session_path(key.first, key.second));
     auto object = std::make_unique<SessionObject>(bus_, backend(), session);
     object->announce();
     sessions_.emplace(key, std::move(object));
@@ -167,7 +162,6 @@ void BusService::remove_session_object(const SessionKey& key,
     log(LogLevel::kError, session_name(key.first, key.second),
         "cannot signal its removal: ", error.getMessage());
   }
-  bury(session_path(key.first, key.second), std::shared_ptr<void>(std::move(it->second)));
   sessions_.erase(it);
   log(LogLevel::kDebug, session_name(key.first, key.second), "off the bus");
 }
@@ -180,7 +174,6 @@ void BusService::listener_added(const fsm::ListenerView& listener) {
   fsm::ListenerView view = listener;
   view.tunnels.clear();  // none accepted yet; tunnel_added() lists them
   try {
-    make_room_for(listener_path(listener_id));
     auto object = std::make_unique<ListenerObject>(bus_, backend(), view);
     object->announce();
     listeners_.emplace(listener_id, std::move(object));
@@ -202,22 +195,8 @@ void BusService::listener_removed(std::uint32_t listener_id) {
     log(LogLevel::kError, listener_name(listener_id),
         "cannot signal its removal: ", error.getMessage());
   }
-  bury(listener_path(listener_id), std::shared_ptr<void>(std::move(it->second)));
   listeners_.erase(it);
   log(LogLevel::kDebug, listener_name(listener_id), "off the bus");
-}
-
-// ---- Removed objects -----------------------------------------------------------
-
-void BusService::bury(std::string path, std::shared_ptr<void> object) {
-  graveyard_.emplace_back(std::move(path), std::move(object));
-  graveyard_alarm_->arm(Duration::zero());
-}
-
-void BusService::make_room_for(const std::string& path) {
-  // An id used again before the graveyard was emptied: the old object still
-  // holds the path. It can go now: no call acts from inside its dispatch.
-  std::erase_if(graveyard_, [&path](const auto& grave) { return grave.first == path; });
 }
 
 // ---- Children ------------------------------------------------------------------

@@ -30,7 +30,7 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   // Registers /org/l2tpbus1 (Manager, ObjectManager) at once; the well-known
   // name is the caller's to request, after this. Everything passed in must
   // outlive the service. `alarms` runs the steps of calls that act from the
-  // loop and drops removed objects a moment later.
+  // loop.
   BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Authority& authority,
              CallerIdentifier& callers, std::string version);
   ~BusService() override;
@@ -94,16 +94,15 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   void publish_children(std::uint32_t tunnel_id);
   void publish_listener_tunnels(std::uint32_t listener_id);
   void remove_session_object(const SessionKey& key, const daemon::SessionInfo* final_info);
-  // Objects being removed may still be dispatching the call that removed
-  // them; they are dropped from the loop, a moment later.
-  void bury(std::string path, std::shared_ptr<void> object);
-  void make_room_for(const std::string& path);
 
   sdbus::IConnection& bus_;
   CallPipeline pipeline_;
   std::string version_;
   daemon::Daemon* daemon_ = nullptr;
 
+  // Removed objects are destroyed at once: calls act from the loop
+  // (call_pipeline.h), never inside the dispatch of a method of the object
+  // they remove, so no object outlives its removal.
   std::unique_ptr<ManagerObject> manager_;
   std::unordered_map<std::uint32_t, std::unique_ptr<TunnelObject>> tunnels_;
   // Ordered, so a tunnel's sessions are one range.
@@ -111,8 +110,6 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   std::unordered_map<std::uint32_t, std::unique_ptr<ListenerObject>> listeners_;
   // The tunnels each listener accepted that are on the bus (its Tunnels).
   std::unordered_map<std::uint32_t, std::set<std::uint32_t>> tunnels_by_listener_;
-  std::vector<std::pair<std::string, std::shared_ptr<void>>> graveyard_;
-  std::unique_ptr<Alarm> graveyard_alarm_;
 };
 
 }  // namespace l2tp::dbus
