@@ -100,6 +100,7 @@ void BusService::tunnel_removed(const daemon::TunnelInfo& tunnel) {
     log(LogLevel::kError, tunnel_name(tunnel_id),
         "cannot signal its removal: ", error.getMessage());
   }
+  pipeline_.release_after_act(std::shared_ptr<void>(std::move(it->second)));
   tunnels_.erase(it);
   log(LogLevel::kDebug, tunnel_name(tunnel_id), "off the bus");
   const std::uint32_t listener_id = tunnel.view.listener_id;
@@ -162,6 +163,7 @@ void BusService::remove_session_object(const SessionKey& key,
     log(LogLevel::kError, session_name(key.first, key.second),
         "cannot signal its removal: ", error.getMessage());
   }
+  pipeline_.release_after_act(std::shared_ptr<void>(std::move(it->second)));
   sessions_.erase(it);
   log(LogLevel::kDebug, session_name(key.first, key.second), "off the bus");
 }
@@ -195,6 +197,7 @@ void BusService::listener_removed(std::uint32_t listener_id) {
     log(LogLevel::kError, listener_name(listener_id),
         "cannot signal its removal: ", error.getMessage());
   }
+  pipeline_.release_after_act(std::shared_ptr<void>(std::move(it->second)));
   listeners_.erase(it);
   log(LogLevel::kDebug, listener_name(listener_id), "off the bus");
 }

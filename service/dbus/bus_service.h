@@ -100,9 +100,8 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   std::string version_;
   daemon::Daemon* daemon_ = nullptr;
 
-  // Removed objects are destroyed at once: calls act from the loop
-  // (call_pipeline.h), never inside the dispatch of a method of the object
-  // they remove, so no object outlives its removal.
+  // Removed objects are destroyed at once, or, when the act step of a call
+  // removed them, once that act has replied (CallPipeline::release_after_act).
   std::unique_ptr<ManagerObject> manager_;
   std::unordered_map<std::uint32_t, std::unique_ptr<TunnelObject>> tunnels_;
   // Ordered, so a tunnel's sessions are one range.

@@ -65,6 +65,16 @@ void CallPipeline::defer(std::function<void()> step) {
   deferred_alarm_->arm(Duration::zero());
 }
 
+void CallPipeline::act_now(const std::function<void()>& act) {
+  ++acting_;
+  act();
+  if (--acting_ == 0) released_during_act_.clear();
+}
+
+void CallPipeline::release_after_act(std::shared_ptr<void> object) {
+  if (acting_ > 0) released_during_act_.push_back(std::move(object));
+}
+
 void CallPipeline::identify(const sdbus::Message& call,
                             std::function<void(const Caller&)> identified,
                             std::function<void(const sdbus::Error&)> refused) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "authz/authority.h"
 #include "daemon/daemon.h"
@@ -115,6 +116,12 @@ class CallPipeline {
   template <typename Request, typename Result>
   void run(const sdbus::Message& call, Result result, CallSteps<Request, Result> steps);
 
+  // An object removed while an act step runs: sd-bus checks a method reply
+  // against the vtable of the object that received the call, so an object
+  // the act removes must stay registered until the act has replied (acts on
+  // objects reply before they return). Dropped at once outside acts.
+  void release_after_act(std::shared_ptr<void> object);
+
   // Wraps a callback that may run after the pipeline is gone (a resolver's
   // answer to an act step).
   template <typename Callback>
@@ -138,6 +145,7 @@ class CallPipeline {
                  const OwnershipProbe& owns, Authorizer::Done done, int rechecks_left = 2);
   // Runs `step` from the loop, after the steps deferred before it.
   void defer(std::function<void()> step);
+  void act_now(const std::function<void()>& act);
 
   Authorizer authorizer_;
   CallerIdentifier& callers_;
@@ -145,6 +153,8 @@ class CallPipeline {
   std::deque<std::function<void()>> deferred_;
   std::unique_ptr<Alarm> deferred_alarm_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  int acting_ = 0;
+  std::vector<std::shared_ptr<void>> released_during_act_;
 };
 
 template <typename Request, typename Result>
@@ -169,7 +179,7 @@ void CallPipeline::run(const sdbus::Message& call, Result result,
               [this, reply, caller, act, request](std::optional<sdbus::Error> denied) {
                 if (denied) return reply.refuse(*denied);
                 if (!daemon_attached_()) return reply.refuse(daemon_shutting_down());
-                act(caller, request, reply);
+                act_now([&] { act(caller, request, reply); });
               });
   };
   identify(call, std::move(authorize_and_act),
