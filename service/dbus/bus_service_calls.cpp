@@ -14,7 +14,6 @@ namespace l2tp::dbus {
 
 namespace {
 
-using config::LogLevel;
 using daemon::log;
 
 // Marks the path whose call is being dispatched, for make_room_for().
