@@ -1,5 +1,5 @@
 // A transport address as a plain value: IPv4 or IPv6 bytes and a port. The
-// pure layers route by it; only the daemon turns it into a sockaddr.
+// pure layers route by it; only the kernel room turns it into a sockaddr.
 #pragma once
 
 #include <array>
