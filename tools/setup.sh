@@ -21,7 +21,7 @@ packages=(
   # integration tests (tests/integration): pytest under Debian's python3, xl2tpd
   # (and the pppd it starts) as an independent peer, setpriv and unshare
   python3-pytest python3-dbus python3-gi python3-dbusmock dbus xl2tpd ppp util-linux
-  # D-Bus adaptors generated from dbus/*.xml at build time (service/dbus)
+  # D-Bus adaptors generated from dbus/*.xml at build time (service/generated/dbus)
   libsdbus-c++-bin
   # the VM that gives the tests a kernel with L2TP and PPP (tests/vm): Debian's
   # kernel package is downloaded into a cache by tests/vm itself; the group

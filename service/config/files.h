@@ -11,10 +11,9 @@
 #include <vector>
 
 #include "config/options.h"
+#include "core/log.h"
 
 namespace l2tp::config {
-
-enum class LogLevel : std::uint8_t { kError, kWarning, kNotice, kInfo, kDebug };
 
 struct DaemonSettings {
   std::uint32_t max_tunnels_per_user = 16;  // non-root uids

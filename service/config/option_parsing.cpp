@@ -264,7 +264,7 @@ std::expected<LocalAddress, OptionError> parse_local_address(std::string_view ke
   }
   const std::string address =
       split->bracketed ? "[" + std::string(split->host) + "]" : std::string(split->host);
-  const std::optional<fsm::Endpoint> endpoint = fsm::Endpoint::parse(address, port);
+  const std::optional<Endpoint> endpoint = Endpoint::parse(address, port);
   if (!endpoint) return fail(key, expected);
   local.endpoint = *endpoint;
   return local;
@@ -272,8 +272,8 @@ std::expected<LocalAddress, OptionError> parse_local_address(std::string_view ke
 
 std::optional<std::array<std::uint8_t, 4>> parse_ipv4_literal(std::string_view text) {
   if (text.find(':') != std::string_view::npos) return std::nullopt;
-  const std::optional<fsm::Endpoint> endpoint = fsm::Endpoint::parse(text, 0);
-  if (!endpoint || endpoint->family != fsm::Endpoint::Family::kIpv4) return std::nullopt;
+  const std::optional<Endpoint> endpoint = Endpoint::parse(text, 0);
+  if (!endpoint || endpoint->family != Endpoint::Family::kIpv4) return std::nullopt;
   return std::array<std::uint8_t, 4>{endpoint->address[0], endpoint->address[1],
                                      endpoint->address[2], endpoint->address[3]};
 }

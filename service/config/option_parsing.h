@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "config/options.h"
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 #include "fsm/options.h"
 
 namespace l2tp::config::detail {
@@ -121,7 +121,7 @@ std::optional<std::uint16_t> parse_port(std::string_view text);  // decimal 1..6
 // Local of tunnels and listeners: numeric only. Without a port the endpoint
 // gets `default_port`; with Encapsulation ip a port is refused.
 struct LocalAddress {
-  fsm::Endpoint endpoint;
+  Endpoint endpoint;
   bool port_given = false;
 };
 std::expected<LocalAddress, OptionError> parse_local_address(std::string_view key,

@@ -168,7 +168,7 @@ constexpr std::uint64_t kMaxPoolAddresses = 65536;
 
 struct ParsedPeer {
   PeerAddress address;
-  std::optional<fsm::Endpoint> endpoint;  // for numeric addresses
+  std::optional<Endpoint> endpoint;  // for numeric addresses
 };
 
 std::expected<ParsedPeer, OptionError> parse_peer(std::string_view text,
@@ -178,7 +178,7 @@ std::expected<ParsedPeer, OptionError> parse_peer(std::string_view text,
   if (!split || split->host.empty()) return fail("Peer", expected);
 
   PeerAddress peer;
-  // L2TP over IP has no ports; 0 is what fsm::Endpoint uses for it.
+  // L2TP over IP has no ports; 0 is what Endpoint uses for it.
   peer.port = encapsulation == wire::Encapsulation::kIp ? 0 : kL2tpPort;
   if (split->port) {
     if (encapsulation == wire::Encapsulation::kIp) {
@@ -191,7 +191,7 @@ std::expected<ParsedPeer, OptionError> parse_peer(std::string_view text,
   peer.host = std::string(split->host);
 
   const std::string address = split->bracketed ? "[" + peer.host + "]" : peer.host;
-  if (const std::optional<fsm::Endpoint> endpoint = fsm::Endpoint::parse(address, peer.port)) {
+  if (const std::optional<Endpoint> endpoint = Endpoint::parse(address, peer.port)) {
     peer.is_numeric = true;
     return ParsedPeer{peer, endpoint};
   }

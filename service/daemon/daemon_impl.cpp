@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "daemon/log.h"
-#include "daemon/unavailable_data_plane.h"
-#include "fsm/null_data_plane.h"
+#include "dataplane/null_data_plane.h"
+#include "dataplane/unavailable_data_plane.h"
 #include "kernel/pseudowire_probe.h"
 #include "ppp/ppp_supervisor.h"
 
@@ -54,24 +54,8 @@ std::string system_host_name() {
   return name;
 }
 
-LogLevel daemon_level(fsm::LogLevel level) {
-  switch (level) {
-    case fsm::LogLevel::kDebug:
-      return LogLevel::kDebug;
-    case fsm::LogLevel::kInfo:
-      return LogLevel::kInfo;
-    case fsm::LogLevel::kNotice:
-      return LogLevel::kNotice;
-    case fsm::LogLevel::kWarning:
-      return LogLevel::kWarning;
-    case fsm::LogLevel::kError:
-      return LogLevel::kError;
-  }
-  return LogLevel::kInfo;
-}
-
 // pppd for the kernel data plane.
-class SupervisedPpp final : public PppLauncher {
+class SupervisedPpp final : public dataplane::PppLauncher {
  public:
   SupervisedPpp(loop::EventLoop& loop, ppp::PppPaths paths, ppp::PppObserver& observer,
                 fsm::Logger* logger, std::string state_directory)
@@ -111,13 +95,13 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
   io_ = std::make_unique<TunnelIo>(loop, [this](const fsm::Datagram& d) { engine_->receive(d); });
 
   if (options_.data_plane == DataPlaneMode::kNull) {
-    data_plane_ = std::make_unique<fsm::NullDataPlane>(loop);
+    data_plane_ = std::make_unique<dataplane::NullDataPlane>(loop, to_engine_);
   } else if (support_.netlink) {
     start_kernel_data_plane();
   }
   if (!data_plane_) {
-    l2tp::daemon::log(LogLevel::kNotice, "daemon", UnavailableDataPlane::reason());
-    data_plane_ = std::make_unique<UnavailableDataPlane>(loop);
+    l2tp::daemon::log(LogLevel::kNotice, "daemon", dataplane::UnavailableDataPlane::reason());
+    data_plane_ = std::make_unique<dataplane::UnavailableDataPlane>(loop, to_engine_);
   }
 
   fsm::EngineLimits limits;
@@ -136,12 +120,6 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
           .call_admission = this,
       },
       limits);
-  if (auto* null_plane = dynamic_cast<fsm::NullDataPlane*>(data_plane_.get()))
-    null_plane->attach(*engine_);
-  else if (auto* unavailable = dynamic_cast<UnavailableDataPlane*>(data_plane_.get()))
-    unavailable->attach(*engine_);
-  else if (kernel_plane_ != nullptr)
-    kernel_plane_->attach(*engine_);
   if (kernel_plane_ != nullptr) {
     // Adoption is harmless; deleting what the record holds is not, and waits
     // for the loop, which only runs once this daemon owns the bus name.
@@ -169,11 +147,11 @@ void DaemonImpl::start_kernel_data_plane() {
   if (options_.ppp_plugin.empty()) options_.ppp_plugin = L2TPBUS_PPP_PLUGIN;
   if (options_.state_directory.empty()) options_.state_directory = L2TPBUS_STATE_DIR;
 
-  KernelDataPlaneOptions plane_options;
+  dataplane::KernelDataPlaneOptions plane_options;
   plane_options.state_path = options_.state_directory + "/" + kStaticRecordFile;
-  auto plane = std::make_unique<KernelDataPlane>(
-      loop_, *netlink_, [this](const fsm::Path& path) { return io_->tunnel_socket(path); },
-      plane_options);
+  auto plane = std::make_unique<dataplane::KernelDataPlane>(
+      loop_, to_engine_, static_cast<fsm::Logger&>(*this), *netlink_,
+      [this](const fsm::Path& path) { return io_->tunnel_socket(path); }, plane_options);
   kernel_plane_ = plane.get();
   ppp_ = std::make_unique<SupervisedPpp>(
       loop_, ppp::PppPaths{.pppd = options_.pppd, .report_plugin = options_.ppp_plugin}, *plane,
@@ -194,7 +172,7 @@ void DaemonImpl::reconcile_static_objects() {
   // tunnels always name their ids). A file that does not load counts as
   // creating nothing.
   std::set<std::uint32_t> tunnels;
-  std::set<KernelDataPlane::SessionKey> sessions;
+  std::set<dataplane::KernelDataPlane::SessionKey> sessions;
   const config::Defaults file_defaults = defaults();
   for (const std::string& path : config::list_tunnel_files(options_.config_directory)) {
     auto loaded = config::load_tunnel_file(path, file_defaults);
@@ -265,7 +243,7 @@ void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner
     done(std::unexpected(
         Failure{FailureKind::kNotSupported, std::string(fsm::to_string(request.config.mode)) +
                                                 " tunnels need the kernel data plane, but " +
-                                                UnavailableDataPlane::reason()}));
+                                                dataplane::UnavailableDataPlane::reason()}));
     return;
   }
   if (request.config.encapsulation == wire::Encapsulation::kIp && !support_.ip_sockets) {
@@ -368,9 +346,9 @@ void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm
 Result<std::uint32_t> DaemonImpl::create_session(std::uint32_t tunnel_id,
                                                  const fsm::SessionConfig& config, uid_t owner) {
   if (!data_plane_available())
-    return std::unexpected(
-        Failure{FailureKind::kNotSupported,
-                "sessions need the kernel data plane, but " + UnavailableDataPlane::reason()});
+    return std::unexpected(Failure{
+        FailureKind::kNotSupported,
+        "sessions need the kernel data plane, but " + dataplane::UnavailableDataPlane::reason()});
   if (auto refused = refuse_pseudowire(config)) return std::unexpected(*refused);
   if (auto reached = session_limit_reached(owner))
     return std::unexpected(Failure{FailureKind::kLimitExceeded, *reached});
@@ -612,7 +590,7 @@ std::optional<std::string> DaemonImpl::refuse_incoming_call(std::uint32_t tunnel
 
 void DaemonImpl::log(fsm::LogLevel level, std::string_view object, std::string_view message) {
   // Engine messages quote peers' strings; escape everything.
-  log_line(daemon_level(level), object, printable(message));
+  log_line(level, object, printable(message));
 }
 
 }  // namespace l2tp::daemon

@@ -9,9 +9,9 @@
 #include <unordered_map>
 
 #include "daemon/daemon.h"
-#include "daemon/kernel_data_plane.h"
 #include "daemon/system_random.h"
 #include "daemon/tunnel_io.h"
+#include "dataplane/kernel_data_plane.h"
 #include "fsm/engine.h"
 #include "kernel/l2tp_probe.h"
 #include "loop/event_loop.h"
@@ -96,13 +96,14 @@ class DaemonImpl final : public Daemon,
   SystemRandom random_;
   std::unique_ptr<TunnelIo> io_;
   std::unique_ptr<kernel::L2tpControl> netlink_;
-  KernelDataPlane* kernel_plane_ = nullptr;  // data_plane_ in kernel mode, else null
-  std::unique_ptr<PppLauncher> ppp_;
+  dataplane::KernelDataPlane* kernel_plane_ = nullptr;  // data_plane_ in kernel mode, else null
+  std::unique_ptr<dataplane::PppLauncher> ppp_;
   std::unique_ptr<Alarm> reconcile_alarm_;
   bool ppp_available_ = false;
   bool eth_available_ = false;
   std::unique_ptr<fsm::DataPlane> data_plane_;
   std::unique_ptr<fsm::Engine> engine_;
+  fsm::ToEngine to_engine_{engine_};  // the data plane's answers
   std::unique_ptr<resolve::Resolver> resolver_;
 
   // Noted by the commands before the engine's events are delivered (under an

@@ -8,11 +8,9 @@
 #include <string_view>
 #include <utility>
 
-#include "config/files.h"
+#include "core/log.h"
 
 namespace l2tp::daemon {
-
-using config::LogLevel;
 
 void set_log_level(LogLevel level);
 LogLevel log_level();

@@ -29,7 +29,7 @@ constexpr l2tp::Duration kShutdownGrace{3000};
 
 namespace {
 
-using l2tp::config::LogLevel;
+using l2tp::LogLevel;
 using l2tp::daemon::log;
 
 constexpr int kExitFailure = 1;

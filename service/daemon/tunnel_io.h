@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 #include "fsm/engine.h"
 #include "fsm/ports.h"
 #include "kernel/unique_fd.h"

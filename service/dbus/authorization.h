@@ -17,8 +17,8 @@
 #include <string>
 
 #include "authz/authority.h"
+#include "core/endpoint.h"
 #include "dbus/caller.h"
-#include "fsm/endpoint.h"
 #include "wire/header.h"
 
 namespace l2tp::dbus {
@@ -45,7 +45,7 @@ const char* polkit_action(Operation operation, uid_t caller_uid, bool caller_own
 // privileged port; 1701 is L2TP's own.
 std::optional<std::string> privileged_port_refusal(uid_t caller_uid,
                                                    wire::Encapsulation encapsulation,
-                                                   const fsm::Endpoint& local);
+                                                   const Endpoint& local);
 
 class Authorizer {
  public:

@@ -11,7 +11,6 @@ namespace l2tp::dbus {
 
 namespace {
 
-using config::LogLevel;
 using daemon::log;
 
 std::string tunnel_name(std::uint32_t tunnel_id) {

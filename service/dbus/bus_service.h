@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "authz/authority.h"
+#include "core/timing.h"
 #include "daemon/daemon.h"
 #include "dbus/bus_objects.h"
 #include "dbus/call_pipeline.h"
 #include "dbus/caller.h"
-#include "transport/timing.h"
 
 namespace l2tp::dbus {
 

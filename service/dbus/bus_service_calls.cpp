@@ -14,7 +14,6 @@ namespace l2tp::dbus {
 
 namespace {
 
-using config::LogLevel;
 using daemon::log;
 
 using PathReply = CallReply<PathResult>;

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "transport/timing.h"
+#include "core/timing.h"
 
 namespace l2tp::fsm {
 

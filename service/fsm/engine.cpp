@@ -25,22 +25,6 @@ std::unexpected<Error> failure(ErrorCode code, std::string message) {
 
 }  // namespace
 
-const char* to_string(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kNotice:
-      return "notice";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "unknown";
-}
-
 Engine::Impl::Impl(const Environment& environment, const EngineLimits& limits)
     : entry_alarms_(environment.alarms, *this),
       env_(Environment{

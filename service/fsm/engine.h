@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 #include "fsm/observer.h"
 #include "fsm/options.h"
 #include "fsm/ports.h"
@@ -137,10 +137,10 @@ struct EngineStats {
 // listener's (accepted tunnels) or the tunnel's (initiated tunnels)
 // pseudowires; PPP runs as server for calls accepted on listener tunnels and
 // as client otherwise. An OCRQ is answered with OCRP and OCCN at once.
-class Engine {
+class Engine final : public DataPlaneEvents {
  public:
   explicit Engine(const Environment& environment, const EngineLimits& limits = {});
-  ~Engine();
+  ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -177,17 +177,17 @@ class Engine {
   void receive(const Datagram& datagram);
 
   // Answers from the DataPlane port.
-  void data_plane_tunnel_ready(std::uint32_t tunnel_id);
-  void data_plane_tunnel_failed(std::uint32_t tunnel_id, const std::string& reason);
+  void data_plane_tunnel_ready(std::uint32_t tunnel_id) override;
+  void data_plane_tunnel_failed(std::uint32_t tunnel_id, const std::string& reason) override;
   void data_plane_session_ready(std::uint32_t tunnel_id, std::uint32_t session_id,
-                                const std::string& interface_name);
+                                const std::string& interface_name) override;
   void data_plane_session_failed(std::uint32_t tunnel_id, std::uint32_t session_id,
-                                 const std::string& reason);
+                                 const std::string& reason) override;
   void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
-                      const PppAddresses& addresses);
+                      const PppAddresses& addresses) override;
   // pppd ended; `authentication_failed` distinguishes a login failure.
   void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
-                 bool authentication_failed, const std::string& message);
+                 bool authentication_failed, const std::string& message) override;
 
   // Queries (copies, for properties).
   std::optional<TunnelView> tunnel(std::uint32_t tunnel_id) const;
@@ -200,6 +200,41 @@ class Engine {
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// The data-plane answers for the engine its owner holds in `engine`. The
+// data plane is built before the engine (the engine needs it) and is given
+// this; answers that come while `engine` holds none reach nobody.
+class ToEngine final : public DataPlaneEvents {
+ public:
+  explicit ToEngine(const std::unique_ptr<Engine>& engine) : engine_(engine) {}
+
+  void data_plane_tunnel_ready(std::uint32_t tunnel_id) override {
+    if (engine_) engine_->data_plane_tunnel_ready(tunnel_id);
+  }
+  void data_plane_tunnel_failed(std::uint32_t tunnel_id, const std::string& reason) override {
+    if (engine_) engine_->data_plane_tunnel_failed(tunnel_id, reason);
+  }
+  void data_plane_session_ready(std::uint32_t tunnel_id, std::uint32_t session_id,
+                                const std::string& interface_name) override {
+    if (engine_) engine_->data_plane_session_ready(tunnel_id, session_id, interface_name);
+  }
+  void data_plane_session_failed(std::uint32_t tunnel_id, std::uint32_t session_id,
+                                 const std::string& reason) override {
+    if (engine_) engine_->data_plane_session_failed(tunnel_id, session_id, reason);
+  }
+  void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
+                      const PppAddresses& addresses) override {
+    if (engine_) engine_->ppp_network_up(tunnel_id, session_id, addresses);
+  }
+  void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
+                 bool authentication_failed, const std::string& message) override {
+    if (engine_)
+      engine_->ppp_ended(tunnel_id, session_id, exit_status, authentication_failed, message);
+  }
+
+ private:
+  const std::unique_ptr<Engine>& engine_;
 };
 
 }  // namespace l2tp::fsm

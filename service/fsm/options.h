@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "fsm/endpoint.h"
+#include "core/data_plane.h"
+#include "core/endpoint.h"
 #include "transport/control_channel.h"
 #include "wire/bytes.h"
 #include "wire/header.h"
@@ -16,42 +17,24 @@
 
 namespace l2tp::fsm {
 
+// The session options the data plane needs too live in core; the engine's
+// users name them as fsm's.
+using l2tp::Endpoint;
+using l2tp::EndpointHash;
+using l2tp::L2SpecificSublayer;
+using l2tp::Mppe;
+using l2tp::PppClientOptions;
+using l2tp::PppRole;
+using l2tp::PppServerOptions;
+using l2tp::Pseudowire;
+using l2tp::Sequencing;
+using l2tp::to_string;
+
 enum class TunnelMode : std::uint8_t { kDynamic, kQuiescent, kStatic };
-enum class Pseudowire : std::uint8_t { kPpp, kEth };
-enum class L2SpecificSublayer : std::uint8_t { kNone, kDefault };
-enum class Sequencing : std::uint8_t { kNone, kSend, kRecv, kBoth };
 enum class Role : std::uint8_t { kInitiator, kResponder };
-enum class PppRole : std::uint8_t { kClient, kServer };
-enum class Mppe : std::uint8_t { kOff, kOptional, kRequired, kRequired128 };
 
 const char* to_string(TunnelMode mode);
-const char* to_string(Pseudowire pseudowire);
-const char* to_string(L2SpecificSublayer sublayer);
-const char* to_string(Sequencing sequencing);
 const char* to_string(Role role);
-
-// Everything pppd may be asked as a client, exactly the Session options table.
-struct PppClientOptions {
-  std::string user;
-  std::string password;  // secret: never logged, never on a command line
-  std::vector<std::string> authentication{"pap", "chap", "mschap-v2"};
-  Mppe mppe = Mppe::kOff;
-  // Off: a peer's DNS servers would rewrite the host's resolv.conf through
-  // the distribution's ip-up hooks (usepeerdns); callers opt in.
-  bool use_peer_dns = false;
-  bool ipv6 = false;
-  std::uint32_t lcp_echo_interval = 30;
-  std::uint32_t lcp_echo_failure = 4;
-  bool default_route = false;
-};
-
-// What an LNS listener offers PPP peers.
-struct PppServerOptions {
-  std::string local_address;
-  std::string address_pool;  // "first-last"
-  std::vector<std::string> dns;
-  bool require_authentication = true;
-};
 
 // Secret-bearing settings shared by tunnels and listeners.
 struct ControlSettings {

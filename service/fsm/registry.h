@@ -15,7 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 #include "fsm/ports.h"
 #include "wire/header.h"
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
+#include "core/timing.h"
 #include "fsm/options.h"
 #include "fsm/ports.h"
-#include "transport/timing.h"
 #include "wire/header.h"
 
 namespace l2tp::fsm {

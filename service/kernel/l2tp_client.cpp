@@ -59,14 +59,14 @@ NetlinkError explain(NetlinkError error, const std::string& action, const std::s
 
 }  // namespace
 
-std::string missing_module_hint(const fsm::KernelTunnelParams& params) {
+std::string missing_module_hint(const KernelTunnelParams& params) {
   if (params.encapsulation == wire::Encapsulation::kIp)
-    return params.local.family == fsm::Endpoint::Family::kIpv6 ? "l2tp_ip6" : "l2tp_ip";
+    return params.local.family == Endpoint::Family::kIpv6 ? "l2tp_ip6" : "l2tp_ip";
   return "l2tp_core and l2tp_netlink";
 }
 
-std::string missing_module_hint(const fsm::KernelSessionParams& params) {
-  return params.pseudowire == fsm::Pseudowire::kEth ? "l2tp_eth" : "l2tp_ppp and ppp_generic";
+std::string missing_module_hint(const KernelSessionParams& params) {
+  return params.pseudowire == Pseudowire::kEth ? "l2tp_eth" : "l2tp_ppp and ppp_generic";
 }
 
 std::expected<std::unique_ptr<GenlL2tpClient>, NetlinkError> GenlL2tpClient::open() {
@@ -144,8 +144,8 @@ std::expected<std::vector<NetlinkBytes>, NetlinkError> GenlL2tpClient::transact(
   }
 }
 
-std::expected<void, NetlinkError> GenlL2tpClient::create_tunnel(
-    const fsm::KernelTunnelParams& params, std::optional<int> fd) {
+std::expected<void, NetlinkError> GenlL2tpClient::create_tunnel(const KernelTunnelParams& params,
+                                                                std::optional<int> fd) {
   auto answer = transact(genl_, build_tunnel_create(family_, params, fd), false);
   if (!answer)
     return std::unexpected(explain(answer.error(), "cannot create " + tunnel_name(params.tunnel_id),
@@ -183,7 +183,7 @@ std::expected<std::vector<KernelTunnel>, NetlinkError> GenlL2tpClient::dump_tunn
 }
 
 std::expected<void, NetlinkError> GenlL2tpClient::create_session(
-    const fsm::KernelSessionParams& params) {
+    const KernelSessionParams& params) {
   auto answer = transact(genl_, build_session_create(family_, params), false);
   if (!answer)
     return std::unexpected(explain(

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "fsm/ports.h"
+#include "core/data_plane.h"
 #include "kernel/l2tp_messages.h"
 
 struct nl_sock;
@@ -26,13 +26,12 @@ class L2tpControl {
  public:
   virtual ~L2tpControl() = default;
   // fd: the managed tunnel's connected socket; nullopt for a static tunnel.
-  virtual std::expected<void, NetlinkError> create_tunnel(const fsm::KernelTunnelParams& params,
+  virtual std::expected<void, NetlinkError> create_tunnel(const KernelTunnelParams& params,
                                                           std::optional<int> fd) = 0;
   virtual std::expected<void, NetlinkError> delete_tunnel(std::uint32_t tunnel_id) = 0;
   virtual std::expected<KernelTunnel, NetlinkError> get_tunnel(std::uint32_t tunnel_id) = 0;
   virtual std::expected<std::vector<KernelTunnel>, NetlinkError> dump_tunnels() = 0;
-  virtual std::expected<void, NetlinkError> create_session(
-      const fsm::KernelSessionParams& params) = 0;
+  virtual std::expected<void, NetlinkError> create_session(const KernelSessionParams& params) = 0;
   virtual std::expected<void, NetlinkError> delete_session(std::uint32_t tunnel_id,
                                                            std::uint32_t session_id) = 0;
   virtual std::expected<KernelSession, NetlinkError> get_session(std::uint32_t tunnel_id,
@@ -45,8 +44,8 @@ class L2tpControl {
 
 // What to load when the kernel answers EPROTONOSUPPORT (or the family is
 // missing) for this request.
-std::string missing_module_hint(const fsm::KernelTunnelParams& params);
-std::string missing_module_hint(const fsm::KernelSessionParams& params);
+std::string missing_module_hint(const KernelTunnelParams& params);
+std::string missing_module_hint(const KernelSessionParams& params);
 
 // The real thing: a generic netlink socket for L2TP and a route socket for
 // links. Blocking sockets with a receive timeout, so a kernel that never
@@ -58,12 +57,12 @@ class GenlL2tpClient final : public L2tpControl {
   GenlL2tpClient(const GenlL2tpClient&) = delete;
   GenlL2tpClient& operator=(const GenlL2tpClient&) = delete;
 
-  std::expected<void, NetlinkError> create_tunnel(const fsm::KernelTunnelParams& params,
+  std::expected<void, NetlinkError> create_tunnel(const KernelTunnelParams& params,
                                                   std::optional<int> fd) override;
   std::expected<void, NetlinkError> delete_tunnel(std::uint32_t tunnel_id) override;
   std::expected<KernelTunnel, NetlinkError> get_tunnel(std::uint32_t tunnel_id) override;
   std::expected<std::vector<KernelTunnel>, NetlinkError> dump_tunnels() override;
-  std::expected<void, NetlinkError> create_session(const fsm::KernelSessionParams& params) override;
+  std::expected<void, NetlinkError> create_session(const KernelSessionParams& params) override;
   std::expected<void, NetlinkError> delete_session(std::uint32_t tunnel_id,
                                                    std::uint32_t session_id) override;
   std::expected<KernelSession, NetlinkError> get_session(std::uint32_t tunnel_id,

@@ -40,8 +40,8 @@ NetlinkBytes bytes_of(nl_msg* msg) {
 
 constexpr int kAckFlags = NLM_F_REQUEST | NLM_F_ACK;
 
-void put_address(nl_msg* msg, int ipv4_type, int ipv6_type, const fsm::Endpoint& endpoint) {
-  if (endpoint.family == fsm::Endpoint::Family::kIpv6)
+void put_address(nl_msg* msg, int ipv4_type, int ipv6_type, const Endpoint& endpoint) {
+  if (endpoint.family == Endpoint::Family::kIpv6)
     nla_put(msg, ipv6_type, 16, endpoint.address.data());
   else
     nla_put(msg, ipv4_type, 4, endpoint.address.data());  // network order already
@@ -49,7 +49,7 @@ void put_address(nl_msg* msg, int ipv4_type, int ipv6_type, const fsm::Endpoint&
 
 }  // namespace
 
-NetlinkBytes build_tunnel_create(std::uint16_t family, const fsm::KernelTunnelParams& params,
+NetlinkBytes build_tunnel_create(std::uint16_t family, const KernelTunnelParams& params,
                                  std::optional<int> fd) {
   MsgPtr msg = generic_request(family, kTunnelCreate, kAckFlags);
   nl_msg* m = msg.get();
@@ -67,7 +67,7 @@ NetlinkBytes build_tunnel_create(std::uint16_t family, const fsm::KernelTunnelPa
   if (!udp) return bytes_of(m);
   nla_put_u16(m, kUdpSport, params.local.port);
   nla_put_u16(m, kUdpDport, params.peer.port);
-  if (params.peer.family == fsm::Endpoint::Family::kIpv6) {
+  if (params.peer.family == Endpoint::Family::kIpv6) {
     // IPv6 UDP needs checksums (RFC 8200 §8.1) unless both ends agree to
     // zero ones (RFC 6935); UdpChecksum=false is that agreement.
     if (!params.udp_checksum) {
@@ -105,7 +105,7 @@ NetlinkBytes build_tunnel_dump(std::uint16_t family) {
   return bytes_of(msg.get());
 }
 
-NetlinkBytes build_session_create(std::uint16_t family, const fsm::KernelSessionParams& params) {
+NetlinkBytes build_session_create(std::uint16_t family, const KernelSessionParams& params) {
   MsgPtr msg = generic_request(family, kSessionCreate, kAckFlags);
   nl_msg* m = msg.get();
   const bool v3 = params.version == wire::ProtocolVersion::kV3;
@@ -113,10 +113,10 @@ NetlinkBytes build_session_create(std::uint16_t family, const fsm::KernelSession
   nla_put_u32(m, kPeerConnId, params.peer_tunnel_id);
   nla_put_u32(m, kSessionId, params.session_id);
   nla_put_u32(m, kPeerSessionId, params.peer_session_id);
-  nla_put_u16(m, kPwType, params.pseudowire == fsm::Pseudowire::kEth ? kPwTypeEth : kPwTypePpp);
+  nla_put_u16(m, kPwType, params.pseudowire == Pseudowire::kEth ? kPwTypeEth : kPwTypePpp);
   if (v3) {
     // The kernel assumes the default sublayer when none is named: always say.
-    const bool sublayer = params.l2_specific_sublayer == fsm::L2SpecificSublayer::kDefault;
+    const bool sublayer = params.l2_specific_sublayer == L2SpecificSublayer::kDefault;
     nla_put_u8(m, kL2specType, sublayer ? kL2specDefault : kL2specNone);
     nla_put_u8(m, kL2specLen, sublayer ? 4 : 0);
     // See the header: our peer_cookie is what the kernel sends.
@@ -126,9 +126,9 @@ NetlinkBytes build_session_create(std::uint16_t family, const fsm::KernelSession
       nla_put(m, kPeerCookie, static_cast<int>(params.cookie.size()), params.cookie.data());
   }
   const bool send =
-      params.sequencing == fsm::Sequencing::kSend || params.sequencing == fsm::Sequencing::kBoth;
+      params.sequencing == Sequencing::kSend || params.sequencing == Sequencing::kBoth;
   const bool recv =
-      params.sequencing == fsm::Sequencing::kRecv || params.sequencing == fsm::Sequencing::kBoth;
+      params.sequencing == Sequencing::kRecv || params.sequencing == Sequencing::kBoth;
   nla_put_u8(m, kSendSeq, send ? 1 : 0);
   nla_put_u8(m, kRecvSeq, recv ? 1 : 0);
   nla_put_u8(m, kLnsMode, params.lns_mode ? 1 : 0);
@@ -166,9 +166,9 @@ NetlinkBytes build_session_modify(std::uint16_t family, std::uint32_t tunnel_id,
   MsgPtr msg = session_request(family, kSessionModify, tunnel_id, session_id);
   nl_msg* m = msg.get();
   const bool send =
-      change.sequencing == fsm::Sequencing::kSend || change.sequencing == fsm::Sequencing::kBoth;
+      change.sequencing == Sequencing::kSend || change.sequencing == Sequencing::kBoth;
   const bool recv =
-      change.sequencing == fsm::Sequencing::kRecv || change.sequencing == fsm::Sequencing::kBoth;
+      change.sequencing == Sequencing::kRecv || change.sequencing == Sequencing::kBoth;
   nla_put_u8(m, kSendSeq, send ? 1 : 0);
   nla_put_u8(m, kRecvSeq, recv ? 1 : 0);
   nla_put_u8(m, kLnsMode, change.lns_mode ? 1 : 0);
@@ -347,13 +347,13 @@ std::uint64_t counter(const nlattr* attribute) {
   return 0;
 }
 
-fsm::Endpoint endpoint_of(const nlattr* ipv4, const nlattr* ipv6, const nlattr* port) {
-  fsm::Endpoint endpoint;
+Endpoint endpoint_of(const nlattr* ipv4, const nlattr* ipv6, const nlattr* port) {
+  Endpoint endpoint;
   if (ipv6 != nullptr) {
-    endpoint.family = fsm::Endpoint::Family::kIpv6;
+    endpoint.family = Endpoint::Family::kIpv6;
     std::memcpy(endpoint.address.data(), nla_data(ipv6), 16);
   } else if (ipv4 != nullptr) {
-    endpoint.family = fsm::Endpoint::Family::kIpv4;
+    endpoint.family = Endpoint::Family::kIpv4;
     std::memcpy(endpoint.address.data(), nla_data(ipv4), 4);
   }
   if (port != nullptr) endpoint.port = nla_get_u16(port);

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "fsm/endpoint.h"
-#include "fsm/ports.h"
+#include "core/data_plane.h"
+#include "core/endpoint.h"
 #include "wire/bytes.h"
 #include "wire/header.h"
 
@@ -109,7 +109,7 @@ inline constexpr std::uint8_t kL2specDefault = 1;
 
 // Managed tunnels (fd set) use our connected control socket; the others get
 // a kernel socket made from the addresses, ports and checksum settings.
-NetlinkBytes build_tunnel_create(std::uint16_t family, const fsm::KernelTunnelParams& params,
+NetlinkBytes build_tunnel_create(std::uint16_t family, const KernelTunnelParams& params,
                                  std::optional<int> fd);
 NetlinkBytes build_tunnel_delete(std::uint16_t family, std::uint32_t tunnel_id);
 NetlinkBytes build_tunnel_modify(std::uint16_t family, std::uint32_t tunnel_id,
@@ -117,12 +117,12 @@ NetlinkBytes build_tunnel_modify(std::uint16_t family, std::uint32_t tunnel_id,
 NetlinkBytes build_tunnel_get(std::uint16_t family, std::uint32_t tunnel_id);
 NetlinkBytes build_tunnel_dump(std::uint16_t family);
 
-NetlinkBytes build_session_create(std::uint16_t family, const fsm::KernelSessionParams& params);
+NetlinkBytes build_session_create(std::uint16_t family, const KernelSessionParams& params);
 NetlinkBytes build_session_delete(std::uint16_t family, std::uint32_t tunnel_id,
                                   std::uint32_t session_id);
 // What L2TP_CMD_SESSION_MODIFY can change on a live session.
 struct SessionChange {
-  fsm::Sequencing sequencing = fsm::Sequencing::kNone;
+  Sequencing sequencing = Sequencing::kNone;
   bool lns_mode = false;
   std::chrono::milliseconds reorder_timeout{0};
 };
@@ -160,8 +160,8 @@ struct KernelTunnel {
   std::uint32_t peer_tunnel_id = 0;
   wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
   wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
-  fsm::Endpoint local;  // family kUnspecified when the kernel reports no socket
-  fsm::Endpoint peer;
+  Endpoint local;  // family kUnspecified when the kernel reports no socket
+  Endpoint peer;
   bool udp_checksum = false;
   bool udp_zero_checksum6_tx = false;
   bool udp_zero_checksum6_rx = false;

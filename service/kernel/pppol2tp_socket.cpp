@@ -12,7 +12,7 @@ namespace l2tp::kernel {
 
 namespace {
 
-sockaddr_in ipv4_of(const fsm::Endpoint& endpoint) {
+sockaddr_in ipv4_of(const Endpoint& endpoint) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   std::memcpy(&address.sin_addr, endpoint.address.data(), 4);
@@ -20,7 +20,7 @@ sockaddr_in ipv4_of(const fsm::Endpoint& endpoint) {
   return address;
 }
 
-sockaddr_in6 ipv6_of(const fsm::Endpoint& endpoint) {
+sockaddr_in6 ipv6_of(const Endpoint& endpoint) {
   sockaddr_in6 address{};
   address.sin6_family = AF_INET6;
   std::memcpy(&address.sin6_addr, endpoint.address.data(), 16);
@@ -51,7 +51,7 @@ socklen_t fill(const PppSocketParams& params, sockaddr_storage& out, auto set_re
 }  // namespace
 
 socklen_t pppol2tp_address(const PppSocketParams& params, sockaddr_storage& out) {
-  const bool v6 = params.peer.family == fsm::Endpoint::Family::kIpv6;
+  const bool v6 = params.peer.family == Endpoint::Family::kIpv6;
   if (params.version == wire::ProtocolVersion::kV2) {
     // L2TPv2 ids are 16 bits; the engine never hands out larger ones.
     auto ids = [&params](auto& a) {

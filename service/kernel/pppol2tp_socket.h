@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <expected>
 
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 #include "kernel/unique_fd.h"
 #include "wire/header.h"
 
@@ -22,7 +22,7 @@ struct PppSocketParams {
   std::uint32_t session_id = 0;
   std::uint32_t peer_tunnel_id = 0;
   std::uint32_t peer_session_id = 0;
-  fsm::Endpoint peer;  // its family picks the structure
+  Endpoint peer;  // its family picks the structure
 };
 
 // sockaddr_pppol2tp / pppol2tpin6 (v2) or sockaddr_pppol2tpv3 / pppol2tpv3in6

@@ -14,8 +14,6 @@ namespace l2tp::kernel {
 
 namespace {
 
-using fsm::Endpoint;
-
 // glibc's <netinet/in.h> does not name L2TP's IP protocol number (RFC 3931 §4.1.1).
 constexpr int kIpProtocolL2tp = 115;
 

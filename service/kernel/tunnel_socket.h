@@ -10,7 +10,7 @@
 #include <expected>
 #include <span>
 
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 #include "kernel/unique_fd.h"
 #include "wire/bytes.h"
 #include "wire/header.h"
@@ -18,14 +18,14 @@
 namespace l2tp::kernel {
 
 // sockaddr_in/in6 for UDP; sockaddr_l2tpip/l2tpip6 with `connection_id` for IP.
-socklen_t to_sockaddr(const fsm::Endpoint& endpoint, wire::Encapsulation encapsulation,
+socklen_t to_sockaddr(const Endpoint& endpoint, wire::Encapsulation encapsulation,
                       std::uint32_t connection_id, sockaddr_storage& out);
-std::optional<fsm::Endpoint> from_sockaddr(const sockaddr_storage& address, socklen_t length);
+std::optional<Endpoint> from_sockaddr(const sockaddr_storage& address, socklen_t length);
 
 struct SocketSpec {
   wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
-  fsm::Endpoint local;                   // port 0: any (UDP ephemeral)
-  std::optional<fsm::Endpoint> peer;     // connect() to it when set
+  Endpoint local;                        // port 0: any (UDP ephemeral)
+  std::optional<Endpoint> peer;          // connect() to it when set
   std::uint32_t connection_id = 0;       // L2TPIP: our tunnel id (0 for a listener)
   std::uint32_t peer_connection_id = 0;  // L2TPIP: the peer's tunnel id
   // Share the local address and port with a listener socket (SO_REUSEADDR):
@@ -39,12 +39,12 @@ struct SocketSpec {
 std::expected<UniqueFd, int> open_tunnel_socket(const SocketSpec& spec);
 
 // The address the socket is bound to (after bind with port 0, the real port).
-std::expected<fsm::Endpoint, int> bound_address(int fd);
+std::expected<Endpoint, int> bound_address(int fd);
 
 struct ReceivedDatagram {
   std::size_t length = 0;  // of the datagram as the engine sees it (see below)
-  fsm::Endpoint peer;
-  fsm::Endpoint local;  // where it arrived: the packet's destination address, bound port
+  Endpoint peer;
+  Endpoint local;  // where it arrived: the packet's destination address, bound port
 };
 
 // Reads one datagram into `buffer`. L2TPIP sockets deliver control messages
@@ -57,7 +57,7 @@ std::expected<ReceivedDatagram, int> receive_datagram(int fd, wire::Encapsulatio
 // Sends one datagram on a connected socket, or to `peer` when given. For
 // L2TPIP the leading zero Session ID is dropped: the kernel adds its own.
 std::expected<void, int> send_datagram(int fd, wire::Encapsulation encapsulation,
-                                       wire::ByteView datagram, const fsm::Endpoint* peer = nullptr,
+                                       wire::ByteView datagram, const Endpoint* peer = nullptr,
                                        std::uint32_t peer_connection_id = 0);
 
 }  // namespace l2tp::kernel

@@ -10,7 +10,7 @@
 #include <functional>
 #include <memory>
 
-#include "transport/timing.h"
+#include "core/timing.h"
 
 struct sd_event;
 struct sd_event_source;

@@ -11,10 +11,6 @@
 namespace l2tp::ppp {
 namespace {
 
-using fsm::Mppe;
-using fsm::PppRole;
-using fsm::Sequencing;
-
 constexpr std::size_t kMaxNameBytes = 255;     // pppd's MAXNAMELEN - 1
 constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
 
@@ -71,9 +67,9 @@ class Argv {
   std::vector<std::string> argv_;
 };
 
-void add_l2tp(Argv& argv, const fsm::PppStartParams& params, const PppPaths& paths,
+void add_l2tp(Argv& argv, const PppStartParams& params, const PppPaths& paths,
               const ChildFds& fds) {
-  const fsm::KernelSessionParams& session = params.session;
+  const KernelSessionParams& session = params.session;
   argv.add("plugin", paths.l2tp_plugin);
   argv.add("pppol2tp", std::to_string(fds.pppol2tp));
   if (session.lns_mode) {
@@ -93,7 +89,7 @@ void add_l2tp(Argv& argv, const fsm::PppStartParams& params, const PppPaths& pat
   if (reorder_ms > 0) argv.add("pppol2tp_reorderto", std::to_string(reorder_ms));
 }
 
-void add_common(Argv& argv, const fsm::PppStartParams& params, const PppPaths& paths,
+void add_common(Argv& argv, const PppStartParams& params, const PppPaths& paths,
                 const ChildFds& fds) {
   argv.add("plugin", paths.report_plugin);
   argv.add("l2tpbus-fd", std::to_string(fds.control));
@@ -125,7 +121,7 @@ void add_common(Argv& argv, const fsm::PppStartParams& params, const PppPaths& p
   argv.add("nopredictor1");
 }
 
-std::expected<void, std::string> add_client(Argv& argv, const fsm::PppClientOptions& client) {
+std::expected<void, std::string> add_client(Argv& argv, const PppClientOptions& client) {
   if (!client.user.empty()) {
     if (client.user.size() > kMaxNameBytes) return fail("User is longer than pppd accepts");
     // Spaces are fine in one argv element, but pppd would write them into
@@ -174,7 +170,7 @@ std::expected<void, std::string> add_client(Argv& argv, const fsm::PppClientOpti
   return {};
 }
 
-std::expected<void, std::string> add_server(Argv& argv, const fsm::PppServerOptions& server,
+std::expected<void, std::string> add_server(Argv& argv, const PppServerOptions& server,
                                             const std::string& peer_address) {
   if (!server.local_address.empty() && !is_ipv4(server.local_address)) {
     return fail("PppLocalAddress is not an IPv4 address");
@@ -210,7 +206,7 @@ std::string session_identity(std::uint32_t tunnel_id, std::uint32_t session_id) 
 }
 
 std::expected<std::vector<std::string>, std::string> ppp_arguments(
-    const fsm::PppStartParams& params, const PppPaths& paths, const ChildFds& fds,
+    const PppStartParams& params, const PppPaths& paths, const ChildFds& fds,
     const std::string& peer_address) {
   if (paths.pppd.empty() || paths.l2tp_plugin.empty() || paths.report_plugin.empty()) {
     return fail("pppd, pppol2tp.so or the l2tpbus plugin has no path");

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "fsm/ports.h"
+#include "core/data_plane.h"
 
 namespace l2tp::ppp {
 
@@ -32,9 +32,10 @@ inline constexpr std::uint32_t kServerLcpEchoFailure = 4;
 
 // argv[0] is paths.pppd. `peer_address` is the pool's address for a server
 // session (empty: none to hand out, or a client session).
-std::expected<std::vector<std::string>, std::string> ppp_arguments(
-    const fsm::PppStartParams& params, const PppPaths& paths, const ChildFds& fds,
-    const std::string& peer_address);
+std::expected<std::vector<std::string>, std::string> ppp_arguments(const PppStartParams& params,
+                                                                   const PppPaths& paths,
+                                                                   const ChildFds& fds,
+                                                                   const std::string& peer_address);
 
 // "tunnel/session", the identity pppd carries as linkname and ipparam.
 std::string session_identity(std::uint32_t tunnel_id, std::uint32_t session_id);

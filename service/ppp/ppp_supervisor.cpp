@@ -86,7 +86,7 @@ struct PppSupervisor::Impl {
     std::string leased_address;
     // What the network phase reported so far; IPCP and IPV6CP come up in
     // either order, and each report carries both.
-    std::optional<fsm::PppAddresses> addresses;
+    std::optional<PppAddresses> addresses;
     std::string local_address6;
     std::string peer_address6;
     std::string auth_line;   // pppd's last word on authentication
@@ -104,11 +104,11 @@ struct PppSupervisor::Impl {
   struct NetworkUp {
     Key key;
     pid_t pid;
-    fsm::PppAddresses addresses;
+    PppAddresses addresses;
   };
 
   Impl(loop::EventLoop& event_loop, PppPaths ppp_paths, PppObserver& ppp_observer,
-       fsm::Logger* ppp_logger, std::string state)
+       Logger* ppp_logger, std::string state)
       : loop(event_loop),
         paths(std::move(ppp_paths)),
         observer(ppp_observer),
@@ -121,7 +121,7 @@ struct PppSupervisor::Impl {
   loop::EventLoop& loop;
   PppPaths paths;
   PppObserver& observer;
-  fsm::Logger* logger;
+  Logger* logger;
   std::string state_directory;
   // What an earlier daemon recorded, kept in the record until
   // end_leftovers() has dealt with it.
@@ -133,11 +133,11 @@ struct PppSupervisor::Impl {
   std::deque<NetworkUp> pending_up;
   AddressPool pool;
 
-  void log(fsm::LogLevel level, const Key& key, const std::string& message) {
+  void log(LogLevel level, const Key& key, const std::string& message) {
     if (logger == nullptr) return;
     logger->log(level, "session " + session_identity(key.first, key.second), message);
   }
-  void log_daemon(fsm::LogLevel level, const std::string& message) {
+  void log_daemon(LogLevel level, const std::string& message) {
     if (logger != nullptr) logger->log(level, "daemon", message);
   }
 
@@ -147,7 +147,7 @@ struct PppSupervisor::Impl {
 
   void schedule() { later->arm(Duration(0)); }
 
-  std::expected<void, std::string> start(const fsm::PppStartParams& params, UniqueFd socket);
+  std::expected<void, std::string> start(const PppStartParams& params, UniqueFd socket);
   std::expected<pid_t, std::string> spawn(const std::vector<std::string>& argv, int pppol2tp,
                                           int control, int log_fd);
   void read_control(Child& child);
@@ -160,7 +160,7 @@ struct PppSupervisor::Impl {
 };
 
 PppSupervisor::PppSupervisor(loop::EventLoop& loop, PppPaths paths, PppObserver& observer,
-                             fsm::Logger* logger, std::string state_directory)
+                             Logger* logger, std::string state_directory)
     : impl_(std::make_unique<Impl>(loop, std::move(paths), observer, logger,
                                    std::move(state_directory))) {}
 
@@ -179,7 +179,7 @@ PppSupervisor::~PppSupervisor() {
   }
 }
 
-std::expected<void, std::string> PppSupervisor::start(const fsm::PppStartParams& params,
+std::expected<void, std::string> PppSupervisor::start(const PppStartParams& params,
                                                       UniqueFd pppol2tp_socket) {
   return impl_->start(params, std::move(pppol2tp_socket));
 }
@@ -201,9 +201,8 @@ void PppSupervisor::Impl::load_record() {
   auto text = kernel::read_state_file(state_directory, kRecordFile);
   auto record = text ? parse_ppp_record(*text) : std::unexpected(text.error());
   if (!record) {
-    log_daemon(fsm::LogLevel::kWarning,
-               "ignoring the record of pppd processes: " + state_directory + "/" + kRecordFile +
-                   ": " + record.error());
+    log_daemon(LogLevel::kWarning, "ignoring the record of pppd processes: " + state_directory +
+                                       "/" + kRecordFile + ": " + record.error());
     return;
   }
   inherited = std::move(*record);
@@ -217,8 +216,7 @@ void PppSupervisor::Impl::save_record() {
   if (auto saved =
           kernel::write_state_file(state_directory, kRecordFile, format_ppp_record(record));
       !saved)
-    log_daemon(fsm::LogLevel::kWarning,
-               "cannot keep the record of pppd processes: " + saved.error());
+    log_daemon(LogLevel::kWarning, "cannot keep the record of pppd processes: " + saved.error());
 }
 
 void PppSupervisor::Impl::end_leftovers() {
@@ -226,7 +224,7 @@ void PppSupervisor::Impl::end_leftovers() {
     const Key key{recorded.tunnel_id, recorded.session_id};
     auto leftover = LeftoverPppd::find(recorded);
     if (!leftover) continue;  // gone, or its pid belongs to another process now
-    log(fsm::LogLevel::kNotice, key,
+    log(LogLevel::kNotice, key,
         "ending pppd (pid " + std::to_string(recorded.pid) +
             ") that an earlier l2tpbusd started and left running");
     if (leftover->signal(SIGTERM)) leftovers.push_back(std::move(*leftover));
@@ -241,17 +239,17 @@ void PppSupervisor::Impl::end_leftovers() {
   leftover_kill->arm(std::chrono::duration_cast<Duration>(kKillGrace));
 }
 
-std::expected<void, std::string> PppSupervisor::Impl::start(const fsm::PppStartParams& params,
+std::expected<void, std::string> PppSupervisor::Impl::start(const PppStartParams& params,
                                                             UniqueFd socket) {
   const Key key{params.session.tunnel_id, params.session.session_id};
   if (children.contains(key)) return std::unexpected("pppd already runs for this session");
   if (!socket.valid()) return std::unexpected("no PPPoL2TP socket");
-  if (params.role == fsm::PppRole::kClient && params.client.password.size() > kMaxPasswordBytes) {
+  if (params.role == PppRole::kClient && params.client.password.size() > kMaxPasswordBytes) {
     return std::unexpected("the PPP password is longer than pppd accepts");
   }
 
   std::string leased;
-  if (params.role == fsm::PppRole::kServer && !params.server.address_pool.empty()) {
+  if (params.role == PppRole::kServer && !params.server.address_pool.empty()) {
     auto address = pool.lease(params.server.address_pool);
     if (!address) return std::unexpected(address.error());
     leased = *address;
@@ -281,7 +279,7 @@ std::expected<void, std::string> PppSupervisor::Impl::start(const fsm::PppStartP
 
   // The password is in the socket before pppd exists, and our half-close
   // marks its end; a few hundred bytes never fill a socket buffer.
-  if (params.role == fsm::PppRole::kClient && !params.client.password.empty()) {
+  if (params.role == PppRole::kClient && !params.client.password.empty()) {
     const std::string& password = params.client.password;
     if (::send(control.get(), password.data(), password.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(password.size())) {
@@ -334,7 +332,7 @@ std::expected<void, std::string> PppSupervisor::Impl::start(const fsm::PppStartP
   child->child_watch = std::move(*child_watch);
   child->control_watch = std::move(*control_watch);
   child->log_watch = std::move(*log_watch);
-  log(fsm::LogLevel::kInfo, key,
+  log(LogLevel::kInfo, key,
       "pppd started (pid " + std::to_string(*pid) + ")" +
           (leased.empty() ? std::string() : ", peer address " + leased));
   children.emplace(key, std::move(child));
@@ -447,7 +445,7 @@ void PppSupervisor::Impl::read_control(Child& child) {
   }
   while (auto report = child.reports.next()) {
     if (!*report) {
-      log(fsm::LogLevel::kWarning, child.key, "pppd plugin: " + report->error());
+      log(LogLevel::kWarning, child.key, "pppd plugin: " + report->error());
       continue;
     }
     handle_report(child, **report);
@@ -456,9 +454,9 @@ void PppSupervisor::Impl::read_control(Child& child) {
 
 void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
   if (const auto* phase = std::get_if<PhaseReport>(&report)) {
-    log(fsm::LogLevel::kDebug, child.key, std::string("PPP phase ") + phase_name(phase->phase));
+    log(LogLevel::kDebug, child.key, std::string("PPP phase ") + phase_name(phase->phase));
   } else if (const auto* up = std::get_if<IpcpUpReport>(&report)) {
-    fsm::PppAddresses addresses;
+    PppAddresses addresses;
     addresses.local_address = up->local_address;
     addresses.peer_address = up->peer_address;
     addresses.prefix = 32;
@@ -468,7 +466,7 @@ void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
     addresses.local_address6 = child.local_address6;
     addresses.peer_address6 = child.peer_address6;
     child.addresses = addresses;
-    log(fsm::LogLevel::kInfo, child.key,
+    log(LogLevel::kInfo, child.key,
         "IPCP up on " + up->interface_name + ": " + up->local_address + " peer " +
             (up->peer_address.empty() ? "?" : up->peer_address));
     if (!child.stopping && !child.exited) {
@@ -478,7 +476,7 @@ void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
   } else if (const auto* v6 = std::get_if<Ipv6cpUpReport>(&report)) {
     child.local_address6 = link_local_address(v6->local_interface_id);
     child.peer_address6 = link_local_address(v6->peer_interface_id);
-    log(fsm::LogLevel::kInfo, child.key,
+    log(LogLevel::kInfo, child.key,
         "IPV6CP up on " + v6->interface_name + ": " + child.local_address6 + " peer " +
             child.peer_address6);
     if (child.addresses && !child.stopping && !child.exited) {
@@ -489,11 +487,11 @@ void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
       schedule();
     }
   } else if (std::holds_alternative<IpcpDownReport>(report)) {
-    log(fsm::LogLevel::kInfo, child.key, "IPCP down");
+    log(LogLevel::kInfo, child.key, "IPCP down");
   } else if (std::holds_alternative<Ipv6cpDownReport>(report)) {
-    log(fsm::LogLevel::kInfo, child.key, "IPV6CP down");
+    log(LogLevel::kInfo, child.key, "IPV6CP down");
   } else if (const auto* exit = std::get_if<ExitReport>(&report)) {
-    log(fsm::LogLevel::kDebug, child.key, "pppd exits with status " + std::to_string(exit->status));
+    log(LogLevel::kDebug, child.key, "pppd exits with status " + std::to_string(exit->status));
   }
 }
 
@@ -528,7 +526,7 @@ void PppSupervisor::Impl::read_log(Child& child) {
 void PppSupervisor::Impl::handle_log_line(Child& child, std::string_view raw_line) {
   const std::string line = printable(raw_line);
   if (line.empty()) return;
-  log(fsm::LogLevel::kInfo, child.key, "pppd: " + line);
+  log(LogLevel::kInfo, child.key, "pppd: " + line);
   if (mentions(line, {"uthentication", "Remote message", "refused to authenticate"})) {
     child.auth_line = line;
   }
@@ -547,7 +545,7 @@ void PppSupervisor::Impl::stop(const Key& key) {
   Child& child = *it->second;
   child.stopping = true;
   if (child.exited) return;  // its end is being handled; no ppp_ended follows
-  log(fsm::LogLevel::kInfo, key, "stopping pppd");
+  log(LogLevel::kInfo, key, "stopping pppd");
   // pppd ends LCP politely on SIGTERM; whatever is left after the grace
   // period, its scripts included, is killed.
   ::kill(child.pid, SIGTERM);
@@ -599,7 +597,7 @@ void PppSupervisor::Impl::finish(Child& child) {
 
   const ExitDescription description =
       describe_exit(child.exit_code, child.exit_status, child.auth_line, child.error_line);
-  log(child.stopping ? fsm::LogLevel::kInfo : fsm::LogLevel::kNotice, child.key,
+  log(child.stopping ? LogLevel::kInfo : LogLevel::kNotice, child.key,
       "pppd ended: " + description.message);
   save_record();
   if (child.stopping) return;

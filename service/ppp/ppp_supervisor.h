@@ -11,7 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "fsm/ports.h"
+#include "core/data_plane.h"
+#include "core/log.h"
 #include "kernel/unique_fd.h"
 #include "loop/event_loop.h"
 #include "ppp/ppp_arguments.h"  // PppPaths
@@ -25,7 +26,7 @@ class PppObserver {
   virtual ~PppObserver() = default;
   // IPCP is up: the PPP network phase (again after each renegotiation).
   virtual void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
-                              const fsm::PppAddresses& addresses) = 0;
+                              const PppAddresses& addresses) = 0;
   // pppd ended on its own (not after stop()); `message` says why, for a person.
   virtual void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
                          bool authentication_failed, const std::string& message) = 0;
@@ -41,7 +42,7 @@ class PppSupervisor {
   // `logger` (optional) gets pppd's own output line by line, per session.
   // `state_directory` (optional) holds the record of running pppd.
   PppSupervisor(loop::EventLoop& loop, PppPaths paths, PppObserver& observer,
-                fsm::Logger* logger = nullptr, std::string state_directory = {});
+                Logger* logger = nullptr, std::string state_directory = {});
   // Kills (SIGKILL) and reaps every pppd still running.
   ~PppSupervisor();
   PppSupervisor(const PppSupervisor&) = delete;
@@ -51,7 +52,7 @@ class PppSupervisor {
   // session exists). Server-role sessions get an address from the listener's
   // pool, released when pppd ends. Errors (pool exhausted, fork failed) are
   // returned, and nothing is left running.
-  std::expected<void, std::string> start(const fsm::PppStartParams& params,
+  std::expected<void, std::string> start(const PppStartParams& params,
                                          kernel::UniqueFd pppol2tp_socket);
   // SIGTERM, then SIGKILL after 3 s; no ppp_ended follows for this session.
   void stop(std::uint32_t tunnel_id, std::uint32_t session_id);

@@ -20,7 +20,7 @@ namespace l2tp::resolve {
 
 namespace {
 
-using Outcome = std::expected<std::vector<fsm::Endpoint>, ResolveError>;
+using Outcome = std::expected<std::vector<Endpoint>, ResolveError>;
 
 // RFC 1035's limit on a name in text form (without the final dot).
 constexpr std::size_t kMaxHostName = 253;
@@ -34,14 +34,14 @@ bool is_host_name_character(char c) {
          c == '.' || c == '_';
 }
 
-bool family_allows(AddressFamily family, fsm::Endpoint::Family found) {
+bool family_allows(AddressFamily family, Endpoint::Family found) {
   switch (family) {
     case AddressFamily::kAny:
       return true;
     case AddressFamily::kIpv4:
-      return found == fsm::Endpoint::Family::kIpv4;
+      return found == Endpoint::Family::kIpv4;
     case AddressFamily::kIpv6:
-      return found == fsm::Endpoint::Family::kIpv6;
+      return found == Endpoint::Family::kIpv6;
   }
   return false;
 }
@@ -55,20 +55,20 @@ std::optional<Outcome> parse_numeric(const std::string& host, std::uint16_t port
   const bool bracketed = text.size() >= 2 && text.front() == '[' && text.back() == ']';
   if (bracketed) text = text.substr(1, text.size() - 2);
 
-  std::optional<fsm::Endpoint> endpoint;
+  std::optional<Endpoint> endpoint;
   if (bracketed || text.find(':') != std::string::npos) {
     std::array<std::uint8_t, 16> bytes{};
     if (inet_pton(AF_INET6, text.c_str(), bytes.data()) != 1) {
       return error(host + " is not a valid IPv6 address");
     }
-    endpoint = fsm::Endpoint::ipv6(bytes, port);
+    endpoint = Endpoint::ipv6(bytes, port);
   } else if (std::all_of(text.begin(), text.end(),
                          [](char c) { return c == '.' || (c >= '0' && c <= '9'); })) {
     std::array<std::uint8_t, 4> bytes{};
     if (inet_pton(AF_INET, text.c_str(), bytes.data()) != 1) {
       return error(host + " is not a valid IPv4 address");
     }
-    endpoint = fsm::Endpoint::ipv4(bytes, port);
+    endpoint = Endpoint::ipv4(bytes, port);
   } else {
     return std::nullopt;
   }
@@ -76,7 +76,7 @@ std::optional<Outcome> parse_numeric(const std::string& host, std::uint16_t port
     return error(host + (family == AddressFamily::kIpv4 ? " is not an IPv4 address"
                                                         : " is not an IPv6 address"));
   }
-  return Outcome(std::vector<fsm::Endpoint>{*endpoint});
+  return Outcome(std::vector<Endpoint>{*endpoint});
 }
 
 std::optional<ResolveError> check_host_name(const std::string& host) {
@@ -100,20 +100,20 @@ std::optional<Outcome> answer_without_query(const std::string& host, std::uint16
   return std::nullopt;
 }
 
-std::optional<fsm::Endpoint> endpoint_from(const ares_addrinfo_node& node, std::uint16_t port) {
+std::optional<Endpoint> endpoint_from(const ares_addrinfo_node& node, std::uint16_t port) {
   if (node.ai_family == AF_INET && node.ai_addrlen >= sizeof(sockaddr_in)) {
     sockaddr_in address{};
     std::memcpy(&address, node.ai_addr, sizeof address);
     std::array<std::uint8_t, 4> bytes{};
     std::memcpy(bytes.data(), &address.sin_addr, bytes.size());
-    return fsm::Endpoint::ipv4(bytes, port);
+    return Endpoint::ipv4(bytes, port);
   }
   if (node.ai_family == AF_INET6 && node.ai_addrlen >= sizeof(sockaddr_in6)) {
     sockaddr_in6 address{};
     std::memcpy(&address, node.ai_addr, sizeof address);
     std::array<std::uint8_t, 16> bytes{};
     std::memcpy(bytes.data(), &address.sin6_addr, bytes.size());
-    return fsm::Endpoint::ipv6(bytes, port);
+    return Endpoint::ipv6(bytes, port);
   }
   return std::nullopt;
 }
@@ -132,13 +132,12 @@ Outcome outcome_from(int status, const ares_addrinfo* result, const std::string&
       return error("cannot resolve " + host + ": " + ares_strerror(status));
   }
   // IPv4 first; within each family c-ares has already sorted by RFC 6724.
-  std::vector<fsm::Endpoint> endpoints;
-  for (fsm::Endpoint::Family wanted :
-       {fsm::Endpoint::Family::kIpv4, fsm::Endpoint::Family::kIpv6}) {
+  std::vector<Endpoint> endpoints;
+  for (Endpoint::Family wanted : {Endpoint::Family::kIpv4, Endpoint::Family::kIpv6}) {
     if (!family_allows(family, wanted)) continue;
     for (const ares_addrinfo_node* node = result != nullptr ? result->nodes : nullptr;
          node != nullptr; node = node->ai_next) {
-      std::optional<fsm::Endpoint> endpoint = endpoint_from(*node, port);
+      std::optional<Endpoint> endpoint = endpoint_from(*node, port);
       if (!endpoint || endpoint->family != wanted) continue;
       if (std::find(endpoints.begin(), endpoints.end(), *endpoint) != endpoints.end()) continue;
       endpoints.push_back(*endpoint);

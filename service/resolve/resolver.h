@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 
 namespace l2tp::loop {
 class EventLoop;
@@ -25,7 +25,7 @@ struct ResolveError {
 };
 
 using ResolveCallback =
-    std::function<void(std::expected<std::vector<fsm::Endpoint>, ResolveError> result)>;
+    std::function<void(std::expected<std::vector<Endpoint>, ResolveError> result)>;
 
 // Cancels the request when destroyed: its callback is never called after.
 class ResolveRequest {

@@ -43,7 +43,7 @@
 #include <memory>
 #include <utility>
 
-#include "transport/timing.h"
+#include "core/timing.h"
 
 namespace l2tp::transport {
 

@@ -6,16 +6,16 @@
 #include <expected>
 #include <variant>
 
+#include "core/protocol.h"
 #include "wire/bytes.h"
 #include "wire/wire_error.h"
 
 namespace l2tp::wire {
 
-enum class ProtocolVersion : std::uint8_t { kV2 = 2, kV3 = 3 };
-// kIp is L2TPv3 over IP protocol 115; the datagram handed in is the IP payload.
-enum class Encapsulation : std::uint8_t { kUdp, kIp };
+using l2tp::Encapsulation;
+using l2tp::ProtocolVersion;
 
-inline constexpr std::size_t kControlHeaderSize = 12;  // both versions, without the IP prefix
+inline constexpr std::size_t kControlHeaderSize = 12;   // both versions, without the IP prefix
 inline constexpr std::size_t kIpSessionPrefixSize = 4;  // the all-zero Session ID of v3 over IP
 
 struct ControlHeader {

@@ -357,27 +357,14 @@ const char* to_string(RecordingDataPlane::Op op) {
   return "?";
 }
 
-RecordingDataPlane::RecordingDataPlane(FakeClock& clock)
-    : clock_(clock), alarm_(clock.create([this] { flush(); })) {}
+RecordingDataPlane::RecordingDataPlane(FakeClock& clock, fsm::DataPlaneEvents& events)
+    : clock_(clock), answers_(clock, events) {}
 
 RecordingDataPlane::~RecordingDataPlane() = default;
-
-void RecordingDataPlane::later(std::function<void(fsm::Engine&)> answer) {
-  pending_.push_back(std::move(answer));
-  if (!alarm_->armed()) alarm_->arm(Duration{0});
-}
 
 void RecordingDataPlane::log(Call call) {
   calls_.push_back(std::move(call));
   if (hook_) hook_(calls_.back());
-}
-
-void RecordingDataPlane::flush() {
-  // Answers may cause new requests; those wait for the next turn.
-  std::deque<std::function<void(fsm::Engine&)>> due;
-  due.swap(pending_);
-  for (auto& answer : due)
-    if (engine_ != nullptr) answer(*engine_);
 }
 
 void RecordingDataPlane::create_tunnel(const fsm::KernelTunnelParams& params) {
@@ -387,9 +374,11 @@ void RecordingDataPlane::create_tunnel(const fsm::KernelTunnelParams& params) {
        .tunnel = params});
   const std::uint32_t id = params.tunnel_id;
   if (tunnel_answer == Answer::kSucceed)
-    later([id](fsm::Engine& e) { e.data_plane_tunnel_ready(id); });
+    answers_.later([id](fsm::DataPlaneEvents& e) { e.data_plane_tunnel_ready(id); });
   else if (tunnel_answer == Answer::kFail)
-    later([id](fsm::Engine& e) { e.data_plane_tunnel_failed(id, "injected tunnel failure"); });
+    answers_.later([id](fsm::DataPlaneEvents& e) {
+      e.data_plane_tunnel_failed(id, "injected tunnel failure");
+    });
 }
 
 void RecordingDataPlane::delete_tunnel(std::uint32_t tunnel_id) {
@@ -407,10 +396,12 @@ void RecordingDataPlane::create_session(const fsm::KernelSessionParams& params) 
                                ? "l2tp" + std::to_string(next_interface_++)
                                : params.interface_name;
   if (session_answer == Answer::kSucceed)
-    later([t, s, name](fsm::Engine& e) { e.data_plane_session_ready(t, s, name); });
+    answers_.later(
+        [t, s, name](fsm::DataPlaneEvents& e) { e.data_plane_session_ready(t, s, name); });
   else if (session_answer == Answer::kFail)
-    later(
-        [t, s](fsm::Engine& e) { e.data_plane_session_failed(t, s, "injected session failure"); });
+    answers_.later([t, s](fsm::DataPlaneEvents& e) {
+      e.data_plane_session_failed(t, s, "injected session failure");
+    });
 }
 
 void RecordingDataPlane::delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) {
@@ -429,15 +420,15 @@ void RecordingDataPlane::start_ppp(const fsm::PppStartParams& params) {
   const std::uint32_t t = params.session.tunnel_id, s = params.session.session_id;
   switch (ppp_answer) {
     case PppAnswer::kNetworkUp:
-      later(
-          [t, s, addresses = ppp_addresses](fsm::Engine& e) { e.ppp_network_up(t, s, addresses); });
+      answers_.later([t, s, addresses = ppp_addresses](fsm::DataPlaneEvents& e) {
+        e.ppp_network_up(t, s, addresses);
+      });
       break;
     case PppAnswer::kEnded:
     case PppAnswer::kEndedAuthenticationFailed: {
       const bool auth = ppp_answer == PppAnswer::kEndedAuthenticationFailed;
-      later([t, s, auth, status = ppp_exit_status, message = ppp_message](fsm::Engine& e) {
-        e.ppp_ended(t, s, status, auth, message);
-      });
+      answers_.later([t, s, auth, status = ppp_exit_status, message = ppp_message](
+                         fsm::DataPlaneEvents& e) { e.ppp_ended(t, s, status, auth, message); });
       break;
     }
     case PppAnswer::kHold:
@@ -498,22 +489,20 @@ Node::Node(Network& network, NodeOptions options)
   sink_ = std::make_unique<Sink>(network, *this);
   fsm::DataPlane* data_plane = nullptr;
   if (options_.recording_data_plane) {
-    recording_data_plane_ = std::make_unique<RecordingDataPlane>(clock);
+    recording_data_plane_ = std::make_unique<RecordingDataPlane>(clock, to_engine_);
     data_plane = recording_data_plane_.get();
   } else {
-    null_data_plane_ = std::make_unique<fsm::NullDataPlane>(clock);
+    null_data_plane_ = std::make_unique<dataplane::NullDataPlane>(clock, to_engine_);
     data_plane = null_data_plane_.get();
   }
   const fsm::Environment environment{clock, clock, random_, *sink_, *data_plane, observer_};
   engine_ = std::make_unique<fsm::Engine>(environment, options_.limits);
-  if (null_data_plane_) null_data_plane_->attach(*engine_);
-  if (recording_data_plane_) recording_data_plane_->attach(engine_.get());
 }
 
 Node::~Node() {
   // The engine may report removals while it is torn down; it cannot be asked
-  // about them any more, and nothing may answer it afterwards.
-  if (recording_data_plane_) recording_data_plane_->attach(nullptr);
+  // about them any more, and nothing may answer it afterwards (reset() lets
+  // go of it first, so to_engine_ drops the answers).
   engine_.reset();
 }
 

@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "datagram_craft.h"
+#include "dataplane/null_data_plane.h"
 #include "fake_clock.h"
 #include "fake_random.h"
 #include "fsm/engine.h"
-#include "fsm/null_data_plane.h"
 #include "simulated_link.h"
 #include "wire/message.h"
 
@@ -171,9 +171,8 @@ class RecordingDataPlane final : public fsm::DataPlane {
   enum class Answer : std::uint8_t { kSucceed, kFail, kHold };
   enum class PppAnswer : std::uint8_t { kNetworkUp, kEnded, kEndedAuthenticationFailed, kHold };
 
-  RecordingDataPlane(FakeClock& clock);
+  RecordingDataPlane(FakeClock& clock, fsm::DataPlaneEvents& events);
   ~RecordingDataPlane() override;
-  void attach(fsm::Engine* engine) { engine_ = engine; }
   void set_hook(std::function<void(const Call&)> hook) { hook_ = std::move(hook); }
 
   void create_tunnel(const fsm::KernelTunnelParams& params) override;
@@ -196,14 +195,10 @@ class RecordingDataPlane final : public fsm::DataPlane {
   std::vector<Call> calls_for(std::uint32_t tunnel_id) const;
 
  private:
-  void later(std::function<void(fsm::Engine&)> answer);
-  void flush();
   void log(Call call);
 
   FakeClock& clock_;
-  fsm::Engine* engine_ = nullptr;
-  std::unique_ptr<Alarm> alarm_;
-  std::deque<std::function<void(fsm::Engine&)>> pending_;
+  dataplane::DeferredAnswers answers_;
   std::vector<Call> calls_;
   std::function<void(const Call&)> hook_;
   unsigned next_interface_ = 0;
@@ -255,10 +250,11 @@ class Node {
   NodeOptions options_;
   FakeRandom random_;
   RecordingObserver observer_;
-  std::unique_ptr<fsm::NullDataPlane> null_data_plane_;
+  std::unique_ptr<dataplane::NullDataPlane> null_data_plane_;
   std::unique_ptr<RecordingDataPlane> recording_data_plane_;
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<fsm::Engine> engine_;
+  fsm::ToEngine to_engine_{engine_};
 };
 
 struct CapturedDatagram {

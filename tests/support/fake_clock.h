@@ -9,7 +9,7 @@
 #include <memory>
 #include <utility>
 
-#include "transport/timing.h"
+#include "core/timing.h"
 
 namespace l2tp::testing {
 

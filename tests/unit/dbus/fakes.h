@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "authz/authority.h"
+#include "core/timing.h"
 #include "daemon/daemon.h"
 #include "dbus/caller.h"
-#include "transport/timing.h"
 
 namespace l2tp::dbus::testing {
 

@@ -8,10 +8,10 @@
 #include <map>
 #include <random>
 
+#include "dataplane/null_data_plane.h"
 #include "fake_clock.h"
 #include "fake_random.h"
 #include "fsm/engine.h"
-#include "fsm/null_data_plane.h"
 
 namespace l2tp::fsm {
 namespace {
@@ -75,7 +75,8 @@ class Host final : public PacketSink, public EngineObserver {
   }
   Bench& bench_;
   FakeRandom random_;
-  NullDataPlane data_plane_;
+  ToEngine to_engine_{engine_};
+  dataplane::NullDataPlane data_plane_;
   std::unique_ptr<Engine> engine_;
 };
 
@@ -132,9 +133,8 @@ class Bench {
 };
 
 Host::Host(Bench& bench, FakeClock& clock, std::uint32_t seed, Endpoint a)
-    : address(a), bench_(bench), random_(seed), data_plane_(clock) {
+    : address(a), bench_(bench), random_(seed), data_plane_(clock, to_engine_) {
   engine_ = std::make_unique<Engine>(Environment{clock, clock, random_, *this, data_plane_, *this});
-  data_plane_.attach(*engine_);
 }
 
 void Host::send(const Path& path, wire::ByteView datagram) {

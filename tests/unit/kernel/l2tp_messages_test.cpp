@@ -16,8 +16,6 @@
 namespace l2tp::kernel {
 namespace {
 
-using fsm::Endpoint;
-
 constexpr std::uint16_t kFamily = 0x1c;
 
 // "3c 00 | 1c" -> bytes; '|' and spaces separate nothing but the reader's eye.
@@ -31,8 +29,8 @@ NetlinkBytes hex(const std::string& text) {
   return out;
 }
 
-fsm::KernelTunnelParams tunnel_params() {
-  fsm::KernelTunnelParams p;
+KernelTunnelParams tunnel_params() {
+  KernelTunnelParams p;
   p.tunnel_id = 5;
   p.peer_tunnel_id = 7;
   return p;
@@ -122,17 +120,17 @@ TEST(L2tpMessagesTest, StaticIpTunnelHasNoPorts) {
 }
 
 TEST(L2tpMessagesTest, EthernetSessionCreateCarriesEveryAttribute) {
-  fsm::KernelSessionParams p;
+  KernelSessionParams p;
   p.tunnel_id = 5;
   p.session_id = 0x100;
   p.peer_tunnel_id = 7;
   p.peer_session_id = 0x200;
   p.version = wire::ProtocolVersion::kV3;
-  p.pseudowire = fsm::Pseudowire::kEth;
+  p.pseudowire = Pseudowire::kEth;
   p.cookie = {0xaa, 0xbb, 0xcc, 0xdd};       // we expect to receive it
   p.peer_cookie = {1, 2, 3, 4, 5, 6, 7, 8};  // we send it
-  p.l2_specific_sublayer = fsm::L2SpecificSublayer::kDefault;
-  p.sequencing = fsm::Sequencing::kBoth;
+  p.l2_specific_sublayer = L2SpecificSublayer::kDefault;
+  p.sequencing = Sequencing::kBoth;
   p.reorder_timeout = std::chrono::milliseconds(250);
   p.interface_name = "l2tpeth7";
   p.mtu = 1450;
@@ -157,7 +155,7 @@ TEST(L2tpMessagesTest, EthernetSessionCreateCarriesEveryAttribute) {
 }
 
 TEST(L2tpMessagesTest, PppSessionCreateOfL2tpv2HasNoV3Attributes) {
-  fsm::KernelSessionParams p;
+  KernelSessionParams p;
   p.tunnel_id = 5;
   p.session_id = 9;
   p.peer_tunnel_id = 7;
@@ -178,9 +176,9 @@ TEST(L2tpMessagesTest, PppSessionCreateOfL2tpv2HasNoV3Attributes) {
 }
 
 TEST(L2tpMessagesTest, V3SessionWithoutSublayerSaysNone) {
-  fsm::KernelSessionParams p;
+  KernelSessionParams p;
   p.version = wire::ProtocolVersion::kV3;
-  p.pseudowire = fsm::Pseudowire::kEth;
+  p.pseudowire = Pseudowire::kEth;
   const auto bytes = build_session_create(kFamily, p);
   const auto none = hex("0500 0500 00 000000 0500 0600 00 000000");
   EXPECT_NE(std::search(bytes.begin(), bytes.end(), none.begin(), none.end()), bytes.end());
@@ -200,7 +198,7 @@ TEST(L2tpMessagesTest, DeleteModifyGetAndDump) {
             hex("24000000 1c00 0500 00000000 00000000 06 01 0000"
                 "0800 0900 05000000 0800 0b00 09000000"));
   EXPECT_EQ(build_session_modify(kFamily, 5, 9,
-                                 {fsm::Sequencing::kRecv, true, std::chrono::milliseconds(100)}),
+                                 {Sequencing::kRecv, true, std::chrono::milliseconds(100)}),
             hex("48000000 1c00 0500 00000000 00000000 07 01 0000"
                 "0800 0900 05000000 0800 0b00 09000000"
                 "0500 1300 00 000000 0500 1200 01 000000 0500 1400 01 000000"
@@ -373,16 +371,16 @@ TEST(L2tpMessagesTest, HostileAnswersAreRefused) {
 }
 
 TEST(L2tpMessagesTest, MissingModulesAreNamedPerRequest) {
-  fsm::KernelTunnelParams tunnel;
+  KernelTunnelParams tunnel;
   EXPECT_EQ(missing_module_hint(tunnel), "l2tp_core and l2tp_netlink");
   tunnel.encapsulation = wire::Encapsulation::kIp;
   tunnel.local = Endpoint::ipv4({10, 0, 0, 1}, 0);
   EXPECT_EQ(missing_module_hint(tunnel), "l2tp_ip");
   tunnel.local.family = Endpoint::Family::kIpv6;
   EXPECT_EQ(missing_module_hint(tunnel), "l2tp_ip6");
-  fsm::KernelSessionParams session;
+  KernelSessionParams session;
   EXPECT_EQ(missing_module_hint(session), "l2tp_ppp and ppp_generic");
-  session.pseudowire = fsm::Pseudowire::kEth;
+  session.pseudowire = Pseudowire::kEth;
   EXPECT_EQ(missing_module_hint(session), "l2tp_eth");
 }
 

@@ -12,8 +12,6 @@
 namespace l2tp::kernel {
 namespace {
 
-using fsm::Endpoint;
-
 std::vector<std::uint8_t> hex(const std::string& text) {
   std::vector<std::uint8_t> out;
   std::string digits;

@@ -11,7 +11,6 @@
 namespace l2tp::kernel {
 namespace {
 
-using fsm::Endpoint;
 using wire::Encapsulation;
 
 Endpoint loopback(std::uint16_t port) {

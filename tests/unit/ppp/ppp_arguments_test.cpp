@@ -8,16 +8,13 @@
 namespace l2tp::ppp {
 namespace {
 
-using fsm::Mppe;
-using fsm::PppRole;
-using fsm::Sequencing;
 using Argv = std::vector<std::string>;
 
 const PppPaths kPaths{"/usr/sbin/pppd", "pppol2tp.so", "/usr/lib/l2tpbus/l2tpbus-pppd.so"};
 const ChildFds kFds{3, 4};
 
-fsm::PppStartParams client_params() {
-  fsm::PppStartParams params;
+PppStartParams client_params() {
+  PppStartParams params;
   params.session.tunnel_id = 4711;
   params.session.session_id = 17;
   params.role = PppRole::kClient;
@@ -26,8 +23,8 @@ fsm::PppStartParams client_params() {
   return params;
 }
 
-fsm::PppStartParams server_params() {
-  fsm::PppStartParams params;
+PppStartParams server_params() {
+  PppStartParams params;
   params.session.tunnel_id = 9;
   params.session.session_id = 33;
   params.session.lns_mode = true;
@@ -38,7 +35,7 @@ fsm::PppStartParams server_params() {
   return params;
 }
 
-Argv build(const fsm::PppStartParams& params, const std::string& peer = "") {
+Argv build(const PppStartParams& params, const std::string& peer = "") {
   auto argv = ppp_arguments(params, kPaths, kFds, peer);
   EXPECT_TRUE(argv.has_value()) << argv.error();
   return argv.value_or(Argv{});
@@ -104,7 +101,7 @@ TEST(PppArgumentsTest, ThePasswordIsNeverAnArgument) {
 
 struct ClientCase {
   const char* name;
-  void (*apply)(fsm::PppStartParams&);
+  void (*apply)(PppStartParams&);
   Argv present;  // each element must appear, in this order, adjacent
   Argv absent;
 };
@@ -251,7 +248,7 @@ TEST(PppArgumentsTest, HostileUserNamesStayOneArgumentOrAreRefused) {
 }
 
 TEST(PppArgumentsTest, HostileValuesElsewhereAreRefused) {
-  auto refuse = [](const fsm::PppStartParams& params, const std::string& peer = "") {
+  auto refuse = [](const PppStartParams& params, const std::string& peer = "") {
     return !ppp_arguments(params, kPaths, kFds, peer).has_value();
   };
   for (const char* name :

@@ -28,7 +28,7 @@ using std::chrono::milliseconds;
 
 class NullObserver : public PppObserver {
  public:
-  void ppp_network_up(std::uint32_t, std::uint32_t, const fsm::PppAddresses&) override {}
+  void ppp_network_up(std::uint32_t, std::uint32_t, const PppAddresses&) override {}
   void ppp_ended(std::uint32_t, std::uint32_t, int, bool, const std::string&) override {}
 };
 
@@ -89,9 +89,7 @@ class PppLeftoversTest : public testing::PppLoopTest {
   // Not named "pppd": that is the record's name.
   PppPaths fake_pppd(const std::string& body) { return PppLoopTest::fake_pppd(body, "fake-pppd"); }
 
-  static fsm::PppStartParams client(std::uint32_t session_id = 17) {
-    return session_params(session_id);
-  }
+  static PppStartParams client(std::uint32_t session_id = 17) { return session_params(session_id); }
 
   bool has(const std::string& name) const {
     return fs::exists(dir_ + "/" + name) && !read_file(name).empty();

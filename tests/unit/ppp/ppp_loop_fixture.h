@@ -16,7 +16,7 @@
 #include <sstream>
 #include <string>
 
-#include "fsm/ports.h"
+#include "core/data_plane.h"
 #include "loop/event_loop.h"
 #include "ppp/ppp_supervisor.h"
 
@@ -43,8 +43,8 @@ class PppLoopTest : public ::testing::Test {
   }
 
   // A client session's parameters, without credentials.
-  static fsm::PppStartParams session_params(std::uint32_t session_id = 17) {
-    fsm::PppStartParams params;
+  static PppStartParams session_params(std::uint32_t session_id = 17) {
+    PppStartParams params;
     params.session.tunnel_id = 4711;
     params.session.session_id = session_id;
     return params;

@@ -36,7 +36,7 @@ struct Ended {
 class RecordingObserver : public PppObserver {
  public:
   void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
-                      const fsm::PppAddresses& addresses) override {
+                      const PppAddresses& addresses) override {
     ups.push_back({tunnel_id, session_id});
     last_addresses = addresses;
     if (on_up) on_up();
@@ -47,7 +47,7 @@ class RecordingObserver : public PppObserver {
     if (on_ended) on_ended();
   }
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ups;
-  fsm::PppAddresses last_addresses;
+  PppAddresses last_addresses;
   std::vector<Ended> ended;
   std::function<void()> on_up;
   std::function<void()> on_ended;
@@ -60,8 +60,8 @@ class PppSupervisorTest : public testing::PppLoopTest {
     return kernel::UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   }
 
-  static fsm::PppStartParams client(std::uint32_t session_id = 17) {
-    fsm::PppStartParams params = session_params(session_id);
+  static PppStartParams client(std::uint32_t session_id = 17) {
+    PppStartParams params = session_params(session_id);
     params.client.user = "alice";
     params.client.password = "pa ss\nword";
     return params;
@@ -248,8 +248,8 @@ printf '%s\n' "$@" > "$D/argv-$PPID-$$"
 while [ ! -e "$D/end" ]; do sleep 0.02; done
 exit 16)");
   PppSupervisor supervisor(*loop_, paths, observer_);
-  fsm::PppStartParams server;
-  server.role = fsm::PppRole::kServer;
+  PppStartParams server;
+  server.role = PppRole::kServer;
   server.session.tunnel_id = 9;
   server.session.session_id = 1;
   server.session.lns_mode = true;

@@ -21,7 +21,6 @@
 namespace l2tp::resolve {
 namespace {
 
-using fsm::Endpoint;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Outcome = std::expected<std::vector<Endpoint>, ResolveError>;

@@ -1,26 +1,19 @@
 // The data plane for control-plane-only operation (`--data-plane null`) and
 // tests: creates nothing, and answers every request with success on the next
-// turn of the loop (a zero-delay alarm), never from inside the call.
+// turn of the loop, never from inside the call.
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <functional>
-#include <memory>
 
-#include "fsm/ports.h"
-#include "transport/timing.h"
+#include "core/data_plane.h"
+#include "core/timing.h"
+#include "dataplane/deferred_answers.h"
 
-namespace l2tp::fsm {
-
-class Engine;
+namespace l2tp::dataplane {
 
 class NullDataPlane final : public DataPlane {
  public:
-  explicit NullDataPlane(AlarmFactory& alarms);
-  ~NullDataPlane() override;
-  // The engine to answer; set once it is constructed (it needs this port first).
-  void attach(Engine& engine) { engine_ = &engine; }
+  NullDataPlane(AlarmFactory& alarms, DataPlaneEvents& events);
 
   void create_tunnel(const KernelTunnelParams& params) override;
   void delete_tunnel(std::uint32_t tunnel_id) override;
@@ -31,12 +24,7 @@ class NullDataPlane final : public DataPlane {
   void stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) override;
 
  private:
-  void defer(std::function<void(Engine&)> answer);
-  void flush();
-
-  Engine* engine_ = nullptr;
-  std::unique_ptr<Alarm> alarm_;
-  std::deque<std::function<void(Engine&)>> answers_;
+  DeferredAnswers answers_;
 };
 
-}  // namespace l2tp::fsm
+}  // namespace l2tp::dataplane

@@ -1,13 +1,12 @@
-#include "daemon/kernel_data_plane.h"
+#include "dataplane/kernel_data_plane.h"
 
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
-#include "daemon/log.h"
 #include "kernel/pppol2tp_socket.h"
 
-namespace l2tp::daemon {
+namespace l2tp::dataplane {
 
 namespace {
 
@@ -20,25 +19,23 @@ std::string session_object(std::uint32_t tunnel_id, std::uint32_t session_id) {
 }
 
 // Is the kernel's tunnel the one these parameters would create?
-bool same_tunnel(const kernel::KernelTunnel& kernel_tunnel, const fsm::KernelTunnelParams& params) {
+bool same_tunnel(const kernel::KernelTunnel& kernel_tunnel, const KernelTunnelParams& params) {
   return kernel_tunnel.version == params.version &&
          kernel_tunnel.encapsulation == params.encapsulation &&
          kernel_tunnel.peer_tunnel_id == params.peer_tunnel_id &&
          kernel_tunnel.local == params.local && kernel_tunnel.peer == params.peer;
 }
 
-bool same_session(const kernel::KernelSession& kernel_session,
-                  const fsm::KernelSessionParams& params) {
-  const std::uint16_t pw_type = params.pseudowire == fsm::Pseudowire::kEth
-                                    ? kernel::l2tp_nl::kPwTypeEth
-                                    : kernel::l2tp_nl::kPwTypePpp;
+bool same_session(const kernel::KernelSession& kernel_session, const KernelSessionParams& params) {
+  const std::uint16_t pw_type = params.pseudowire == Pseudowire::kEth ? kernel::l2tp_nl::kPwTypeEth
+                                                                      : kernel::l2tp_nl::kPwTypePpp;
   if (kernel_session.pw_type != pw_type ||
       kernel_session.peer_session_id != params.peer_session_id ||
       kernel_session.send_cookie != params.peer_cookie ||
       kernel_session.receive_cookie != params.cookie)
     return false;
   if (kernel_session.l2spec_type) {
-    const bool sublayer = params.l2_specific_sublayer == fsm::L2SpecificSublayer::kDefault;
+    const bool sublayer = params.l2_specific_sublayer == L2SpecificSublayer::kDefault;
     if ((*kernel_session.l2spec_type == kernel::l2tp_nl::kL2specDefault) != sublayer) return false;
   }
   return params.interface_name.empty() || params.interface_name == kernel_session.interface_name;
@@ -46,12 +43,15 @@ bool same_session(const kernel::KernelSession& kernel_session,
 
 }  // namespace
 
-KernelDataPlane::KernelDataPlane(AlarmFactory& alarms, kernel::L2tpControl& netlink,
-                                 SocketLookup sockets, KernelDataPlaneOptions options)
+KernelDataPlane::KernelDataPlane(AlarmFactory& alarms, DataPlaneEvents& events, Logger& logger,
+                                 kernel::L2tpControl& netlink, SocketLookup sockets,
+                                 KernelDataPlaneOptions options)
     : netlink_(netlink),
       sockets_(std::move(sockets)),
       options_(std::move(options)),
-      answer_alarm_(alarms.create([this] { flush(); })),
+      events_(events),
+      logger_(logger),
+      answers_(alarms, events),
       retry_alarm_(alarms.create([this] { run_retries(); })) {}
 
 KernelDataPlane::~KernelDataPlane() = default;
@@ -62,7 +62,8 @@ void KernelDataPlane::load_record() {
   if (options_.state_path.empty()) return;
   auto recorded = kernel::read_static_record(options_.state_path);
   if (!recorded) {
-    log(LogLevel::kWarning, "daemon", "ignoring the record of static tunnels: ", recorded.error());
+    logger_.log(LogLevel::kWarning, "daemon",
+                "ignoring the record of static tunnels: " + recorded.error());
     return;
   }
   record_ = *recorded;
@@ -92,21 +93,24 @@ void KernelDataPlane::reconcile(const std::set<std::uint32_t>& configured_tunnel
   for (std::uint32_t tunnel_id : stale_tunnels) {
     auto deleted = netlink_.delete_tunnel(tunnel_id);
     if (deleted)
-      log(LogLevel::kNotice, tunnel_object(tunnel_id),
+      logger_.log(
+          LogLevel::kNotice, tunnel_object(tunnel_id),
           "deleted the static kernel tunnel an earlier l2tpbusd left: no config file creates it");
     else if (deleted.error().error != ENOENT)
-      log(LogLevel::kWarning, tunnel_object(tunnel_id), deleted.error().message);
+      logger_.log(LogLevel::kWarning, tunnel_object(tunnel_id), deleted.error().message);
     deleted_tunnels_.insert(tunnel_id);
     remember(false, tunnel_id, std::nullopt);
   }
   for (const SessionKey& key : stale_sessions) {
     auto deleted = netlink_.delete_session(key.first, key.second);
     if (deleted)
-      log(LogLevel::kNotice, session_object(key.first, key.second),
+      logger_.log(
+          LogLevel::kNotice, session_object(key.first, key.second),
           "deleted the static kernel session an earlier l2tpbusd left: no config file creates "
           "it");
     else if (deleted.error().error != ENOENT)
-      log(LogLevel::kWarning, session_object(key.first, key.second), deleted.error().message);
+      logger_.log(LogLevel::kWarning, session_object(key.first, key.second),
+                  deleted.error().message);
     deleted_sessions_.insert(key);
     remember(false, std::nullopt, key);
   }
@@ -114,7 +118,7 @@ void KernelDataPlane::reconcile(const std::set<std::uint32_t>& configured_tunnel
 
 // ---- Tunnels -----------------------------------------------------------------------
 
-void KernelDataPlane::create_tunnel(const fsm::KernelTunnelParams& params) {
+void KernelDataPlane::create_tunnel(const KernelTunnelParams& params) {
   tunnels_[params.tunnel_id] = TunnelEntry{params, false};
   attempt_tunnel(params.tunnel_id, options_.retry_attempts);
 }
@@ -122,12 +126,11 @@ void KernelDataPlane::create_tunnel(const fsm::KernelTunnelParams& params) {
 void KernelDataPlane::attempt_tunnel(std::uint32_t tunnel_id, int attempts_left) {
   auto entry = tunnels_.find(tunnel_id);
   if (entry == tunnels_.end() || entry->second.created) return;
-  const fsm::KernelTunnelParams params = entry->second.params;
+  const KernelTunnelParams params = entry->second.params;
 
   std::optional<int> fd;
   if (params.managed) {
-    auto socket =
-        sockets_(fsm::Path{params.tunnel_id, params.encapsulation, params.local, params.peer});
+    auto socket = sockets_(Path{params.tunnel_id, params.encapsulation, params.local, params.peer});
     if (!socket) {
       tunnel_failed(tunnel_id, "no tunnel socket: " + socket.error());
       return;
@@ -141,14 +144,15 @@ void KernelDataPlane::attempt_tunnel(std::uint32_t tunnel_id, int attempts_left)
       adoptable_.tunnels.erase(tunnel_id);
       auto existing = netlink_.get_tunnel(tunnel_id);
       if (existing && same_tunnel(*existing, params)) {
-        log(LogLevel::kInfo, tunnel_object(tunnel_id),
-            "adopted the static kernel tunnel of an earlier l2tpbusd");
+        logger_.log(LogLevel::kInfo, tunnel_object(tunnel_id),
+                    "adopted the static kernel tunnel of an earlier l2tpbusd");
         entry->second.created = true;
-        defer([tunnel_id](fsm::Engine& e) { e.data_plane_tunnel_ready(tunnel_id); });
+        answers_.later([tunnel_id](DataPlaneEvents& e) { e.data_plane_tunnel_ready(tunnel_id); });
         return;
       }
       // Ours, but the config changed meanwhile: replace it.
-      log(LogLevel::kInfo, tunnel_object(tunnel_id),
+      logger_.log(
+          LogLevel::kInfo, tunnel_object(tunnel_id),
           "replacing the static kernel tunnel of an earlier l2tpbusd: its parameters changed");
       static_cast<void>(netlink_.delete_tunnel(tunnel_id));
       remember(false, tunnel_id, std::nullopt);
@@ -169,12 +173,13 @@ void KernelDataPlane::attempt_tunnel(std::uint32_t tunnel_id, int attempts_left)
   entry->second.created = true;
   deleted_tunnels_.erase(tunnel_id);
   if (!params.managed) remember(true, tunnel_id, std::nullopt);
-  defer([tunnel_id](fsm::Engine& e) { e.data_plane_tunnel_ready(tunnel_id); });
+  answers_.later([tunnel_id](DataPlaneEvents& e) { e.data_plane_tunnel_ready(tunnel_id); });
 }
 
 void KernelDataPlane::tunnel_failed(std::uint32_t tunnel_id, const std::string& reason) {
-  log(LogLevel::kWarning, tunnel_object(tunnel_id), reason);
-  defer([tunnel_id, reason](fsm::Engine& e) { e.data_plane_tunnel_failed(tunnel_id, reason); });
+  logger_.log(LogLevel::kWarning, tunnel_object(tunnel_id), reason);
+  answers_.later(
+      [tunnel_id, reason](DataPlaneEvents& e) { e.data_plane_tunnel_failed(tunnel_id, reason); });
 }
 
 void KernelDataPlane::delete_tunnel(std::uint32_t tunnel_id) {
@@ -192,7 +197,7 @@ void KernelDataPlane::delete_tunnel(std::uint32_t tunnel_id) {
   // The kernel deletes the tunnel's sessions with it.
   auto deleted = netlink_.delete_tunnel(tunnel_id);
   if (!deleted && deleted.error().error != ENOENT)
-    log(LogLevel::kWarning, tunnel_object(tunnel_id), deleted.error().message);
+    logger_.log(LogLevel::kWarning, tunnel_object(tunnel_id), deleted.error().message);
   deleted_tunnels_.insert(tunnel_id);
   remember(false, tunnel_id, std::nullopt);
 }
@@ -204,7 +209,7 @@ bool KernelDataPlane::is_static(std::uint32_t tunnel_id) const {
 
 // ---- Sessions ----------------------------------------------------------------------
 
-void KernelDataPlane::create_session(const fsm::KernelSessionParams& params) {
+void KernelDataPlane::create_session(const KernelSessionParams& params) {
   const SessionKey key{params.tunnel_id, params.session_id};
   sessions_[key] = SessionEntry{params, false};
   attempt_session(key, options_.retry_attempts);
@@ -213,7 +218,7 @@ void KernelDataPlane::create_session(const fsm::KernelSessionParams& params) {
 void KernelDataPlane::attempt_session(const SessionKey& key, int attempts_left) {
   auto entry = sessions_.find(key);
   if (entry == sessions_.end() || entry->second.created) return;
-  const fsm::KernelSessionParams params = entry->second.params;
+  const KernelSessionParams params = entry->second.params;
 
   auto created = netlink_.create_session(params);
   if (created) {
@@ -231,13 +236,14 @@ void KernelDataPlane::attempt_session(const SessionKey& key, int attempts_left) 
     if (adoptable_.sessions.contains(key)) {
       adoptable_.sessions.erase(key);
       if (same_session(*existing, params)) {
-        log(LogLevel::kInfo, session_object(key.first, key.second),
-            "adopted the static kernel session of an earlier l2tpbusd");
+        logger_.log(LogLevel::kInfo, session_object(key.first, key.second),
+                    "adopted the static kernel session of an earlier l2tpbusd");
         entry->second.created = true;
         session_created(key);
         return;
       }
-      log(LogLevel::kInfo, session_object(key.first, key.second),
+      logger_.log(
+          LogLevel::kInfo, session_object(key.first, key.second),
           "replacing the static kernel session of an earlier l2tpbusd: its parameters changed");
       static_cast<void>(netlink_.delete_session(key.first, key.second));
       remember(false, std::nullopt, key);
@@ -265,11 +271,11 @@ void KernelDataPlane::attempt_session(const SessionKey& key, int attempts_left) 
 void KernelDataPlane::session_created(const SessionKey& key) {
   auto entry = sessions_.find(key);
   if (entry == sessions_.end()) return;
-  const fsm::KernelSessionParams& params = entry->second.params;
+  const KernelSessionParams& params = entry->second.params;
   deleted_sessions_.erase(key);
   if (is_static(key.first)) remember(true, std::nullopt, key);
   std::string interface_name;
-  if (params.pseudowire == fsm::Pseudowire::kEth) {
+  if (params.pseudowire == Pseudowire::kEth) {
     // The kernel picks the name unless we gave one: ask it which.
     auto session = netlink_.get_session(key.first, key.second);
     interface_name = session ? session->interface_name : params.interface_name;
@@ -282,13 +288,13 @@ void KernelDataPlane::session_created(const SessionKey& key) {
       return;
     }
   }
-  defer([key, interface_name](fsm::Engine& e) {
+  answers_.later([key, interface_name](DataPlaneEvents& e) {
     e.data_plane_session_ready(key.first, key.second, interface_name);
   });
 }
 
 void KernelDataPlane::session_failed(const SessionKey& key, const std::string& reason) {
-  log(LogLevel::kWarning, session_object(key.first, key.second), reason);
+  logger_.log(LogLevel::kWarning, session_object(key.first, key.second), reason);
   auto entry = sessions_.find(key);
   if (entry != sessions_.end() && entry->second.created) {
     // Half set up (e.g. its link would not come up): leave nothing behind.
@@ -297,7 +303,7 @@ void KernelDataPlane::session_failed(const SessionKey& key, const std::string& r
     deleted_sessions_.insert(key);
     entry->second.created = false;
   }
-  defer([key, reason](fsm::Engine& e) {
+  answers_.later([key, reason](DataPlaneEvents& e) {
     e.data_plane_session_failed(key.first, key.second, reason);
   });
 }
@@ -315,7 +321,7 @@ void KernelDataPlane::delete_session(std::uint32_t tunnel_id, std::uint32_t sess
   if (!created) return;
   auto deleted = netlink_.delete_session(tunnel_id, session_id);
   if (!deleted && deleted.error().error != ENOENT)
-    log(LogLevel::kWarning, session_object(tunnel_id, session_id), deleted.error().message);
+    logger_.log(LogLevel::kWarning, session_object(tunnel_id, session_id), deleted.error().message);
   deleted_sessions_.insert(key);
   remember(false, std::nullopt, key);
 }
@@ -331,20 +337,20 @@ std::optional<kernel::SessionCounters> KernelDataPlane::session_counters(std::ui
 
 // ---- PPP ---------------------------------------------------------------------------
 
-void KernelDataPlane::start_ppp(const fsm::PppStartParams& params) {
+void KernelDataPlane::start_ppp(const PppStartParams& params) {
   const SessionKey key{params.session.tunnel_id, params.session.session_id};
   auto tunnel = tunnels_.find(key.first);
   if (tunnel == tunnels_.end()) {
     session_failed(key, "no kernel tunnel for the PPP session");
     return;
   }
-  const fsm::KernelTunnelParams& tunnel_params = tunnel->second.params;
+  const KernelTunnelParams& tunnel_params = tunnel->second.params;
   // The kernel finds the existing tunnel by id; the tunnel socket only
   // matters to kernels that would create it, so static tunnels pass none.
   int tunnel_fd = -1;
   if (tunnel_params.managed) {
-    auto socket = sockets_(fsm::Path{tunnel_params.tunnel_id, tunnel_params.encapsulation,
-                                     tunnel_params.local, tunnel_params.peer});
+    auto socket = sockets_(Path{tunnel_params.tunnel_id, tunnel_params.encapsulation,
+                                tunnel_params.local, tunnel_params.peer});
     if (socket) tunnel_fd = *socket;
   }
   kernel::PppSocketParams socket_params{
@@ -378,14 +384,13 @@ void KernelDataPlane::stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id
 }
 
 void KernelDataPlane::ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
-                                     const fsm::PppAddresses& addresses) {
-  if (engine_ != nullptr) engine_->ppp_network_up(tunnel_id, session_id, addresses);
+                                     const PppAddresses& addresses) {
+  events_.ppp_network_up(tunnel_id, session_id, addresses);
 }
 
 void KernelDataPlane::ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
                                 bool authentication_failed, const std::string& message) {
-  if (engine_ != nullptr)
-    engine_->ppp_ended(tunnel_id, session_id, exit_status, authentication_failed, message);
+  events_.ppp_ended(tunnel_id, session_id, exit_status, authentication_failed, message);
 }
 
 // ---- Retries, record, answers -------------------------------------------------------
@@ -429,20 +434,8 @@ void KernelDataPlane::remember(bool add, std::optional<std::uint32_t> tunnel,
 void KernelDataPlane::save_record() {
   if (options_.state_path.empty()) return;
   if (auto saved = kernel::write_static_record(options_.state_path, record_); !saved)
-    log(LogLevel::kWarning, "daemon", "cannot keep the record of static tunnels: ", saved.error());
+    logger_.log(LogLevel::kWarning, "daemon",
+                "cannot keep the record of static tunnels: " + saved.error());
 }
 
-void KernelDataPlane::defer(std::function<void(fsm::Engine&)> answer) {
-  answers_.push_back(std::move(answer));
-  if (!answer_alarm_->armed()) answer_alarm_->arm(Duration::zero());
-}
-
-void KernelDataPlane::flush() {
-  // Answers can make the engine ask for more; those wait for the next turn.
-  std::deque<std::function<void(fsm::Engine&)>> due;
-  due.swap(answers_);
-  for (auto& answer : due)
-    if (engine_ != nullptr) answer(*engine_);
-}
-
-}  // namespace l2tp::daemon
+}  // namespace l2tp::dataplane

@@ -2,7 +2,7 @@
 // engine on a fake clock: what it asks the kernel, when it answers, how it
 // waits out the kernel's deferred teardown, and how it reconciles the record
 // of static tunnels at start.
-#include "daemon/kernel_data_plane.h"
+#include "dataplane/kernel_data_plane.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -15,12 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/log.h"
 #include "fake_clock.h"
 #include "fake_random.h"
 #include "fsm/engine.h"
 
-namespace l2tp::daemon {
+namespace l2tp::dataplane {
 namespace {
 
 using fsm::Endpoint;
@@ -136,10 +135,15 @@ class Observer final : public fsm::EngineObserver {
   std::set<std::uint32_t> removed_tunnels;
 };
 
+// What the plane finds is not what these tests check.
+class QuietLogger final : public Logger {
+ public:
+  void log(LogLevel, std::string_view, std::string_view) override {}
+};
+
 class KernelDataPlaneTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    set_log_level(LogLevel::kError);
     char directory[] = "/tmp/l2tpbus-kdp-XXXXXX";
     ASSERT_NE(mkdtemp(directory), nullptr);
     directory_ = directory;
@@ -156,7 +160,7 @@ class KernelDataPlaneTest : public ::testing::Test {
   void make_plane() {
     engine_.reset();
     plane_ = std::make_unique<KernelDataPlane>(
-        clock_, kernel_,
+        clock_, to_engine_, logger_, kernel_,
         [this](const fsm::Path& path) -> std::expected<int, std::string> {
           lookups_.push_back(path.tunnel_id);
           return 42;
@@ -170,7 +174,6 @@ class KernelDataPlaneTest : public ::testing::Test {
         .data_plane = *plane_,
         .observer = observer_,
     });
-    plane_->attach(*engine_);
   }
 
   static fsm::TunnelConfig static_tunnel(std::uint32_t id) {
@@ -212,11 +215,13 @@ class KernelDataPlaneTest : public ::testing::Test {
   NoSink sink_;
   Observer observer_;
   FakeKernel kernel_;
+  QuietLogger logger_;
   std::vector<std::uint32_t> lookups_;
   std::string directory_;
   std::string state_path_;
   std::unique_ptr<KernelDataPlane> plane_;
   std::unique_ptr<fsm::Engine> engine_;
+  fsm::ToEngine to_engine_{engine_};
 };
 
 TEST_F(KernelDataPlaneTest, StaticEthernetSessionComesUpNamedAndRecorded) {
@@ -403,4 +408,4 @@ TEST_F(KernelDataPlaneTest, RecordedObjectsTheKernelLostAreCreatedAgain) {
 }
 
 }  // namespace
-}  // namespace l2tp::daemon
+}  // namespace l2tp::dataplane

@@ -1,4 +1,4 @@
-// Time as the pure layers see it: an injected clock and alarms. The daemon
+// Time as every room sees it: an injected clock and alarms. The daemon
 // backs them with sd-event; tests with a fake clock they advance by hand.
 #pragma once
 

@@ -30,22 +30,23 @@
 #include <utility>
 #include <variant>
 
-#include "fsm/engine.h"
-#include "fsm/ports.h"
+#include "core/data_plane.h"
+#include "core/log.h"
+#include "core/timing.h"
+#include "dataplane/deferred_answers.h"
 #include "kernel/l2tp_client.h"
 #include "kernel/state_file.h"
 #include "kernel/unique_fd.h"
 #include "ppp/ppp_supervisor.h"
-#include "transport/timing.h"
 
-namespace l2tp::daemon {
+namespace l2tp::dataplane {
 
 // pppd as the data plane needs it: ppp::PppSupervisor in the daemon, a fake
 // in tests.
 class PppLauncher {
  public:
   virtual ~PppLauncher() = default;
-  virtual std::expected<void, std::string> start(const fsm::PppStartParams& params,
+  virtual std::expected<void, std::string> start(const PppStartParams& params,
                                                  kernel::UniqueFd pppol2tp_socket) = 0;
   virtual void stop(std::uint32_t tunnel_id, std::uint32_t session_id) = 0;
   // Ends the pppd an earlier daemon started and left running (start-up).
@@ -59,21 +60,21 @@ struct KernelDataPlaneOptions {
   int retry_attempts = 60;
 };
 
-class KernelDataPlane final : public fsm::DataPlane, public ppp::PppObserver {
+class KernelDataPlane final : public DataPlane, public ppp::PppObserver {
  public:
   // The managed tunnel's connected socket (TunnelIo::tunnel_socket).
-  using SocketLookup = std::function<std::expected<int, std::string>(const fsm::Path&)>;
+  using SocketLookup = std::function<std::expected<int, std::string>(const Path&)>;
   using SessionKey = std::pair<std::uint32_t, std::uint32_t>;
 
-  KernelDataPlane(AlarmFactory& alarms, kernel::L2tpControl& netlink, SocketLookup sockets,
+  // Answers go to `events`; what it finds and does is logged to `logger`.
+  KernelDataPlane(AlarmFactory& alarms, DataPlaneEvents& events, Logger& logger,
+                  kernel::L2tpControl& netlink, SocketLookup sockets,
                   KernelDataPlaneOptions options);
   ~KernelDataPlane() override;
   KernelDataPlane(const KernelDataPlane&) = delete;
   KernelDataPlane& operator=(const KernelDataPlane&) = delete;
 
-  // Both are set once, after construction: the engine needs this port first,
-  // and the launcher reports to this object.
-  void attach(fsm::Engine& engine) { engine_ = &engine; }
+  // Set once, after construction: the launcher reports to this object.
   void attach_ppp(PppLauncher& ppp) { ppp_ = &ppp; }
 
   // At start, before the config files are applied: reads the record, whose
@@ -89,17 +90,17 @@ class KernelDataPlane final : public fsm::DataPlane, public ppp::PppObserver {
   std::optional<kernel::SessionCounters> session_counters(std::uint32_t tunnel_id,
                                                           std::uint32_t session_id);
 
-  // fsm::DataPlane
-  void create_tunnel(const fsm::KernelTunnelParams& params) override;
+  // DataPlane
+  void create_tunnel(const KernelTunnelParams& params) override;
   void delete_tunnel(std::uint32_t tunnel_id) override;
-  void create_session(const fsm::KernelSessionParams& params) override;
+  void create_session(const KernelSessionParams& params) override;
   void delete_session(std::uint32_t tunnel_id, std::uint32_t session_id) override;
-  void start_ppp(const fsm::PppStartParams& params) override;
+  void start_ppp(const PppStartParams& params) override;
   void stop_ppp(std::uint32_t tunnel_id, std::uint32_t session_id) override;
 
   // ppp::PppObserver (called from the loop, never inside an engine call)
   void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
-                      const fsm::PppAddresses& addresses) override;
+                      const PppAddresses& addresses) override;
   void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
                  bool authentication_failed, const std::string& message) override;
 
@@ -107,11 +108,11 @@ class KernelDataPlane final : public fsm::DataPlane, public ppp::PppObserver {
 
  private:
   struct TunnelEntry {
-    fsm::KernelTunnelParams params;
+    KernelTunnelParams params;
     bool created = false;
   };
   struct SessionEntry {
-    fsm::KernelSessionParams params;
+    KernelSessionParams params;
     bool created = false;
   };
   struct Retry {
@@ -130,13 +131,11 @@ class KernelDataPlane final : public fsm::DataPlane, public ppp::PppObserver {
   void save_record();
   bool is_static(std::uint32_t tunnel_id) const;
 
-  void defer(std::function<void(fsm::Engine&)> answer);
-  void flush();
-
   kernel::L2tpControl& netlink_;
   SocketLookup sockets_;
   KernelDataPlaneOptions options_;
-  fsm::Engine* engine_ = nullptr;
+  DataPlaneEvents& events_;
+  Logger& logger_;
   PppLauncher* ppp_ = nullptr;
 
   std::unordered_map<std::uint32_t, TunnelEntry> tunnels_;
@@ -148,10 +147,9 @@ class KernelDataPlane final : public fsm::DataPlane, public ppp::PppObserver {
   kernel::StaticRecord record_;     // what the state file says
   kernel::StaticRecord adoptable_;  // recorded, still in the kernel, configured
 
-  std::unique_ptr<Alarm> answer_alarm_;
-  std::deque<std::function<void(fsm::Engine&)>> answers_;
+  DeferredAnswers answers_;
   std::unique_ptr<Alarm> retry_alarm_;
   std::deque<Retry> retries_;
 };
 
-}  // namespace l2tp::daemon
+}  // namespace l2tp::dataplane

@@ -1,5 +1,5 @@
 // A transport address as a plain value: IPv4 or IPv6 bytes and a port. The
-// pure layers route by it; only the daemon turns it into a sockaddr.
+// pure layers route by it; only the kernel room turns it into a sockaddr.
 #pragma once
 
 #include <array>
@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace l2tp::fsm {
+#include "core/protocol.h"
+
+namespace l2tp {
 
 struct Endpoint {
   enum class Family : std::uint8_t { kUnspecified, kIpv4, kIpv6 };
@@ -37,4 +39,14 @@ struct EndpointHash {
   std::size_t operator()(const Endpoint& e) const noexcept;
 };
 
-}  // namespace l2tp::fsm
+// Where a tunnel's control datagrams go. `tunnel_id` lets the daemon pick the
+// tunnel's own connected socket (created on first use); the addresses say
+// what to bind and connect it to.
+struct Path {
+  std::uint32_t tunnel_id = 0;
+  Encapsulation encapsulation = Encapsulation::kUdp;
+  Endpoint local;
+  Endpoint peer;
+};
+
+}  // namespace l2tp

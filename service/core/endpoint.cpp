@@ -1,11 +1,11 @@
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 #include <cstring>
 
-namespace l2tp::fsm {
+namespace l2tp {
 
 namespace {
 
@@ -144,4 +144,4 @@ std::size_t EndpointHash::operator()(const Endpoint& e) const noexcept {
   return static_cast<std::size_t>(hash);
 }
 
-}  // namespace l2tp::fsm
+}  // namespace l2tp

@@ -1,11 +1,11 @@
 // Endpoint: the numeric address forms of dbus-api.md's Peer/Local options.
-#include "fsm/endpoint.h"
+#include "core/endpoint.h"
 
 #include <gtest/gtest.h>
 
 #include <unordered_set>
 
-namespace l2tp::fsm {
+namespace l2tp {
 namespace {
 
 std::array<std::uint8_t, 16> v6(std::initializer_list<std::uint8_t> tail) {
@@ -113,4 +113,4 @@ TEST(EndpointTest, EqualityAndHashCoverFamilyAddressAndPort) {
 }
 
 }  // namespace
-}  // namespace l2tp::fsm
+}  // namespace l2tp
