@@ -8,7 +8,6 @@ namespace l2tp::dbus {
 
 namespace {
 
-using config::LogLevel;
 using daemon::log;
 
 std::string describe(Operation operation, const Caller* caller) {

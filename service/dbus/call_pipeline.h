@@ -23,7 +23,7 @@
 #include "dbus/authorization.h"
 #include "dbus/caller.h"
 #include "dbus/errors.h"
-#include "transport/timing.h"
+#include "core/timing.h"
 
 namespace l2tp::dbus {
 
