@@ -14,7 +14,12 @@
   parser), holds one [Tunnel] with [Session] / [Session NAME] sections or one
   [Listener], and uses only documented keys with values of their syntax;
 - data/l2tpbusd.conf parses, and shows every key of l2tpbusd.conf(5),
-  commented out, in [Daemon].
+  commented out, in [Daemon];
+- every relative link ([text](path)) of doc/*.md and of the README files in
+  the tree names a file or folder inside the tree, so a clone can follow
+  them all. Paths in backquotes that name a file of the tree (`service/...`,
+  `tests/...`) but do not exist are listed as notes, not failures: a page
+  may name what a change under way adds.
 """
 
 import glob
@@ -23,6 +28,59 @@ import re
 import shutil
 import subprocess
 import sys
+
+
+# Top-level folders whose paths a page may name in backquotes.
+TREE_FOLDERS = ("service", "tests", "data", "doc", "dbus", "polkit", "plugin", "po", "tools")
+LINK = re.compile(r"(?<!\\)\[[^\]]*\]\(([^)\s]+)\)")
+QUOTED_PATH = re.compile(r"`((?:%s)/[^`\s]*)`" % "|".join(TREE_FOLDERS))
+
+
+def markdown_pages(root):
+    """doc/*.md and every README* of the tree, build folders left out."""
+    pages = sorted(glob.glob(os.path.join(root, "doc", "*.md")))
+    for folder, folders, files in os.walk(root):
+        # Hidden folders and build directories (meson leaves meson-private).
+        folders[:] = sorted(d for d in folders if not d.startswith(".") and
+                            not os.path.isdir(os.path.join(folder, d, "meson-private")))
+        pages += [os.path.join(folder, f) for f in sorted(files) if f.startswith("README")]
+    return sorted(set(pages))
+
+
+def prose_lines(path):
+    """(line number, text) of a Markdown page outside fenced code blocks."""
+    fenced = False
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+                continue
+            if not fenced:
+                yield number, line
+
+
+def check_links(root):
+    """Failures for relative links that leave the tree or name nothing, and
+    notes for backquoted tree paths that name nothing."""
+    failures, notes = [], []
+    tree = os.path.realpath(root)
+    for page in markdown_pages(root):
+        shown = os.path.relpath(page, root)
+        for number, line in prose_lines(page):
+            for target in LINK.findall(line):
+                if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+                    continue  # https:, mailto:, an anchor in the same page
+                path = os.path.realpath(os.path.join(os.path.dirname(page),
+                                                     target.split("#", 1)[0]))
+                if path != tree and not path.startswith(tree + os.sep):
+                    failures.append(f"{shown}:{number}: link {target} leaves the tree")
+                elif not (os.path.exists(path) or glob.glob(path)):
+                    failures.append(f"{shown}:{number}: link {target} names nothing in the tree")
+            for quoted in QUOTED_PATH.findall(line):
+                pattern = re.sub(r"<[^>]*>", "*", quoted.rstrip(".,;:"))
+                if not glob.glob(os.path.join(root, pattern)):
+                    notes.append(f"{shown}:{number}: `{quoted}` is not in the tree (yet)")
+    return failures, notes
 
 SECTIONS = {"[TUNNEL] SECTION": "Tunnel", "[SESSION] SECTION": "Session",
             "[LISTENER] SECTION": "Listener", "[DAEMON] SECTION": "Daemon"}
@@ -212,6 +270,10 @@ def main():
             failures.append(f"{conf}: shows keys {sorted(shown)}, l2tpbusd.conf(5) documents "
                             f"{sorted(daemon_keys)}")
 
+    link_failures, link_notes = check_links(root)
+    failures += link_failures
+    notes += link_notes
+
     for line in failures:
         print(f"FAIL: {line}")
     for line in notes:
@@ -220,7 +282,8 @@ def main():
         return 1
     print(f"ok: {len(pages)} man pages without warnings; "
           + ", ".join(f"{len(documented.get(s, {}))} {s} keys" for s in ("Tunnel", "Session", "Listener"))
-          + f"; {len(examples)} examples and l2tpbusd.conf use them correctly")
+          + f"; {len(examples)} examples and l2tpbusd.conf use them correctly"
+          + f"; the links of {len(markdown_pages(root))} Markdown pages resolve")
     return 0
 
 
