@@ -80,7 +80,7 @@ void DaemonImpl::create_config_tunnel(const std::string& path, const config::Tun
     }
     if (!result) {
       if (result.error().kind == FailureKind::kExists && attempts_left > 1) {
-        auto alarm = loop_.create([this, path, file, attempts_left] {
+        auto alarm = alarms_.create([this, path, file, attempts_left] {
           create_config_tunnel(path, file, attempts_left - 1);
         });
         alarm->arm(kRetryInterval);

@@ -19,10 +19,6 @@
 #include "config/options.h"
 #include "fsm/engine.h"
 
-namespace l2tp::loop {
-class EventLoop;
-}
-
 namespace l2tp::daemon {
 
 // The kinds of failure the API names; service/dbus maps each to one D-Bus
@@ -43,8 +39,6 @@ struct Failure {
 
 template <typename T>
 using Result = std::expected<T, Failure>;
-
-enum class DataPlaneMode : std::uint8_t { kKernel, kNull };
 
 struct TunnelInfo {
   fsm::TunnelView view;
@@ -79,21 +73,17 @@ class DaemonObserver {
 };
 
 struct DaemonOptions {
-  DataPlaneMode data_plane = DataPlaneMode::kKernel;
   std::string config_directory = "/etc/l2tpbus";
   config::DaemonSettings settings;  // from l2tpbusd.conf
-  // The kernel data plane's pppd, our pppd plugin, and where the record of
-  // static kernel tunnels is kept; empty: the build's defaults.
-  std::string pppd;
-  std::string ppp_plugin;
-  std::string state_directory;
 };
+
+struct DaemonPorts;  // daemon/ports.h
 
 class Daemon {
  public:
-  static std::expected<std::unique_ptr<Daemon>, std::string> create(loop::EventLoop& loop,
-                                                                    const DaemonOptions& options,
-                                                                    DaemonObserver& observer);
+  // The sockets and the data plane are opened here, through `ports`.
+  static std::unique_ptr<Daemon> create(DaemonPorts ports, const DaemonOptions& options,
+                                        DaemonObserver& observer);
   virtual ~Daemon() = default;
 
   // Loads the *.tunnel files; later calls (SIGHUP) apply added, changed and

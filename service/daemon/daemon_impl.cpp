@@ -6,21 +6,6 @@
 #include <utility>
 
 #include "daemon/log.h"
-#include "dataplane/null_data_plane.h"
-#include "dataplane/unavailable_data_plane.h"
-#include "kernel/pseudowire_probe.h"
-#include "ppp/ppp_supervisor.h"
-
-// The build's defaults (service/daemon/meson.build).
-#ifndef L2TPBUS_PPPD
-#define L2TPBUS_PPPD "/usr/sbin/pppd"
-#endif
-#ifndef L2TPBUS_PPP_PLUGIN
-#define L2TPBUS_PPP_PLUGIN "/usr/lib/l2tpbus/l2tpbus-pppd.so"
-#endif
-#ifndef L2TPBUS_STATE_DIR
-#define L2TPBUS_STATE_DIR "/run/l2tpbusd"
-#endif
 
 namespace l2tp::daemon {
 
@@ -54,55 +39,26 @@ std::string system_host_name() {
   return name;
 }
 
-// pppd for the kernel data plane.
-class SupervisedPpp final : public dataplane::PppLauncher {
- public:
-  SupervisedPpp(loop::EventLoop& loop, ppp::PppPaths paths, ppp::PppObserver& observer,
-                fsm::Logger* logger, std::string state_directory)
-      : supervisor_(loop, std::move(paths), observer, logger, std::move(state_directory)) {}
-  std::expected<void, std::string> start(const fsm::PppStartParams& params,
-                                         kernel::UniqueFd socket) override {
-    return supervisor_.start(params, std::move(socket));
-  }
-  void stop(std::uint32_t tunnel_id, std::uint32_t session_id) override {
-    supervisor_.stop(tunnel_id, session_id);
-  }
-  void end_leftovers() override { supervisor_.end_leftovers(); }
-
- private:
-  ppp::PppSupervisor supervisor_;
-};
-
-// The record of static kernel tunnels, in the state directory.
-constexpr const char* kStaticRecordFile = "static-tunnels";
-
 }  // namespace
 
-std::expected<std::unique_ptr<Daemon>, std::string> Daemon::create(loop::EventLoop& loop,
-                                                                   const DaemonOptions& options,
-                                                                   DaemonObserver& observer) {
-  return std::make_unique<DaemonImpl>(loop, options, observer);
+std::unique_ptr<Daemon> Daemon::create(DaemonPorts ports, const DaemonOptions& options,
+                                       DaemonObserver& observer) {
+  return std::make_unique<DaemonImpl>(std::move(ports), options, observer);
 }
 
-DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
-                       DaemonObserver& observer)
-    : loop_(loop),
+DaemonImpl::DaemonImpl(DaemonPorts ports, const DaemonOptions& options, DaemonObserver& observer)
+    : clock_(ports.clock),
+      alarms_(ports.alarms),
       options_(options),
       observer_(observer),
-      support_(kernel::probe_l2tp_support()),
+      support_(ports.support),
       host_name_(options.settings.host_name.empty() ? system_host_name()
-                                                    : options.settings.host_name) {
-  io_ = std::make_unique<TunnelIo>(loop, [this](const fsm::Datagram& d) { engine_->receive(d); });
-
-  if (options_.data_plane == DataPlaneMode::kNull) {
-    data_plane_ = std::make_unique<dataplane::NullDataPlane>(loop, to_engine_);
-  } else if (support_.netlink) {
-    start_kernel_data_plane();
-  }
-  if (!data_plane_) {
-    l2tp::daemon::log(LogLevel::kNotice, "daemon", dataplane::UnavailableDataPlane::reason());
-    data_plane_ = std::make_unique<dataplane::UnavailableDataPlane>(loop, to_engine_);
-  }
+                                                    : options.settings.host_name),
+      resolver_(std::move(ports.resolver)) {
+  sockets_ = ports.open_sockets([this](const fsm::Datagram& d) { engine_->receive(d); });
+  data_plane_ = ports.open_data_plane(to_engine_, *sockets_, static_cast<fsm::Logger&>(*this));
+  if (auto reason = data_plane_->unavailable())
+    l2tp::daemon::log(LogLevel::kNotice, "daemon", *reason);
 
   fsm::EngineLimits limits;
   limits.max_tunnels = options_.settings.max_tunnels;
@@ -110,84 +66,40 @@ DaemonImpl::DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options,
   limits.max_sessions = options_.settings.max_sessions;
   engine_ = std::make_unique<fsm::Engine>(
       fsm::Environment{
-          .clock = loop,
-          .alarms = loop,
-          .random = random_,
-          .sink = *io_,
-          .data_plane = *data_plane_,
+          .clock = clock_,
+          .alarms = alarms_,
+          .random = ports.random,
+          .sink = *sockets_,
+          .data_plane = data_plane_->port(),
           .observer = *this,
           .logger = this,
           .call_admission = this,
       },
       limits);
-  if (kernel_plane_ != nullptr) {
-    // Adoption is harmless; deleting what the record holds is not, and waits
-    // for the loop, which only runs once this daemon owns the bus name.
-    kernel_plane_->load_record();
-    reconcile_alarm_ = loop.create([this] { reconcile_static_objects(); });
-    reconcile_alarm_->arm(Duration::zero());
-  }
-
-  auto resolver = resolve::Resolver::create(loop);
-  if (resolver)
-    resolver_ = std::move(*resolver);
-  else
-    l2tp::daemon::log(LogLevel::kWarning, "daemon",
-                      "no host name resolution: ", resolver.error().message);
-}
-
-void DaemonImpl::start_kernel_data_plane() {
-  auto client = kernel::GenlL2tpClient::open();
-  if (!client) {
-    l2tp::daemon::log(LogLevel::kWarning, "daemon", client.error().message);
-    return;
-  }
-  netlink_ = std::move(*client);
-  if (options_.pppd.empty()) options_.pppd = L2TPBUS_PPPD;
-  if (options_.ppp_plugin.empty()) options_.ppp_plugin = L2TPBUS_PPP_PLUGIN;
-  if (options_.state_directory.empty()) options_.state_directory = L2TPBUS_STATE_DIR;
-
-  dataplane::KernelDataPlaneOptions plane_options;
-  plane_options.state_path = options_.state_directory + "/" + kStaticRecordFile;
-  auto plane = std::make_unique<dataplane::KernelDataPlane>(
-      loop_, to_engine_, static_cast<fsm::Logger&>(*this), *netlink_,
-      [this](const fsm::Path& path) { return io_->tunnel_socket(path); }, plane_options);
-  kernel_plane_ = plane.get();
-  ppp_ = std::make_unique<SupervisedPpp>(
-      loop_, ppp::PppPaths{.pppd = options_.pppd, .report_plugin = options_.ppp_plugin}, *plane,
-      static_cast<fsm::Logger*>(this), options_.state_directory);
-  plane->attach_ppp(*ppp_);
-  data_plane_ = std::move(plane);
-
-  ppp_available_ = kernel::ppp_pseudowire_available() && access(options_.pppd.c_str(), X_OK) == 0;
-  eth_available_ = kernel::eth_pseudowire_available();
-  l2tp::daemon::log(
-      LogLevel::kInfo, "daemon", "kernel data plane: PPP ",
-      ppp_available_ ? "available" : "unavailable (l2tp_ppp, /dev/ppp or pppd missing)",
-      ", Ethernet ", eth_available_ ? "available" : "unavailable (no l2tp_eth)");
+  // Deleting what an earlier run left waits for the loop, which only runs
+  // once this daemon owns the bus name and applied its files.
+  reconcile_alarm_ = alarms_.create([this] { reconcile_static_objects(); });
+  reconcile_alarm_->arm(Duration::zero());
+  if (!resolver_)
+    l2tp::daemon::log(LogLevel::kWarning, "daemon", "no host name resolution: give addresses");
 }
 
 void DaemonImpl::reconcile_static_objects() {
-  // The static tunnels and sessions the config files will create (static
-  // tunnels always name their ids). A file that does not load counts as
-  // creating nothing.
-  std::set<std::uint32_t> tunnels;
-  std::set<dataplane::KernelDataPlane::SessionKey> sessions;
+  // A file that does not load counts as creating nothing (load_config()
+  // reports it).
+  dataplane::StaticObjects configured;
   const config::Defaults file_defaults = defaults();
   for (const std::string& path : config::list_tunnel_files(options_.config_directory)) {
     auto loaded = config::load_tunnel_file(path, file_defaults);
-    if (!loaded) continue;  // load_config() reports it
+    if (!loaded) continue;
     const auto* file = std::get_if<config::TunnelFile>(&loaded->content);
     if (file == nullptr || file->tunnel.config.mode != fsm::TunnelMode::kStatic) continue;
     const std::uint32_t tunnel_id = file->tunnel.config.tunnel_id;
-    tunnels.insert(tunnel_id);
+    configured.tunnels.insert(tunnel_id);
     for (const fsm::SessionConfig& session : file->sessions)
-      sessions.insert({tunnel_id, session.session_id});
+      configured.sessions.insert({tunnel_id, session.session_id});
   }
-  kernel_plane_->reconcile(tunnels, sessions);
-  // Like the static tunnels, an earlier run's pppd are ended only now that
-  // this daemon owns the bus name.
-  if (ppp_) ppp_->end_leftovers();
+  data_plane_->reconcile(configured);
 }
 
 DaemonImpl::~DaemonImpl() {
@@ -195,28 +107,20 @@ DaemonImpl::~DaemonImpl() {
   resolutions_.clear();
   retries_.clear();
   reconcile_alarm_.reset();
-  // pppd reports into the engine: it goes first.
-  ppp_.reset();
   shutdown_deadline_.reset();
+  // Then the engine, while its sockets and data plane still exist; what the
+  // data plane answers as it goes (pppd killed) reaches no engine.
   engine_.reset();
 }
 
 // ---- Commands ---------------------------------------------------------------
 
-bool DaemonImpl::data_plane_available() const {
-  return options_.data_plane == DataPlaneMode::kNull || kernel_plane_ != nullptr;
-}
-
 std::optional<Failure> DaemonImpl::refuse_pseudowire(const fsm::SessionConfig& config) const {
-  if (kernel_plane_ == nullptr) return std::nullopt;
-  if (config.pseudowire == fsm::Pseudowire::kEth && !eth_available_)
+  if (auto unavailable = data_plane_->unavailable())
     return Failure{FailureKind::kNotSupported,
-                   "Pseudowire eth needs the kernel's l2tp_eth module, which is not installed"};
-  if (config.pseudowire == fsm::Pseudowire::kPpp && !ppp_available_)
-    return Failure{FailureKind::kNotSupported,
-                   "Pseudowire ppp needs the kernel's l2tp_ppp and ppp_generic modules (/dev/ppp) "
-                   "and pppd at " +
-                       options_.pppd};
+                   "sessions need the kernel data plane, but " + *unavailable};
+  if (auto refused = data_plane_->refuse(config.pseudowire))
+    return Failure{FailureKind::kNotSupported, *refused};
   return std::nullopt;
 }
 
@@ -239,11 +143,11 @@ Result<void> DaemonImpl::check_tunnel_limits(uid_t owner) const {
 
 void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner,
                                std::function<void(Result<std::uint32_t>)> done) {
-  if (!data_plane_available() && request.config.mode != fsm::TunnelMode::kDynamic) {
-    done(std::unexpected(
-        Failure{FailureKind::kNotSupported, std::string(fsm::to_string(request.config.mode)) +
-                                                " tunnels need the kernel data plane, but " +
-                                                dataplane::UnavailableDataPlane::reason()}));
+  if (auto unavailable = data_plane_->unavailable();
+      unavailable && request.config.mode != fsm::TunnelMode::kDynamic) {
+    done(std::unexpected(Failure{FailureKind::kNotSupported,
+                                 std::string(fsm::to_string(request.config.mode)) +
+                                     " tunnels need the kernel data plane, but " + *unavailable}));
     return;
   }
   if (request.config.encapsulation == wire::Encapsulation::kIp && !support_.ip_sockets) {
@@ -315,8 +219,8 @@ void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm
   const bool prepared_socket =
       config.mode != fsm::TunnelMode::kStatic && config.encapsulation == wire::Encapsulation::kUdp;
   if (prepared_socket) {
-    auto bound = io_->prepare_initiator(config.local, config.peer, config.encapsulation,
-                                        request.local_port_given);
+    auto bound = sockets_->prepare_initiator(config.local, config.peer, config.encapsulation,
+                                             request.local_port_given);
     if (!bound) {
       done(std::unexpected(
           Failure{FailureKind::kFailed,
@@ -336,7 +240,7 @@ void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm
     if (created) tunnel_owners_[*created] = owner;
   }
   if (!created) {
-    if (prepared_socket) io_->discard_prepared(config.local, config.peer);
+    if (prepared_socket) sockets_->discard_prepared(config.local, config.peer);
     done(std::unexpected(from_engine(created.error())));
     return;
   }
@@ -345,10 +249,6 @@ void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm
 
 Result<std::uint32_t> DaemonImpl::create_session(std::uint32_t tunnel_id,
                                                  const fsm::SessionConfig& config, uid_t owner) {
-  if (!data_plane_available())
-    return std::unexpected(Failure{
-        FailureKind::kNotSupported,
-        "sessions need the kernel data plane, but " + dataplane::UnavailableDataPlane::reason()});
   if (auto refused = refuse_pseudowire(config)) return std::unexpected(*refused);
   if (auto reached = session_limit_reached(owner))
     return std::unexpected(Failure{FailureKind::kLimitExceeded, *reached});
@@ -369,7 +269,7 @@ Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
                                    "l2tp_ip6"});
   fsm::ListenerConfig config = requested;
   const std::uint32_t handle = next_listener_socket_++;
-  auto bound = io_->open_listener(handle, config.local, config.encapsulation);
+  auto bound = sockets_->open_listener(handle, config.local, config.encapsulation);
   if (!bound) {
     const bool in_use = bound.error().find("in use") != std::string::npos ||
                         bound.error().find("already") != std::string::npos;
@@ -380,7 +280,7 @@ Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
   config.local = *bound;
   auto created = engine_->listen(config);
   if (!created) {
-    io_->close_listener(handle);
+    sockets_->close_listener(handle);
     return std::unexpected(from_engine(created.error()));
   }
   listener_sockets_[*created] = handle;
@@ -404,7 +304,7 @@ Result<void> DaemonImpl::close_listener(std::uint32_t listener_id) {
   auto closed = engine_->close_listener(listener_id);
   if (!closed) return std::unexpected(from_engine(closed.error()));
   if (auto it = listener_sockets_.find(listener_id); it != listener_sockets_.end()) {
-    io_->close_listener(it->second);
+    sockets_->close_listener(it->second);
     listener_sockets_.erase(it);
   }
   observer_.listener_removed(listener_id);
@@ -415,7 +315,7 @@ void DaemonImpl::shutdown(Duration grace, std::function<void()> done) {
   shutdown_done_ = std::move(done);
   for (std::uint32_t listener_id : engine_->listener_ids()) close_listener(listener_id);
   for (std::uint32_t tunnel_id : engine_->tunnel_ids()) engine_->close_tunnel(tunnel_id);
-  shutdown_deadline_ = loop_.create([this] {
+  shutdown_deadline_ = alarms_.create([this] {
     l2tp::daemon::log(LogLevel::kWarning, "daemon", "shutting down with ",
                       engine_->tunnel_ids().size(), " tunnels still closing");
     if (auto finish = std::exchange(shutdown_done_, nullptr)) finish();
@@ -428,7 +328,7 @@ void DaemonImpl::finish_shutdown_if_idle() {
   if (!shutdown_done_ || !engine_->tunnel_ids().empty()) return;
   shutdown_deadline_.reset();
   // Not from inside the engine's delivery of events: the caller may destroy us.
-  shutdown_deadline_ = loop_.create([this] {
+  shutdown_deadline_ = alarms_.create([this] {
     if (auto done = std::exchange(shutdown_done_, nullptr)) done();
   });
   shutdown_deadline_->arm(Duration::zero());
@@ -463,8 +363,8 @@ std::vector<std::uint32_t> DaemonImpl::listener_ids() const {
 Statistics DaemonImpl::session_statistics(std::uint32_t tunnel_id, std::uint32_t session_id) const {
   // Read from the kernel when asked; the null data plane carries no traffic.
   kernel::SessionCounters c;
-  if (kernel_plane_ != nullptr && session_id != 0) {
-    if (auto counters = kernel_plane_->session_counters(tunnel_id, session_id)) c = *counters;
+  if (session_id != 0) {
+    if (auto counters = data_plane_->session_counters(tunnel_id, session_id)) c = *counters;
   }
   return {{"tx-packets", c.tx_packets},
           {"tx-bytes", c.tx_bytes},
@@ -491,20 +391,16 @@ Statistics DaemonImpl::tunnel_statistics(std::uint32_t tunnel_id) const {
 }
 
 std::string DaemonImpl::data_plane() const {
-  if (options_.data_plane == DataPlaneMode::kNull) return "null";
-  return kernel_plane_ != nullptr ? "kernel" : "unavailable";
+  return data_plane_->name();
 }
 
 std::vector<std::string> DaemonImpl::features() const {
   std::vector<std::string> features{"l2tpv2", "l2tpv3", "udp"};
   if (support_.ip_sockets) features.push_back("ip");
   if (support_.ipv6) features.push_back("ipv6");
-  if (options_.data_plane == DataPlaneMode::kNull) {
-    features.push_back("ppp");
-    features.push_back("eth");
-  } else if (kernel_plane_ != nullptr) {
-    if (ppp_available_) features.push_back("ppp");
-    if (eth_available_) features.push_back("eth");
+  if (!data_plane_->unavailable()) {
+    if (!data_plane_->refuse(fsm::Pseudowire::kPpp)) features.push_back("ppp");
+    if (!data_plane_->refuse(fsm::Pseudowire::kEth)) features.push_back("eth");
   }
   features.push_back("hidden-avps");
   features.push_back("tunnel-authentication");

@@ -1,5 +1,6 @@
-// The Daemon behind daemon.h: the engine with its ports wired to the loop,
-// sockets, data plane and resolver; owners, limits and config files.
+// The Daemon behind daemon.h: the engine on the injected ports (ports.h);
+// owners, limits and config files. Names no concrete class of the world it
+// runs in: service/main.cpp does.
 #pragma once
 
 #include <map>
@@ -9,12 +10,9 @@
 #include <unordered_map>
 
 #include "daemon/daemon.h"
-#include "daemon/system_random.h"
-#include "daemon/tunnel_io.h"
-#include "dataplane/kernel_data_plane.h"
+#include "daemon/ports.h"
+#include "dataplane/backend.h"
 #include "fsm/engine.h"
-#include "kernel/l2tp_probe.h"
-#include "loop/event_loop.h"
 #include "resolve/resolver.h"
 
 namespace l2tp::daemon {
@@ -24,7 +22,7 @@ class DaemonImpl final : public Daemon,
                          private fsm::CallAdmission,
                          private fsm::Logger {
  public:
-  DaemonImpl(loop::EventLoop& loop, const DaemonOptions& options, DaemonObserver& observer);
+  DaemonImpl(DaemonPorts ports, const DaemonOptions& options, DaemonObserver& observer);
   ~DaemonImpl() override;
 
   void load_config() override;
@@ -65,11 +63,8 @@ class DaemonImpl final : public Daemon,
 
   TunnelInfo with_owner(const fsm::TunnelView& tunnel) const;
   SessionInfo with_owner(const fsm::SessionView& session) const;
-  bool data_plane_available() const;
-  // Kernel mode on a kernel with L2TP: the netlink client, the data plane,
-  // pppd's supervisor. The record of static tunnels is read at once and
-  // reconciled on the first loop turn.
-  void start_kernel_data_plane();
+  // On the first loop turn, once the files were applied: the data plane
+  // drops what an earlier run left and the files no longer create.
   void reconcile_static_objects();
   std::optional<Failure> refuse_pseudowire(const fsm::SessionConfig& config) const;
   Result<void> check_tunnel_limits(uid_t owner) const;
@@ -87,24 +82,23 @@ class DaemonImpl final : public Daemon,
   void create_config_tunnel(const std::string& path, const config::TunnelFile& file,
                             int attempts_left);
 
-  loop::EventLoop& loop_;
+  Clock& clock_;
+  AlarmFactory& alarms_;
   DaemonOptions options_;
   DaemonObserver& observer_;
   kernel::L2tpSupport support_;
   std::string host_name_;
 
-  SystemRandom random_;
-  std::unique_ptr<TunnelIo> io_;
-  std::unique_ptr<kernel::L2tpControl> netlink_;
-  dataplane::KernelDataPlane* kernel_plane_ = nullptr;  // data_plane_ in kernel mode, else null
-  std::unique_ptr<dataplane::PppLauncher> ppp_;
-  std::unique_ptr<Alarm> reconcile_alarm_;
-  bool ppp_available_ = false;
-  bool eth_available_ = false;
-  std::unique_ptr<fsm::DataPlane> data_plane_;
+  // The sockets and the data plane are built before the engine, which needs
+  // them, and reach it through engine_ (the data plane through to_engine_).
+  // The destructor ends the engine first; what they report afterwards
+  // reaches nobody.
   std::unique_ptr<fsm::Engine> engine_;
-  fsm::ToEngine to_engine_{engine_};  // the data plane's answers
+  fsm::ToEngine to_engine_{engine_};
+  std::unique_ptr<TunnelSockets> sockets_;
+  std::unique_ptr<dataplane::DataPlaneBackend> data_plane_;
   std::unique_ptr<resolve::Resolver> resolver_;
+  std::unique_ptr<Alarm> reconcile_alarm_;
 
   // Noted by the commands before the engine's events are delivered (under an
   // Engine::EventBatch); objects the peer made belong to root (tunnels) or

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/endpoint.h"
+#include "daemon/ports.h"
 #include "fsm/engine.h"
 #include "fsm/ports.h"
 #include "kernel/unique_fd.h"
@@ -28,17 +29,17 @@ struct SocketStats {
   std::uint64_t receive_errors = 0;
 };
 
-class TunnelIo final : public fsm::PacketSink {
+class TunnelIo final : public TunnelSockets {
  public:
   using Receiver = std::function<void(const fsm::Datagram&)>;
   TunnelIo(loop::EventLoop& loop, Receiver receiver);
   ~TunnelIo() override;
 
   // Binds a listener socket; port 0 picks one. Returns the bound address.
-  std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t listener_id,
-                                                          const fsm::Endpoint& local,
-                                                          wire::Encapsulation encapsulation);
-  void close_listener(std::uint32_t listener_id);
+  std::expected<fsm::Endpoint, std::string> open_listener(
+      std::uint32_t listener_id, const fsm::Endpoint& local,
+      wire::Encapsulation encapsulation) override;
+  void close_listener(std::uint32_t listener_id) override;
 
   // Opens the socket of a tunnel we are about to initiate, so that its local
   // address is known before the engine sends the SCCRQ: the requested port,
@@ -47,15 +48,15 @@ class TunnelIo final : public fsm::PacketSink {
   std::expected<fsm::Endpoint, std::string> prepare_initiator(const fsm::Endpoint& local,
                                                               const fsm::Endpoint& peer,
                                                               wire::Encapsulation encapsulation,
-                                                              bool port_given);
+                                                              bool port_given) override;
   // Drops a prepared socket the engine did not take (create_tunnel failed).
-  void discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer);
+  void discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer) override;
 
   void send(const fsm::Path& path, wire::ByteView datagram) override;
 
   // The tunnel's socket (created if needed): the kernel's managed tunnels are
   // built on it.
-  std::expected<int, std::string> tunnel_socket(const fsm::Path& path);
+  std::expected<int, std::string> tunnel_socket(const fsm::Path& path) override;
   // The tunnel is gone from the engine for good: close its socket.
   void release(std::uint32_t tunnel_id) override;
 

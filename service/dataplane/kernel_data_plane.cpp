@@ -52,7 +52,8 @@ KernelDataPlane::KernelDataPlane(AlarmFactory& alarms, DataPlaneEvents& events, 
       events_(events),
       logger_(logger),
       answers_(alarms, events),
-      retry_alarm_(alarms.create([this] { run_retries(); })) {}
+      retry_alarm_(alarms.create([this] { run_retries(); })),
+      ppp_(options_.ppp ? options_.ppp(*this) : nullptr) {}
 
 KernelDataPlane::~KernelDataPlane() = default;
 

@@ -53,8 +53,12 @@ class PppLauncher {
   virtual void end_leftovers() {}
 };
 
+// Builds the plane's pppd launcher, which reports to `observer` (the plane).
+using PppLauncherFactory = std::function<std::unique_ptr<PppLauncher>(ppp::PppObserver& observer)>;
+
 struct KernelDataPlaneOptions {
   std::string state_path;  // the record of static objects; empty: none kept
+  PppLauncherFactory ppp;  // empty: PPP sessions fail (tests of Ethernet)
   // How long an EEXIST caused by the kernel's deferred teardown is waited out.
   Duration retry_interval{50};
   int retry_attempts = 60;
@@ -74,9 +78,6 @@ class KernelDataPlane final : public DataPlane, public ppp::PppObserver {
   KernelDataPlane(const KernelDataPlane&) = delete;
   KernelDataPlane& operator=(const KernelDataPlane&) = delete;
 
-  // Set once, after construction: the launcher reports to this object.
-  void attach_ppp(PppLauncher& ppp) { ppp_ = &ppp; }
-
   // At start, before the config files are applied: reads the record, whose
   // objects become adoptable. Changes nothing in the kernel.
   void load_record();
@@ -85,6 +86,11 @@ class KernelDataPlane final : public DataPlane, public ppp::PppObserver {
   // `configured` ids). A second l2tpbusd that exits at start never gets here.
   void reconcile(const std::set<std::uint32_t>& configured_tunnels,
                  const std::set<SessionKey>& configured_sessions);
+
+  // Once the daemon serves: the pppd an earlier run left end.
+  void end_ppp_leftovers() {
+    if (ppp_) ppp_->end_leftovers();
+  }
 
   // The kernel's counters of a session we created; nullopt when it has none.
   std::optional<kernel::SessionCounters> session_counters(std::uint32_t tunnel_id,
@@ -136,7 +142,6 @@ class KernelDataPlane final : public DataPlane, public ppp::PppObserver {
   KernelDataPlaneOptions options_;
   DataPlaneEvents& events_;
   Logger& logger_;
-  PppLauncher* ppp_ = nullptr;
 
   std::unordered_map<std::uint32_t, TunnelEntry> tunnels_;
   std::map<SessionKey, SessionEntry> sessions_;
@@ -150,6 +155,8 @@ class KernelDataPlane final : public DataPlane, public ppp::PppObserver {
   DeferredAnswers answers_;
   std::unique_ptr<Alarm> retry_alarm_;
   std::deque<Retry> retries_;
+  // Last: pppd reports into the members above, so it goes first.
+  std::unique_ptr<PppLauncher> ppp_;
 };
 
 }  // namespace l2tp::dataplane

@@ -1,5 +1,6 @@
 // l2tpbusd: the one place that names the concrete classes. Reads its
-// settings, joins the bus, registers the Manager, creates the daemon core,
+// settings, joins the bus, registers the Manager, builds the daemon core on
+// its ports (sockets, the data plane this kernel allows, c-ares, the loop),
 // takes the well-known name, loads the tunnel files and runs the loop.
 #include <getopt.h>
 #include <sdbus-c++/sdbus-c++.h>
@@ -16,12 +17,18 @@
 #include "config/files.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/ports.h"
+#include "daemon/system_random.h"
+#include "daemon/tunnel_io.h"
+#include "dataplane/backends.h"
 #include "dbus/bus_pump.h"
 #include "dbus/bus_service.h"
 #include "dbus/caller.h"
 #include "dbus/properties.h"
 #include "dbus/version.h"
+#include "kernel/l2tp_probe.h"
 #include "loop/event_loop.h"
+#include "resolve/resolver.h"
 
 // Long enough for a StopCCN to be acknowledged over a lossy path, short of
 // systemd's stop timeout.
@@ -58,9 +65,11 @@ constexpr const char* kUsage =
     "\n"
     "SIGHUP rereads the *.tunnel files; SIGTERM and SIGINT end the daemon.\n";
 
+enum class DataPlaneChoice : std::uint8_t { kKernel, kNull };
+
 struct Arguments {
   std::string bus = "system";
-  l2tp::daemon::DataPlaneMode data_plane = l2tp::daemon::DataPlaneMode::kKernel;
+  DataPlaneChoice data_plane = DataPlaneChoice::kKernel;
   std::string config_directory = "/etc/l2tpbus";
   std::optional<LogLevel> log_level;
   std::string pppd = L2TPBUS_PPPD;
@@ -123,9 +132,9 @@ Arguments parse_arguments(int argc, char** argv) {
         break;
       case kDataPlane:
         if (value == "kernel") {
-          arguments.data_plane = l2tp::daemon::DataPlaneMode::kKernel;
+          arguments.data_plane = DataPlaneChoice::kKernel;
         } else if (value == "null") {
-          arguments.data_plane = l2tp::daemon::DataPlaneMode::kNull;
+          arguments.data_plane = DataPlaneChoice::kNull;
         } else {
           usage_error("--data-plane wants kernel or null, not '" + value + "'");
         }
@@ -174,6 +183,50 @@ std::unique_ptr<sdbus::IConnection> connect_to_bus(const std::string& bus) {
 
 std::string bus_description(const std::string& bus) {
   return bus == "system" || bus == "session" ? "the " + bus + " bus" : "the bus at " + bus;
+}
+
+// The daemon core's ports: the loop's clock and alarms, the kernel's
+// randomness, sockets, the data plane `--data-plane` and this kernel allow,
+// and c-ares.
+l2tp::daemon::DaemonPorts daemon_ports(const Arguments& arguments, l2tp::loop::EventLoop& loop,
+                                       l2tp::daemon::SystemRandom& random) {
+  using l2tp::daemon::TunnelSockets;
+  const l2tp::kernel::L2tpSupport support = l2tp::kernel::probe_l2tp_support();
+  auto open_sockets = [&loop](l2tp::daemon::DatagramReceiver receiver) {
+    return std::unique_ptr<TunnelSockets>(
+        std::make_unique<l2tp::daemon::TunnelIo>(loop, std::move(receiver)));
+  };
+  auto open_data_plane = [&loop, &arguments, support](l2tp::DataPlaneEvents& events,
+                                                      TunnelSockets& sockets,
+                                                      l2tp::Logger& logger) {
+    if (arguments.data_plane == DataPlaneChoice::kNull)
+      return l2tp::dataplane::make_null_backend(loop, events);
+    if (support.netlink) {
+      auto kernel = l2tp::dataplane::open_kernel_backend(
+          loop, events, logger,
+          [&sockets](const l2tp::Path& path) { return sockets.tunnel_socket(path); },
+          {.pppd = arguments.pppd,
+           .ppp_plugin = arguments.ppp_plugin,
+           .state_directory = arguments.state_directory});
+      if (kernel) return std::move(*kernel);
+      log(LogLevel::kWarning, "daemon", kernel.error());
+    }
+    return l2tp::dataplane::make_unavailable_backend(loop, events);
+  };
+  std::unique_ptr<l2tp::resolve::Resolver> resolver;
+  if (auto created = l2tp::resolve::Resolver::create(loop))
+    resolver = std::move(*created);
+  else
+    log(LogLevel::kWarning, "daemon", "no host name resolution: ", created.error().message);
+  return l2tp::daemon::DaemonPorts{
+      .clock = loop,
+      .alarms = loop,
+      .random = random,
+      .support = support,
+      .open_sockets = std::move(open_sockets),
+      .open_data_plane = std::move(open_data_plane),
+      .resolver = std::move(resolver),
+  };
 }
 
 int run(const Arguments& arguments) {
@@ -228,18 +281,12 @@ int run(const Arguments& arguments) {
   }
 
   l2tp::daemon::DaemonOptions options;
-  options.data_plane = arguments.data_plane;
   options.config_directory = arguments.config_directory;
   options.settings = *settings;
-  options.pppd = arguments.pppd;
-  options.ppp_plugin = arguments.ppp_plugin;
-  options.state_directory = arguments.state_directory;
-  auto daemon = l2tp::daemon::Daemon::create(event_loop, options, *service);
-  if (!daemon) {
-    log(LogLevel::kError, "", daemon.error());
-    return kExitFailure;
-  }
-  service->attach(**daemon);
+  l2tp::daemon::SystemRandom random;
+  auto daemon =
+      l2tp::daemon::Daemon::create(daemon_ports(arguments, event_loop, random), options, *service);
+  service->attach(*daemon);
 
   // The name last: a client that sees it finds the Manager ready. A second
   // l2tpbusd stops here, before its tunnel files reach any peer.
@@ -251,11 +298,11 @@ int run(const Arguments& arguments) {
     service->detach();
     return kExitFailure;
   }
-  (*daemon)->load_config();
+  daemon->load_config();
 
   auto reload = event_loop.watch_signal(SIGHUP, [&daemon] {
     log(LogLevel::kNotice, "", "SIGHUP: rereading the tunnel files");
-    (*daemon)->load_config();
+    daemon->load_config();
   });
   // Peers hear a StopCCN rather than find out by timeout; a second signal,
   // or the grace period running out, ends the daemon regardless.
@@ -267,7 +314,7 @@ int run(const Arguments& arguments) {
     }
     stopping = true;
     log(LogLevel::kNotice, "", "stopping: closing every tunnel");
-    (*daemon)->shutdown(kShutdownGrace, [&event_loop] { event_loop.exit(0); });
+    daemon->shutdown(kShutdownGrace, [&event_loop] { event_loop.exit(0); });
   };
   auto terminate = event_loop.watch_signal(SIGTERM, stop);
   auto interrupt = event_loop.watch_signal(SIGINT, stop);
@@ -278,14 +325,14 @@ int run(const Arguments& arguments) {
   }
 
   log(LogLevel::kNotice, "", "l2tpbusd ", L2TPBUS_VERSION, " serving ", l2tp::dbus::kBusName,
-      " on ", bus_description(arguments.bus), ", data plane ", (*daemon)->data_plane());
+      " on ", bus_description(arguments.bus), ", data plane ", daemon->data_plane());
   const int code = event_loop.run();
   log(code == 0 ? LogLevel::kNotice : LogLevel::kError, "", "exiting");
 
   // Managed tunnels end with their sockets. The core goes first, while the
   // bus layer it reports to still exists, but no longer asks it anything.
   service->detach();
-  daemon->reset();
+  daemon.reset();
   service.reset();
   return code < 0 ? kExitFailure : code;
 }

@@ -1,0 +1,191 @@
+// Fakes of the ports the daemon core runs on (service/daemon/ports.h), so
+// that DaemonImpl is tested on a fake clock without sockets, netlink, pppd or
+// a bus: sockets that record what the engine sends and let a test deliver
+// datagrams, a data plane that answers as told, a resolver that answers on
+// demand, and an observer that records what the bus layer would be told.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/options.h"
+#include "daemon/daemon.h"
+#include "daemon/ports.h"
+#include "dataplane/backend.h"
+#include "dataplane/null_data_plane.h"
+#include "engine_harness.h"
+#include "fake_clock.h"
+#include "fake_random.h"
+
+namespace l2tp::daemon::testing {
+
+using l2tp::testing::FakeClock;
+using l2tp::testing::FakeRandom;
+using l2tp::testing::RecordingDataPlane;
+
+struct SentDatagram {
+  fsm::Path path;
+  wire::Bytes bytes;
+};
+
+class FakeSockets final : public TunnelSockets {
+ public:
+  explicit FakeSockets(DatagramReceiver receiver) : receiver_(std::move(receiver)) {}
+
+  std::expected<fsm::Endpoint, std::string> open_listener(
+      std::uint32_t handle, const fsm::Endpoint& local, wire::Encapsulation encapsulation) override;
+  void close_listener(std::uint32_t handle) override { listeners.erase(handle); }
+  std::expected<fsm::Endpoint, std::string> prepare_initiator(const fsm::Endpoint& local,
+                                                              const fsm::Endpoint& peer,
+                                                              wire::Encapsulation encapsulation,
+                                                              bool port_given) override;
+  void discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer) override;
+  void send(const fsm::Path& path, wire::ByteView datagram) override {
+    sent.push_back({path, wire::Bytes(datagram.begin(), datagram.end())});
+    if (on_send) on_send(path, datagram);
+  }
+  void release(std::uint32_t tunnel_id) override { released.insert(tunnel_id); }
+  std::expected<int, std::string> tunnel_socket(const fsm::Path&) override {
+    return std::unexpected("no sockets in this test");
+  }
+
+  // A datagram from the network, as a socket would hand it to the engine.
+  void deliver(const fsm::Datagram& datagram) { receiver_(datagram); }
+  std::size_t sent_of(wire::MessageType type) const;
+
+  std::map<std::uint32_t, fsm::Endpoint> listeners;
+  std::vector<std::pair<fsm::Endpoint, fsm::Endpoint>> prepared;
+  std::vector<SentDatagram> sent;
+  std::set<std::uint32_t> released;
+  std::optional<std::string> fail_listen;  // the next open_listener fails with this
+  std::function<void(const fsm::Path&, wire::ByteView)> on_send;
+
+ private:
+  DatagramReceiver receiver_;
+};
+
+// The data plane as the daemon holds it, over the engine harness's recording
+// data plane (answers on the next turn of the fake clock, fails or holds as
+// told).
+class FakeBackend final : public dataplane::DataPlaneBackend {
+ public:
+  FakeBackend(FakeClock& clock, DataPlaneEvents& events) : plane(clock, events) {}
+
+  DataPlane& port() override { return plane; }
+  std::string name() const override { return "fake"; }
+  std::optional<std::string> unavailable() const override { return unavailable_reason; }
+  std::optional<std::string> refuse(fsm::Pseudowire pseudowire) const override;
+  void reconcile(const dataplane::StaticObjects& configured) override;
+  std::optional<kernel::SessionCounters> session_counters(std::uint32_t tunnel_id,
+                                                          std::uint32_t session_id) const override;
+
+  RecordingDataPlane plane;
+  std::optional<std::string> unavailable_reason;
+  std::set<fsm::Pseudowire> refused_pseudowires;
+  std::vector<dataplane::StaticObjects> reconciled;
+  // What the test saw before each reconcile(): the data-plane calls made by then.
+  std::vector<std::size_t> calls_before_reconcile;
+};
+
+class FakeResolver final : public resolve::Resolver {
+ public:
+  std::unique_ptr<resolve::ResolveRequest> resolve(const std::string& host, std::uint16_t port,
+                                                   resolve::AddressFamily family,
+                                                   resolve::ResolveCallback done) override;
+  // Answers the oldest open request; false if none is open.
+  bool answer(std::expected<std::vector<fsm::Endpoint>, resolve::ResolveError> result);
+  std::size_t open() const;
+
+ private:
+  struct Pending;
+  std::vector<std::shared_ptr<Pending>> pending_;
+};
+
+struct Observed {
+  std::string what;  // "tunnel_added", "session_removed", ...
+  std::uint32_t tunnel_id = 0;
+  std::uint32_t session_id = 0;
+  uid_t owner = 0;
+  fsm::ObjectState state = fsm::ObjectState::kConnecting;
+  fsm::LastResult last_result;
+};
+
+class RecordingDaemonObserver final : public DaemonObserver {
+ public:
+  void tunnel_added(const TunnelInfo& tunnel) override { note("tunnel_added", tunnel); }
+  void tunnel_changed(const TunnelInfo& tunnel) override { note("tunnel_changed", tunnel); }
+  void tunnel_removed(const TunnelInfo& tunnel) override { note("tunnel_removed", tunnel); }
+  void session_added(const SessionInfo& session) override { note("session_added", session); }
+  void session_changed(const SessionInfo& session) override { note("session_changed", session); }
+  void session_removed(const SessionInfo& session) override { note("session_removed", session); }
+  void listener_added(const fsm::ListenerView& listener) override {
+    events.push_back({.what = "listener_added", .tunnel_id = listener.listener_id});
+  }
+  void listener_removed(std::uint32_t listener_id) override {
+    events.push_back({.what = "listener_removed", .tunnel_id = listener_id});
+  }
+
+  std::vector<Observed> of(const std::string& what) const;
+  std::optional<Observed> last(const std::string& what, std::uint32_t tunnel_id,
+                               std::uint32_t session_id = 0) const;
+
+  std::vector<Observed> events;
+
+ private:
+  void note(const std::string& what, const TunnelInfo& tunnel);
+  void note(const std::string& what, const SessionInfo& session);
+};
+
+// A DaemonImpl on fakes, with a config directory of its own.
+class DaemonBench {
+ public:
+  explicit DaemonBench(config::DaemonSettings settings = {});
+  ~DaemonBench();
+
+  Daemon& daemon() { return *daemon_; }
+  FakeSockets& sockets() { return *sockets_; }
+  FakeBackend& backend() { return *backend_; }
+  FakeResolver& resolver() { return *resolver_; }
+  RecordingDaemonObserver& observer() { return observer_; }
+  FakeClock& clock() { return clock_; }
+  const std::string& config_directory() const { return config_directory_; }
+
+  // Writes a *.tunnel file into the config directory.
+  void write_file(const std::string& name, const std::string& text) const;
+  // The daemon's answer to create_tunnel for these options (numeric peers
+  // answer at once).
+  Result<std::uint32_t> create_tunnel(const config::OptionMap& options, uid_t owner);
+
+  // A real engine at 192.0.2.2 (UDP, L2TPv2) as the daemon's peer, joined to
+  // the fake sockets through zero-delay alarms: listening on 1701, or
+  // calling the daemon's listener at 192.0.2.1:1701.
+  void start_peer();
+  void start_peer_calling_us();
+  // The peer's newest tunnel, and a session (a call) the peer starts in it.
+  std::uint32_t peer_tunnel() const;
+  std::uint32_t peer_calls(std::uint32_t peer_tunnel);
+
+ private:
+  class Peer;
+  void deliver_to_peer(const fsm::Path& path, wire::ByteView bytes);
+
+  FakeClock clock_;
+  FakeRandom random_;
+  std::string config_directory_;
+  RecordingDaemonObserver observer_;
+  FakeSockets* sockets_ = nullptr;
+  FakeBackend* backend_ = nullptr;
+  FakeResolver* resolver_ = nullptr;
+  std::unique_ptr<Peer> peer_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+}  // namespace l2tp::daemon::testing
