@@ -171,14 +171,12 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
     victim->second->abandon({2, 4, "dropped: too many half-open control connections"});
   }
 
-  const std::uint32_t accepting_listener = listener.id;
   tunnel.start();
   // Decoded once, here: the tunnel takes the message as it is.
-  if (tunnel.phase() == TunnelPhase::kIdle) tunnel.receive(packet, std::move(sccrq), datagram.peer);
+  tunnel.receive(packet, std::move(sccrq), datagram.peer);
+  // Refused (authentication, a limit): a StopCCN is on its way.
   if (tunnel.phase() == TunnelPhase::kClosing || tunnel.phase() == TunnelPhase::kClosed) {
-    // Refused: a StopCCN is on its way (or it was closed from an observer).
-    auto still = listeners_.find(accepting_listener);
-    if (still != listeners_.end()) ++still->second.rejected;
+    ++listener.rejected;
   }
 }
 
