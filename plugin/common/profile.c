@@ -1,5 +1,5 @@
 // NetworkManager-l2tp's profile keys mapped onto l2tpbusd's vocabulary
-// (shared/design/dbus-api.md). Everything a profile says is checked here, so
+// (doc/dbus-api.md). Everything a profile says is checked here, so
 // the daemon's own refusals are the second line, not the first, and each
 // message names the profile's key rather than the daemon's.
 #include "profile.h"

@@ -1,4 +1,4 @@
-"""The D-Bus API of l2tpbusd, name for name (shared/design/dbus-api.md).
+"""The D-Bus API of l2tpbusd, name for name (doc/dbus-api.md).
 
 One daemon (null data plane) per test, called as root; a listener on the same
 daemon serves as the peer where a tunnel has to come up (Local 127.0.0.2 to
