@@ -451,6 +451,29 @@ void Tunnel::send_datagram(std::uint16_t ns, std::uint16_t nr, std::uint16_t hea
 
 // ---- Receiving -----------------------------------------------------------------
 
+namespace {
+
+// Messages the engine never answers with a message of its own: the last of
+// a handshake (SCCCN, ICCN, OCCN), or ones answered only by the other side
+// later (OCRP: the peer's OCCN follows), or by nothing (HELLO, CDN, SLI, WEN).
+bool nothing_answers(wire::MessageType type) {
+  switch (type) {
+    case wire::MessageType::kScccn:
+    case wire::MessageType::kIccn:
+    case wire::MessageType::kOccn:
+    case wire::MessageType::kOcrp:
+    case wire::MessageType::kHello:
+    case wire::MessageType::kCdn:
+    case wire::MessageType::kSli:
+    case wire::MessageType::kWen:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 bool Tunnel::is_acknowledgement(const wire::ControlPacket& packet) const {
   if (config_.version != wire::ProtocolVersion::kV3) return false;
   // Message Type is the first AVP: 8 bytes, type 0, value 20 (ACK). Read
@@ -556,6 +579,10 @@ void Tunnel::on_message(const IncomingMessage& incoming) {
     return;  // only our StopCCN's acknowledgement matters now
   }
   dispatch(incoming.header_session_id, message);
+  // Nothing of ours follows these soon enough to carry the acknowledgement:
+  // a delayed one would hold the peer's handshake (or its window) for
+  // ack_delay. Replies sent from dispatch() already carried it.
+  if (!disposed_ && channel_ && nothing_answers(message.type)) channel_->acknowledge_soon();
 }
 
 void Tunnel::on_idle() {

@@ -28,7 +28,7 @@
 //   for the next oldest message.
 // - Slow start and congestion avoidance count each newly acknowledged message
 //   as one ACK, so a cumulative acknowledgement of k messages counts k times.
-// - Any event callback may call send(), acknowledge_now(), stop_hello() or
+// - Any event callback may call send(), acknowledge_now(), acknowledge_soon(), stop_hello() or
 //   set_peer_window(), and may destroy the channel: the channel touches none of
 //   its members after an event callback that destroyed it.
 // - Once the peer is declared dead the channel is inert: it transmits
@@ -170,6 +170,11 @@ class ControlChannel {
   // Sends an acknowledgement now rather than after ack_delay (e.g. for a
   // StopCCN that will be followed by no reply).
   void acknowledge_now();
+  // What was delivered is acknowledged promptly (the zero-delay alarm of a
+  // burst) rather than after ack_delay: for a message the owner answers with
+  // nothing (a handshake's last message, a HELLO), so the peer does not wait
+  // for a timer. Nothing is sent if a message of ours carries it first.
+  void acknowledge_soon();
 
   // Stops HELLOs (e.g. once a StopCCN was sent or received).
   void stop_hello();
@@ -333,6 +338,11 @@ template <typename Outgoing, typename Incoming>
 void ControlChannel<Outgoing, Incoming>::acknowledge_now() {
   if (dead_) return;
   send_ack();
+}
+
+template <typename Outgoing, typename Incoming>
+void ControlChannel<Outgoing, Incoming>::acknowledge_soon() {
+  if (!dead_ && ack_owed_) ack_alarm_->arm(Duration::zero());
 }
 
 template <typename Outgoing, typename Incoming>

@@ -129,6 +129,26 @@ TEST_P(SessionTest, IncomingCallIsIcrqIcrpIccnAndEstablishesBothSides) {
       << describe(connected);
 }
 
+// The ICRP carries the ICRQ's acknowledgement; nothing of the answerer's
+// follows the ICCN, so it is acknowledged at once rather than after the
+// delayed-ack timer (which held every session 200 ms).
+TEST_P(SessionTest, TheIccnIsAcknowledgedAtOnceAndTheIcrqByItsReply) {
+  const std::size_t icrq_index = pair.net.captured().size();
+  expect_ok(pair.lac.engine().create_session(tunnels.lac, {}), "create_session");
+  pair.net.advance(1s);
+  const auto icrp = sent_messages(pair.net, pair.lns, MessageType::kIcrp);
+  const auto iccn = sent_messages(pair.net, pair.lac, MessageType::kIccn);
+  ASSERT_EQ(icrp.size(), 1u);
+  ASSERT_EQ(iccn.size(), 1u);
+  EXPECT_EQ(at(acknowledged_at(icrq_index)), at(icrp[0]->sent_at + kDelay));
+  EXPECT_EQ(at(acknowledged_at(iccn[0]->index)), at(iccn[0]->sent_at + 2 * kDelay));
+  std::size_t answerer_acks = 0;
+  for (const CapturedDatagram& c : pair.net.captured()) {
+    if (c.index > icrq_index && c.from == &pair.lns && decode_captured(c).is_ack()) ++answerer_acks;
+  }
+  EXPECT_EQ(answerer_acks, 1u);  // the ICCN's, and only that
+}
+
 TEST_P(SessionTest, IncomingCallFromTheResponderSide) {
   const SessionPair s = pair.open_session(tunnels, {}, /*from_lns=*/true);
   EXPECT_EQ(count_sent(pair.net, pair.lns, MessageType::kIcrq), 1u);

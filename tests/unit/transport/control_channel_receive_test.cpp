@@ -57,6 +57,36 @@ TEST(ControlChannelReceive, SendWithinAckDelayPiggybacksTheAck) {
   EXPECT_EQ(owner.channel->stats().acks_sent, 0u);
 }
 
+// A message the owner answers with nothing (a handshake's last) is
+// acknowledged on the next zero-delay turn, not after ack_delay.
+TEST(ControlChannelReceive, AcknowledgeSoonSendsTheAckWithoutWaitingForTheTimer) {
+  RecordingOwner owner;
+  owner.when_message = [&](const std::string&) { owner.channel->acknowledge_soon(); };
+  owner.peer_sends(0, 0, "SCCCN");
+  EXPECT_TRUE(owner.sent.empty());  // not from inside: a burst shares one ack
+  owner.clock.advance(0ms);
+  ASSERT_EQ(owner.sent.size(), 1u);
+  EXPECT_EQ(owner.sent[0].at, 0ms);
+  EXPECT_TRUE(owner.sent[0].is_ack());
+  EXPECT_EQ(owner.sent[0].nr, 1);
+  owner.clock.run_until_idle(1h);
+  EXPECT_EQ(owner.channel->stats().acks_sent, 1u);
+}
+
+// acknowledge_soon() after a reply that carried the ack sends nothing more.
+TEST(ControlChannelReceive, AcknowledgeSoonAfterAPiggybackSendsNothing) {
+  RecordingOwner owner;
+  owner.when_message = [&](const std::string&) {
+    owner.channel->send(text("ICRP"));
+    owner.channel->acknowledge_soon();
+  };
+  owner.peer_sends(0, 0, "ICRQ");
+  owner.clock.advance(900ms);
+  ASSERT_EQ(owner.sent.size(), 1u);
+  EXPECT_EQ(owner.sent[0].body, "ICRP");
+  EXPECT_EQ(owner.channel->stats().acks_sent, 0u);
+}
+
 // The ack timer is not pushed back by each new message, so a steady stream
 // still gets acknowledged ack_delay after the first unacknowledged one.
 TEST(ControlChannelReceive, StreamOfMessagesDoesNotPostponeTheAck) {
