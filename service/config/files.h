@@ -17,7 +17,7 @@ namespace l2tp::config {
 
 struct DaemonSettings {
   std::uint32_t max_tunnels_per_user = 16;  // non-root uids
-  std::uint32_t max_tunnels = 4096;
+  std::uint32_t max_tunnels = 16384;
   // Of max_tunnels, what peers at listeners cannot take; unset: a tenth.
   std::optional<std::uint32_t> reserved_local_tunnels;
   std::uint32_t max_sessions = 1024;

@@ -45,11 +45,11 @@ struct Environment {
 };
 
 struct EngineLimits {
-  std::size_t max_tunnels = 4096;
+  std::size_t max_tunnels = 16384;
   // The part of max_tunnels that only create_tunnel may fill: tunnels peers
   // open at listeners (half-open ones included) stop at max_tunnels minus
   // this, so root and config files can always create theirs.
-  std::size_t reserved_local_tunnels = 409;
+  std::size_t reserved_local_tunnels = 1638;
   // Responder tunnels that sent SCCRP and wait for SCCCN. Past either bound
   // the oldest such tunnel (of that source, else overall) is dropped without a
   // reply, so spoofed SCCRQs cannot keep a legitimate peer out.

@@ -439,8 +439,8 @@ TEST_F(DaemonSettingsTest, MissingFileGivesDefaults) {
   const auto settings = load_daemon_settings(directory_ + "/absent.conf");
   ASSERT_TRUE(settings.has_value()) << settings.error();
   EXPECT_EQ(settings->max_tunnels_per_user, 16u);
-  EXPECT_EQ(settings->max_tunnels, 4096u);
-  EXPECT_EQ(reserved_local_tunnels(*settings), 409u);
+  EXPECT_EQ(settings->max_tunnels, 16384u);
+  EXPECT_EQ(reserved_local_tunnels(*settings), 1638u);
   EXPECT_EQ(settings->max_sessions, 1024u);
   EXPECT_EQ(settings->max_sessions_per_user, 16u);
   EXPECT_TRUE(settings->host_name.empty());
@@ -451,7 +451,7 @@ TEST_F(DaemonSettingsTest, EmptyFileAndEmptySectionGiveDefaults) {
   for (const char* content : {"", "# all defaults\n", "[Daemon]\n"}) {
     const auto settings = load_daemon_settings(write("l2tpbusd.conf", content));
     ASSERT_TRUE(settings.has_value()) << settings.error();
-    EXPECT_EQ(settings->max_tunnels, 4096u);
+    EXPECT_EQ(settings->max_tunnels, 16384u);
   }
 }
 
@@ -514,8 +514,8 @@ TEST_F(DaemonSettingsTest, ErrorsNameLineAndKey) {
       {"[Daemon]\nMaxSessionsPerUser=1048577\n", "PATH:2: MaxSessionsPerUser: expected 0..1048576"},
       {"[Daemon]\nReservedLocalTunnels=-1\n",
        "PATH:2: ReservedLocalTunnels: expected a decimal number 0..4294967295"},
-      {"[Daemon]\nReservedLocalTunnels=4096\n",
-       "PATH:2: ReservedLocalTunnels: must be below MaxTunnels (4096)"},
+      {"[Daemon]\nReservedLocalTunnels=16384\n",
+       "PATH:2: ReservedLocalTunnels: must be below MaxTunnels (16384)"},
       {"[Daemon]\nReservedLocalTunnels=10\nLogLevel=info\nMaxTunnels=10\n",
        "PATH:2: ReservedLocalTunnels: must be below MaxTunnels (10)"},
       {"[Daemon]\nMaxTunnelsPerUser=+5\n",
