@@ -92,7 +92,8 @@ struct Tunnel {
   std::chrono::milliseconds interval{};
   unsigned retries = 0;
   unsigned sessions_unresolved = 0;
-  bool setup_resolved = false;
+  bool handshake_resolved = false;  // up, refused or lost: its window slot is free
+  bool setup_resolved = false;      // and every session of it too
   std::vector<Session> sessions;
 };
 
@@ -129,6 +130,7 @@ class Generator {
   void check_retransmits(Clock::time_point now);
   void give_up(Tunnel& tunnel, bool by_peer);
   void resolve_session(Tunnel& tunnel, Session& session, SessionState state, Clock::time_point now);
+  void end_handshake(Tunnel& tunnel, Clock::time_point now);
   void check_setup_done(Tunnel& tunnel, Clock::time_point now);
   void release_peer_id(const Tunnel& tunnel);
   void print_results() const;
@@ -150,7 +152,10 @@ class Generator {
   std::optional<Clock::time_point> first_sccrq_, last_tunnel_up_, first_icrq_, last_session_up_;
   Clock::time_point hold_started_, teardown_started_, finished_;
   std::uint32_t call_serial_ = 0;
-  bool sent_to_tunnel_ = false;  // while a received message is handled
+  // While a received message is handled: its tunnel, and whether we sent it
+  // something that carries the acknowledgement.
+  const Tunnel* handling_ = nullptr;
+  bool replied_ = false;
 };
 
 bool Generator::open_sockets() {
@@ -198,7 +203,7 @@ void Generator::send(Tunnel& tunnel, MessageType type, int session, const wire::
                                 .ns = sent.ns,
                                 .nr = tunnel.expected_ns},
                                message);
-  sent_to_tunnel_ = true;
+  if (&tunnel == handling_) replied_ = true;
   if (tunnel.unacked.size() >= tunnel.peer_window) {
     tunnel.waiting.push_back(std::move(sent));
     return;
@@ -231,7 +236,7 @@ void Generator::start_tunnels(Clock::time_point now) {
 }
 
 void Generator::start_teardown(Clock::time_point now) {
-  while (teardowns_resolved_ + options_.window > next_teardown_ &&
+  while (teardowns_total_ - teardowns_resolved_ < options_.window &&
          next_teardown_ < tunnels_.size()) {
     Tunnel& tunnel = tunnels_[next_teardown_++];
     if (tunnel.state != TunnelState::kUp) continue;
@@ -267,8 +272,16 @@ void Generator::check_setup_done(Tunnel& tunnel, Clock::time_point now) {
   if (tunnel.setup_resolved || !(failed || tunnel.sessions_unresolved == 0)) return;
   if (!failed && tunnel.state != TunnelState::kUp) return;
   tunnel.setup_resolved = true;
-  --in_flight_;
   ++setups_resolved_;
+  end_handshake(tunnel, now);
+}
+
+// The window bounds handshakes (SCCRQ to SCCCN acked), not the sessions
+// that follow, so that tunnels/s is the tunnel rate whatever the sessions cost.
+void Generator::end_handshake(Tunnel& tunnel, Clock::time_point now) {
+  if (tunnel.handshake_resolved) return;
+  tunnel.handshake_resolved = true;
+  --in_flight_;
   start_tunnels(now);
 }
 
@@ -309,6 +322,7 @@ void Generator::on_acked(Tunnel& tunnel, const Sent& sent, Clock::time_point now
       ++counts_.tunnels_up;
       tunnel_setup_ms_.push_back(ms_between(tunnel.started, now));
       last_tunnel_up_ = now;
+      end_handshake(tunnel, now);
       tunnel.sessions_unresolved = static_cast<unsigned>(tunnel.sessions.size());
       for (std::size_t i = 0; i < tunnel.sessions.size(); ++i) {
         Session& session = tunnel.sessions[i];
@@ -375,7 +389,7 @@ void Generator::handle_message(Tunnel& tunnel, std::uint16_t session_id,
     }
     case MessageType::kStopccn:
       ack(tunnel);
-      sent_to_tunnel_ = true;
+      replied_ = true;
       if (tunnel.state == TunnelState::kRequested || tunnel.state == TunnelState::kConnecting) {
         ++counts_.tunnels_refused;
         if (tunnel.peer_id != 0) release_peer_id(tunnel);
@@ -440,10 +454,12 @@ void Generator::handle_datagram(wire::ByteView bytes, Clock::time_point now) {
     ack(tunnel);
     return;
   }
-  sent_to_tunnel_ = false;
+  handling_ = &tunnel;
+  replied_ = false;
   handle_message(tunnel, control.header.session_id, *message, now);
+  handling_ = nullptr;
   // This LAC acknowledges at once when it has nothing to piggyback the ack on.
-  if (!sent_to_tunnel_ && tunnel.state != TunnelState::kLost) ack(tunnel);
+  if (!replied_ && tunnel.state != TunnelState::kLost) ack(tunnel);
 }
 
 void Generator::receive(unsigned socket_index) {
