@@ -1,6 +1,7 @@
 #include "fsm/admission.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "fsm/engine.h"
 
@@ -19,6 +20,16 @@ bool CallRateLimiter::admit(TimePoint now) {
   if (arrival - now > burst_) return false;
   theoretical_arrival_ = arrival + interval_;
   return true;
+}
+
+std::optional<std::uint64_t> RefusalLog::admit(RefusalKind kind, TimePoint now) {
+  Window& window = windows_.at(static_cast<std::size_t>(kind));
+  if (window.last_line && now - *window.last_line < std::chrono::seconds(1)) {
+    ++window.unlogged;
+    return std::nullopt;
+  }
+  window.last_line = now;
+  return std::exchange(window.unlogged, 0);
 }
 
 std::size_t peer_tunnel_share(const EngineLimits& limits) {

@@ -6,18 +6,11 @@
 
 #include "fsm/engine_impl.h"
 #include "fsm/randomness.h"
+#include "fsm/result_codes.h"
 
 namespace l2tp::fsm {
 
 namespace {
-
-// StopCCN: result 2 (general error) with error 4, "insufficient resources
-// to handle this operation now" (RFC 2661 §4.4.2, RFC 3931 §5.4.2).
-constexpr std::uint16_t kStopGeneralError = 2;
-constexpr std::uint16_t kErrorInsufficientResources = 4;
-// CDN result 4: "call failed due to lack of appropriate facilities being
-// available (temporary condition)".
-constexpr std::uint16_t kCdnNoFacilitiesTemporary = 4;
 
 std::unexpected<Error> failure(ErrorCode code, std::string message) {
   return std::unexpected(Error{code, std::move(message)});
@@ -39,6 +32,7 @@ Engine::Impl::Impl(const Environment& environment, const EngineLimits& limits)
       }),
       limits_(limits),
       registry_(limits.max_half_open, limits.max_half_open_per_source),
+      refusal_replies_(limits.refusals_per_second),
       reaper_(environment.alarms.create([this] { reap(); })) {}
 
 Engine::Impl::~Impl() {
@@ -232,23 +226,31 @@ void Engine::Impl::count_established(const Tunnel& tunnel, bool added) {
   }
 }
 
-std::optional<std::string> Engine::Impl::refuse_new_tunnel(const Listener& listener,
-                                                           const Endpoint& peer) const {
+std::optional<Refusal> Engine::Impl::refuse_new_tunnel(const Listener& listener,
+                                                       const Endpoint& peer) const {
   const std::size_t share = peer_tunnel_share(limits_);
   if (tunnels_.size() >= share) {
-    return "peers hold " + std::to_string(tunnels_.size()) + " of the " + std::to_string(share) +
-           " tunnels they may (MaxTunnels less ReservedLocalTunnels)";
+    return Refusal{RefusalKind::kPeerTunnelShare,
+                   "too many tunnels (peers hold " + std::to_string(tunnels_.size()) + " of the " +
+                       std::to_string(share) +
+                       " MaxTunnels less ReservedLocalTunnels leaves them)"};
   }
+  return refuse_at_listener(listener, peer);
+}
+
+std::optional<Refusal> Engine::Impl::refuse_at_listener(const Listener& listener,
+                                                        const Endpoint& peer) const {
   const std::size_t per_listener = listener_tunnel_limit(listener.config, limits_);
   if (listener.established >= per_listener) {
-    return "the listener holds " + std::to_string(listener.established) +
-           " established tunnels, its MaxTunnels";
+    return Refusal{RefusalKind::kListenerTunnels, "too many tunnels at this listener (MaxTunnels " +
+                                                      std::to_string(per_listener) + ")"};
   }
   auto from_peer = listener.established_by_peer.find(address_of(peer));
   if (from_peer != listener.established_by_peer.end() &&
       from_peer->second >= listener.config.max_tunnels_per_peer) {
-    return address_of(peer).to_string() + " holds " + std::to_string(from_peer->second) +
-           " established tunnels at this listener, its MaxTunnelsPerPeer";
+    return Refusal{RefusalKind::kTunnelsPerPeer,
+                   "too many tunnels from this address (MaxTunnelsPerPeer " +
+                       std::to_string(listener.config.max_tunnels_per_peer) + ")"};
   }
   return std::nullopt;
 }
@@ -259,44 +261,47 @@ std::optional<LastResult> Engine::Impl::refuse_established(Tunnel& tunnel) {
   // Half-open tunnels of one peer may complete together: the SCCRQ's check
   // let each in, the SCCCN decides. The peer proved its address by now, so
   // it hears why (StopCCN: general error, insufficient resources).
-  std::optional<std::string> reason;
-  const std::size_t per_listener = listener_tunnel_limit(listener->config, limits_);
-  auto from_peer = listener->established_by_peer.find(address_of(tunnel.configured_peer()));
-  if (listener->established >= per_listener) {
-    reason = "too many tunnels at this listener (MaxTunnels " + std::to_string(per_listener) + ")";
-  } else if (from_peer != listener->established_by_peer.end() &&
-             from_peer->second >= listener->config.max_tunnels_per_peer) {
-    reason = "too many tunnels from this address (MaxTunnelsPerPeer " +
-             std::to_string(listener->config.max_tunnels_per_peer) + ")";
-  }
-  if (!reason) return std::nullopt;
+  const std::optional<Refusal> refusal = refuse_at_listener(*listener, tunnel.configured_peer());
+  if (!refusal) return std::nullopt;
   ++listener->tunnels_refused;
   ++listener->rejected;
-  log_refusal(tunnel.log_name(), "refused at SCCCN: " + *reason);
-  return LastResult{kStopGeneralError, kErrorInsufficientResources, *reason};
+  log_refusal(refusal->kind, tunnel.log_name(), "refused at SCCCN: " + refusal->reason);
+  return LastResult{kStopGeneralError, kErrorInsufficientResources, refusal->reason};
 }
 
-std::optional<LastResult> Engine::Impl::refuse_call(Tunnel& tunnel) {
+std::optional<Refusal> Engine::Impl::refuse_call(Tunnel& tunnel) {
   Listener* listener = listener_of(tunnel);
-  std::optional<std::string> reason;
-  if (sessions_ >= limits_.max_sessions) {
-    reason =
-        "too many sessions (the daemon's MaxSessions " + std::to_string(limits_.max_sessions) + ")";
-  } else if (listener != nullptr &&
-             listener->sessions >= listener_session_limit(listener->config, limits_)) {
-    reason = "too many sessions at this listener (MaxSessions " +
-             std::to_string(listener_session_limit(listener->config, limits_)) + ")";
-  } else if (listener != nullptr && !listener->call_rate.admit(env_.clock.now())) {
-    reason = "too many calls per second (MaxCallsPerSecond " +
-             std::to_string(listener->config.max_calls_per_second) + ")";
-  } else if (env_.call_admission != nullptr) {
-    reason = env_.call_admission->refuse_incoming_call(tunnel.id());
+  if (tunnel.session_count() >= limits_.max_sessions_per_tunnel) {
+    return Refusal{RefusalKind::kSessionsPerTunnel,
+                   "too many sessions in this tunnel (" +
+                       std::to_string(limits_.max_sessions_per_tunnel) + ")"};
   }
-  if (!reason) return std::nullopt;
-  if (listener != nullptr) ++listener->calls_refused;
-  // RFC 2661 §4.4.2 / RFC 3931 §5.4.2 CDN result 4: "lack of appropriate
-  // facilities (temporary condition)"; the peer may call again later.
-  return LastResult{kCdnNoFacilitiesTemporary, 0, "temporarily out of resources: " + *reason};
+  if (sessions_ >= limits_.max_sessions) {
+    return Refusal{RefusalKind::kSessions, "too many sessions (the daemon's MaxSessions " +
+                                               std::to_string(limits_.max_sessions) + ")"};
+  }
+  if (listener != nullptr &&
+      listener->sessions >= listener_session_limit(listener->config, limits_)) {
+    return Refusal{RefusalKind::kListenerSessions,
+                   "too many sessions at this listener (MaxSessions " +
+                       std::to_string(listener_session_limit(listener->config, limits_)) + ")"};
+  }
+  if (listener != nullptr && !listener->call_rate.admit(env_.clock.now())) {
+    return Refusal{RefusalKind::kCallRate,
+                   "too many calls per second (MaxCallsPerSecond " +
+                       std::to_string(listener->config.max_calls_per_second) + ")"};
+  }
+  if (env_.call_admission != nullptr) {
+    if (auto reason = env_.call_admission->refuse_incoming_call(tunnel.id())) {
+      return Refusal{RefusalKind::kOwner, *reason};
+    }
+  }
+  return std::nullopt;
+}
+
+void Engine::Impl::call_refused(Tunnel& tunnel, RefusalKind kind, const std::string& message) {
+  if (Listener* listener = listener_of(tunnel)) ++listener->calls_refused;
+  log_refusal(kind, tunnel.log_name(), message);
 }
 
 void Engine::Impl::session_created(Tunnel& tunnel) {
@@ -310,14 +315,14 @@ void Engine::Impl::session_discarded(Tunnel& tunnel) {
   if (listener != nullptr && listener->sessions > 0) --listener->sessions;
 }
 
-void Engine::Impl::log_refusal(const std::string& object, const std::string& message) {
-  constexpr unsigned kRefusalLogsPerSecond = 5;
-  const TimePoint now = env_.clock.now();
-  if (now - refusal_log_window_ >= std::chrono::seconds(1)) {
-    refusal_log_window_ = now;
-    refusal_logs_in_window_ = 0;
-  }
-  if (++refusal_logs_in_window_ <= kRefusalLogsPerSecond) log(LogLevel::kNotice, object, message);
+void Engine::Impl::log_refusal(RefusalKind kind, const std::string& object,
+                               const std::string& message) {
+  const std::optional<std::uint64_t> unlogged = refusal_log_.admit(kind, env_.clock.now());
+  if (!unlogged) return;
+  log(LogLevel::kNotice, object,
+      *unlogged == 0 ? message
+                     : message + " (and " + std::to_string(*unlogged) +
+                           " more like it since the last such line)");
 }
 
 void Engine::Impl::tunnel_accepted(Tunnel& tunnel) {

@@ -50,11 +50,17 @@ struct EngineLimits {
   // open at listeners (half-open ones included) stop at max_tunnels minus
   // this, so root and config files can always create theirs.
   std::size_t reserved_local_tunnels = 1638;
-  // Responder tunnels that sent SCCRP and wait for SCCCN. Past either bound
-  // the oldest such tunnel (of that source, else overall) is dropped without a
-  // reply, so spoofed SCCRQs cannot keep a legitimate peer out.
-  std::size_t max_half_open = 256;
-  std::size_t max_half_open_per_source = 8;
+  // Responder tunnels that sent SCCRP and wait for SCCCN. An SCCRQ from a
+  // source address holding max_half_open_per_source is refused (StopCCN,
+  // insufficient resources); past max_half_open the oldest such tunnel is
+  // dropped after one StopCCN, so that spoofed SCCRQs from many addresses
+  // cannot keep a legitimate peer out.
+  std::size_t max_half_open = 1024;
+  std::size_t max_half_open_per_source = 64;
+  // StopCCNs refusing SCCRQs, at most this many a second (and as many at
+  // once); beyond, refusals go unanswered (counted): a spoofed flood must
+  // not make us a reflector at its own rate.
+  std::uint32_t refusals_per_second = 1000;
   std::size_t max_sessions_per_tunnel = 4096;
   // Sessions in all tunnels together (each PPP session is a pppd).
   std::size_t max_sessions = 1024;
@@ -75,7 +81,8 @@ struct EngineStats {
   std::uint64_t unknown_tunnel = 0;           // no tunnel or listener for it
   std::uint64_t authentication_failures = 0;  // bad digest or challenge response
   std::uint64_t data_packets = 0;             // data packets on a control socket, dropped
-  std::uint64_t half_open_evicted = 0;
+  std::uint64_t half_open_evicted = 0;        // each told with one StopCCN
+  std::uint64_t refusals_unanswered = 0;      // SCCRQs refused beyond refusals_per_second
   std::uint64_t wire_errors[static_cast<int>(wire::WireError::kDigestMismatch) + 1] = {};
 };
 
@@ -88,6 +95,13 @@ struct EngineStats {
 // A tunnel's sessions are removed before it. An SCCRQ accepted at a listener
 // makes a public tunnel at once (tunnel_added with listener_id set), even if
 // it is then refused (e.g. result 4 below).
+//
+// Limits. No peer is dropped unheard: an SCCRQ beyond a tunnel or half-open
+// limit is answered with one StopCCN {2, 4, reason} and makes no tunnel
+// (nothing public; a retransmitted SCCRQ is answered again), within
+// EngineLimits::refusals_per_second; a call beyond a session or rate limit
+// gets a CDN {4, 0, "temporarily out of resources: ..."}. Each refusal is
+// counted in its listener's view and logged at most once a second per kind.
 //
 // Teardown. A closing tunnel (StopCCN sent) or session (CDN sent) stays
 // kClosing until the peer acknowledges that message or the transport gives
@@ -103,7 +117,8 @@ struct EngineStats {
 //   {3, 0, "tie breaker ..."}              lost the tie breaker (RFC 2661 §4.4.3)
 //   {4, 0, ...}                            tunnel authentication failed or impossible
 //                                          (no secret here, or a wrong/missing response)
-//   {2, 4, "dropped: too many half-open control connections"}
+//   {2, 4, "dropped: too many half-open control connections (MaxHalfOpen ...)"}
+//                                          evicted with one StopCCN
 //   {2, 4, "too many tunnels at this listener ..." / "... from this address ..."}
 //                                          an SCCCN past the listener's limits
 //   {2, 6, "kernel tunnel failed: ..."}    data_plane_tunnel_failed

@@ -73,7 +73,8 @@ class Engine::Impl final : public TunnelHost {
   void tunnel_accepted(Tunnel& tunnel) override;
   void tunnel_hidden(Tunnel& tunnel) override;
   std::optional<LastResult> refuse_established(Tunnel& tunnel) override;
-  std::optional<LastResult> refuse_call(Tunnel& tunnel) override;
+  std::optional<Refusal> refuse_call(Tunnel& tunnel) override;
+  void call_refused(Tunnel& tunnel, RefusalKind kind, const std::string& message) override;
   std::size_t session_count() const override { return sessions_; }
   void session_created(Tunnel& tunnel) override;
   void session_discarded(Tunnel& tunnel) override;
@@ -103,15 +104,19 @@ class Engine::Impl final : public TunnelHost {
   TieOutcome break_tie(const wire::Message& sccrq, wire::ProtocolVersion version,
                        const Datagram& datagram);
   // Why an SCCRQ at `listener` from `peer` cannot have a tunnel now, if so.
-  std::optional<std::string> refuse_new_tunnel(const Listener& listener,
-                                               const Endpoint& peer) const;
+  std::optional<Refusal> refuse_new_tunnel(const Listener& listener, const Endpoint& peer) const;
+  // The listener's own bounds (MaxTunnels, MaxTunnelsPerPeer), also checked at SCCCN.
+  std::optional<Refusal> refuse_at_listener(const Listener& listener, const Endpoint& peer) const;
+  // Counts and logs the refusal and answers the SCCRQ with one StopCCN from
+  // a tunnel that exists only for that.
+  void refuse_sccrq(Listener& listener, const wire::ControlPacket& packet,
+                    const wire::Message& sccrq, const Datagram& datagram,
+                    std::uint32_t peer_tunnel_id, const Refusal& refusal);
   void count_established(const Tunnel& tunnel, bool added);
   Listener* listener_of(const Tunnel& tunnel);
-  // Logs a refusal by a limit, at most a few times a second (a flood would
-  // otherwise flood the log).
-  void log_refusal(const std::string& object, const std::string& message);
-  TimePoint refusal_log_window_{};
-  unsigned refusal_logs_in_window_ = 0;
+  // Logs a refusal by a limit, at most once a second per kind (a flood would
+  // otherwise flood the log), with the count of those not logged.
+  void log_refusal(RefusalKind kind, const std::string& object, const std::string& message);
   // Counts a refused datagram (and, when it came to a listener's address,
   // against that listener) and says why, at most a few times a second so a
   // flood cannot flood the log too.
@@ -141,6 +146,8 @@ class Engine::Impl final : public TunnelHost {
   EngineLimits limits_;
   Registry registry_;
   EngineStats stats_;
+  RefusalLog refusal_log_;
+  CallRateLimiter refusal_replies_;
   std::unordered_map<std::uint32_t, std::unique_ptr<Tunnel>> tunnels_;
   std::unordered_map<std::uint32_t, Listener> listeners_;
   std::uint32_t next_listener_id_ = 1;

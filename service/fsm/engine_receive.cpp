@@ -2,15 +2,9 @@
 // (tunnel id 0), to the tunnel it already created, through the tie breaker,
 // or to a listener that creates one. Every step is a hash lookup.
 #include "fsm/engine_impl.h"
+#include "fsm/result_codes.h"
 
 namespace l2tp::fsm {
-
-namespace {
-
-// StopCCN result 3: "control connection already exists" (RFC 2661 §4.4.2).
-constexpr std::uint16_t kStopAlreadyExists = 3;
-
-}  // namespace
 
 void Engine::Impl::count_wire_error(wire::WireError error) {
   ++stats_.malformed;
@@ -139,23 +133,22 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   if (break_tie(sccrq, version, datagram) == TieOutcome::kDiscard) return;
 
   if (auto refusal = refuse_new_tunnel(listener, datagram.peer)) {
-    // Unanswered: the source is not proven yet, and a StopCCN would make us
-    // a reflector. A real peer retransmits and gets in once there is room.
-    ++listener.rejected;
-    ++listener.tunnels_refused;
-    log_refusal("listener " + std::to_string(listener.id),
-                "SCCRQ from " + datagram.peer.to_string() + " refused: " + *refusal);
+    refuse_sccrq(listener, packet, sccrq, datagram, peer_tunnel_id, *refusal);
     return;
   }
   auto id = registry_.allocate_tunnel_id(version, env_.random);
   if (!id) {
-    ++listener.rejected;
+    refuse_sccrq(listener, packet, sccrq, datagram, peer_tunnel_id,
+                 {RefusalKind::kNoTunnelId, "every tunnel id is in use"});
     return;
   }
   HalfOpenTracker::Admission admission = registry_.half_open().admit(*id, datagram.peer);
   if (!admission.admitted) {
     registry_.release_tunnel_id(*id);
-    ++listener.rejected;
+    refuse_sccrq(listener, packet, sccrq, datagram, peer_tunnel_id,
+                 {RefusalKind::kHalfOpenPerPeer,
+                  "too many handshakes from this address at once (MaxHalfOpenPerPeer " +
+                      std::to_string(limits_.max_half_open_per_source) + ")"});
     return;
   }
   auto created = std::make_unique<Tunnel>(*this, *id, listener.id, listener.config, datagram.local,
@@ -164,11 +157,14 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   tunnels_.emplace(*id, std::move(created));
   registry_.add_responder(datagram.peer, peer_tunnel_id, *id);
 
-  for (std::uint32_t evicted : admission.evicted) {
-    auto victim = tunnels_.find(evicted);
-    if (victim == tunnels_.end()) continue;
-    ++stats_.half_open_evicted;
-    victim->second->abandon({2, 4, "dropped: too many half-open control connections"});
+  if (admission.evicted) {
+    if (auto victim = tunnels_.find(*admission.evicted); victim != tunnels_.end()) {
+      ++stats_.half_open_evicted;
+      const std::string reason = "dropped: too many half-open control connections (MaxHalfOpen " +
+                                 std::to_string(limits_.max_half_open) + ")";
+      log_refusal(RefusalKind::kHalfOpenEvicted, victim->second->log_name(), reason);
+      victim->second->evict({kStopGeneralError, kErrorInsufficientResources, reason});
+    }
   }
 
   tunnel.start();
@@ -178,6 +174,36 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   if (tunnel.phase() == TunnelPhase::kClosing || tunnel.phase() == TunnelPhase::kClosed) {
     ++listener.rejected;
   }
+}
+
+void Engine::Impl::refuse_sccrq(Listener& listener, const wire::ControlPacket& packet,
+                                const wire::Message& sccrq, const Datagram& datagram,
+                                std::uint32_t peer_tunnel_id, const Refusal& refusal) {
+  ++listener.rejected;
+  ++listener.tunnels_refused;
+  const std::string object = "listener " + std::to_string(listener.id);
+  // An id of its own, so that the StopCCN names nobody else's tunnel; it is
+  // free again at once (the peer sends nothing more than an ack to it).
+  const auto id = registry_.allocate_tunnel_id(packet.header.version, env_.random);
+  if (!id || !refusal_replies_.admit(env_.clock.now())) {
+    ++stats_.refusals_unanswered;
+    log_refusal(refusal.kind, object,
+                "SCCRQ from " + datagram.peer.to_string() + " refused, unanswered (" +
+                    (id ? "over the refusals a second" : "no tunnel id free") +
+                    "): " + refusal.reason);
+    if (id) registry_.release_tunnel_id(*id);
+    return;
+  }
+  log_refusal(refusal.kind, object,
+              "SCCRQ from " + datagram.peer.to_string() + " refused: " + refusal.reason);
+  {
+    Tunnel refusing(*this, *id, listener.id, listener.config, datagram.local, datagram.peer,
+                    peer_tunnel_id);
+    refusing.refuse(packet, sccrq,
+                    {kStopGeneralError, kErrorInsufficientResources, refusal.reason});
+  }
+  env_.sink.release(*id);
+  registry_.release_tunnel_id(*id);
 }
 
 // RFC 2661 §4.4.3, RFC 3931 §5.4.3: an SCCRQ from a host we are ourselves

@@ -99,13 +99,11 @@ HalfOpenTracker::Admission HalfOpenTracker::admit(std::uint32_t tunnel_id, const
 
   auto same_source = by_source_.find(key);
   if (same_source != by_source_.end() && same_source->second.count >= max_per_source_) {
-    Node& oldest = *same_source->second.oldest;
-    admission.evicted.push_back(oldest.tunnel_id);
-    erase(oldest);
+    return admission;
   }
   if (all_.count >= max_total_) {
     Node& oldest = *all_.oldest;
-    admission.evicted.push_back(oldest.tunnel_id);
+    admission.evicted = oldest.tunnel_id;
     erase(oldest);
   }
 

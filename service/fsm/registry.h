@@ -43,10 +43,12 @@ class HalfOpenTracker {
 
   struct Admission {
     bool admitted = false;
-    std::vector<std::uint32_t> evicted;  // already forgotten here; the caller drops them
+    std::optional<std::uint32_t> evicted;  // already forgotten here; the caller drops it
   };
-  // Makes room for `tunnel_id` from `source` by evicting the oldest of that
-  // source when it is at its bound, else the oldest overall when the total is.
+  // Refuses `tunnel_id` when `source` is at its own bound: a LAC opening many
+  // tunnels at once must hear why, not lose its earlier handshakes. At the
+  // total bound the oldest overall makes room (evicted), so that spoofed
+  // SCCRQs from many addresses cannot keep every real peer out.
   Admission admit(std::uint32_t tunnel_id, const Endpoint& source);
   void remove(std::uint32_t tunnel_id);  // no-op when not tracked
   bool contains(std::uint32_t tunnel_id) const { return nodes_.contains(tunnel_id); }

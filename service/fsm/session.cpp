@@ -5,17 +5,12 @@
 
 #include <algorithm>
 
+#include "fsm/result_codes.h"
 #include "fsm/tunnel.h"
 
 namespace l2tp::fsm {
 
 namespace {
-
-// Session LastResult values of the engine's own making (engine.h).
-constexpr std::uint16_t kCdnLostCarrier = 1;
-constexpr std::uint16_t kCdnGeneralError = 2;
-constexpr std::uint16_t kCdnNoFacilitiesPermanent = 5;
-constexpr std::uint16_t kErrorVendorSpecific = 6;
 
 std::string bounded(const std::string& text) {
   return text.substr(0, 200);

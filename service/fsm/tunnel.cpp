@@ -102,12 +102,16 @@ Tunnel::~Tunnel() = default;
 
 // ---- Commands ------------------------------------------------------------------
 
-void Tunnel::start() {
+void Tunnel::derive_keys() {
   const wire::Bytes& secret = config_.control.secret;
   if (!secret.empty()) {
     hiding_key_ = wire::hiding_key(config_.version, secret);
     if (config_.version == wire::ProtocolVersion::kV3) digest_key_ = wire::digest_key(secret);
   }
+}
+
+void Tunnel::start() {
+  derive_keys();
   if (config_.mode != TunnelMode::kStatic) {
     // The conversions happen here, where the private bases are accessible.
     transport::ChannelOutput<OutgoingMessage>& output = *this;
@@ -129,7 +133,7 @@ void Tunnel::start() {
   }
   RandomSource& random = host_.env().random;
   tie_breaker_ = random_u64(random);
-  if (!secret.empty()) {
+  if (!config_.control.secret.empty()) {
     if (config_.version == wire::ProtocolVersion::kV2) {
       our_challenge_ = random_bytes(random, kNonceSize);
     } else {

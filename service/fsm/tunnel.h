@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fsm/admission.h"
 #include "fsm/engine.h"
 #include "fsm/registry.h"
 #include "fsm/tunnel_channel.h"
@@ -67,7 +68,10 @@ class TunnelHost {
   // refuses it, or nullopt): an accepted tunnel about to be established, a
   // peer's ICRQ/OCRQ about to become a session.
   virtual std::optional<LastResult> refuse_established(Tunnel& tunnel) = 0;
-  virtual std::optional<LastResult> refuse_call(Tunnel& tunnel) = 0;
+  virtual std::optional<Refusal> refuse_call(Tunnel& tunnel) = 0;
+  // A peer's ICRQ/OCRQ was refused with a CDN: counted at the tunnel's
+  // listener, logged at most once a second per kind.
+  virtual void call_refused(Tunnel& tunnel, RefusalKind kind, const std::string& message) = 0;
   // Sessions in all tunnels; a session entered or left `tunnel`'s table.
   virtual std::size_t session_count() const = 0;
   virtual void session_created(Tunnel& tunnel) = 0;
@@ -96,8 +100,18 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   void start();
   // Local close: StopCCN (result 1) where there is a control connection.
   void close(const LastResult& reason);
-  // Dropped without a word to the peer (half-open eviction, lost tie breaker).
+  // Dropped without a word to the peer (lost tie breaker).
   void abandon(const LastResult& reason);
+  // Dropped after one StopCCN with `reason`, never retransmitted: a half-open
+  // tunnel evicted to make room, whose peer is not proven and must not make
+  // us hold state, but is told.
+  void evict(const LastResult& reason);
+  // Answers the SCCRQ in `packet` with one StopCCN and changes nothing else:
+  // for a tunnel made only to refuse (an SCCRQ beyond a limit), which never
+  // starts and is destroyed right after. A lost StopCCN is answered again
+  // when the peer retransmits its SCCRQ.
+  void refuse(const wire::ControlPacket& packet, const wire::Message& sccrq,
+              const LastResult& reason);
   std::expected<std::uint32_t, Error> create_session(const SessionConfig& config);
   std::expected<void, Error> close_session(std::uint32_t session_id);
 
@@ -125,6 +139,7 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   const Endpoint& peer() const { return peer_; }
   // The peer as configured, or as the accepted SCCRQ came from.
   const Endpoint& configured_peer() const { return config_.peer; }
+  std::size_t session_count() const { return sessions_.size(); }
   // Announced and not yet removed: what engine.h's queries may show.
   bool visible() const { return announced_ && !removed_; }
   bool announced() const { return announced_; }
@@ -186,6 +201,11 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   wire::Message control_message(wire::MessageType type);
   void send_sccrq();
   void send_stopccn(const LastResult& result);
+  wire::Message stopccn_message(const LastResult& result) const;
+  // Outside the channel: once, with the sequence numbers given.
+  void send_stopccn_once(const LastResult& result, std::uint16_t ns, std::uint16_t nr);
+  // The hiding and digest keys from the configured secret.
+  void derive_keys();
   // Sends a StopCCN with `result` and closes (the RFC's "send StopCCN, clean up").
   void fail(const LastResult& result);
   // nullopt when the peer's authentication AVPs are acceptable (counts
@@ -196,7 +216,7 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   // ---- tunnel_calls.cpp: routing and accepting calls ----
   void dispatch_call(std::uint16_t header_session_id, const wire::Message& message);
   void accept_call(const wire::Message& request);
-  void reject_call(const wire::Message& request, const LastResult& result);
+  void reject_call(const wire::Message& request, const LastResult& result, RefusalKind kind);
   Session* route_call(std::uint16_t header_session_id, const wire::Message& message);
   std::expected<std::uint32_t, Error> allocate_session_id(const SessionConfig& config);
   void release_session_id(std::uint32_t session_id);

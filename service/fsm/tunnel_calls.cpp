@@ -4,6 +4,7 @@
 // peer's ICRQ/OCRQ.
 #include <algorithm>
 
+#include "fsm/result_codes.h"
 #include "fsm/session.h"
 #include "fsm/tunnel.h"
 
@@ -12,15 +13,6 @@ namespace l2tp::fsm {
 namespace {
 
 constexpr std::uint32_t kMaxV2SessionId = 0xFFFF;
-
-// CDN Result Codes, RFC 2661 §4.4.2 / RFC 3931 §5.4.2.
-constexpr std::uint16_t kCdnGeneralError = 2;
-constexpr std::uint16_t kCdnNoFacilitiesTemporary = 4;
-constexpr std::uint16_t kCdnNoFacilitiesPermanent = 5;
-constexpr std::uint16_t kCdnUnsupportedPseudowire = 14;      // v3
-constexpr std::uint16_t kCdnSequencingWithoutSublayer = 15;  // v3
-constexpr std::uint16_t kErrorVendorSpecific = 6;
-constexpr std::uint16_t kErrorUnknownMandatoryAvp = 8;
 
 Error error(ErrorCode code, std::string message) {
   return Error{code, std::move(message)};
@@ -232,7 +224,7 @@ void Tunnel::dispatch_call(std::uint16_t header_session_id, const wire::Message&
 
   if (request) {
     if (refusal) {
-      reject_call(message, *refusal);
+      reject_call(message, *refusal, RefusalKind::kBadCall);
     } else {
       accept_call(message);
     }
@@ -251,9 +243,9 @@ void Tunnel::dispatch_call(std::uint16_t header_session_id, const wire::Message&
   session->handle(message);
 }
 
-void Tunnel::reject_call(const wire::Message& request, const LastResult& result) {
-  log(LogLevel::kNotice,
-      std::string("refused ") + wire::to_string(request.type) + ": " + result.message);
+void Tunnel::reject_call(const wire::Message& request, const LastResult& result, RefusalKind kind) {
+  host_.call_refused(
+      *this, kind, std::string("refused ") + wire::to_string(request.type) + ": " + result.message);
   wire::Message cdn;
   cdn.type = wire::MessageType::kCdn;
   wire::ResultCode code;
@@ -285,11 +277,7 @@ void Tunnel::accept_call(const wire::Message& request) {
   }
   if (sessions_by_peer_id_.contains(peer_session)) {
     // A second request for a call we already hold: the peer lost track of it.
-    reject_call(request, {kCdnGeneralError, 5, "session id already in use"});
-    return;
-  }
-  if (sessions_.size() >= host_.limits().max_sessions_per_tunnel) {
-    reject_call(request, {kCdnNoFacilitiesTemporary, 0, "too many sessions in this tunnel"});
+    reject_call(request, {kCdnGeneralError, 5, "session id already in use"}, RefusalKind::kBadCall);
     return;
   }
   Pseudowire pseudowire = Pseudowire::kPpp;
@@ -299,7 +287,8 @@ void Tunnel::accept_call(const wire::Message& request) {
       reject_call(request,
                   {kCdnUnsupportedPseudowire, 0,
                    "pseudowire type " + std::to_string(request.pseudowire_type.value_or(0)) +
-                       " is not supported"});
+                       " is not supported"},
+                  RefusalKind::kBadCall);
       return;
     }
     pseudowire = *offered;
@@ -309,19 +298,26 @@ void Tunnel::accept_call(const wire::Message& request) {
     reject_call(
         request,
         {static_cast<std::uint16_t>(v2 ? kCdnNoFacilitiesPermanent : kCdnUnsupportedPseudowire), 0,
-         std::string("pseudowire ") + fsm::to_string(pseudowire) + " is not accepted here"});
+         std::string("pseudowire ") + fsm::to_string(pseudowire) + " is not accepted here"},
+        RefusalKind::kBadCall);
     return;
   }
   if (!v2 && request.data_sequencing.value_or(0) != 0 &&
       request.l2_specific_sublayer.value_or(0) == 0) {
-    reject_call(request, {kCdnSequencingWithoutSublayer, 0,
-                          "sequencing requested without an L2-Specific Sublayer"});
+    reject_call(
+        request,
+        {kCdnSequencingWithoutSublayer, 0, "sequencing requested without an L2-Specific Sublayer"},
+        RefusalKind::kBadCall);
     return;
   }
 
   // Last, so that the call rate counts only calls that would be accepted.
   if (auto refusal = host_.refuse_call(*this)) {
-    reject_call(request, *refusal);
+    // RFC 2661 §4.4.2 / RFC 3931 §5.4.2 CDN result 4: "lack of appropriate
+    // facilities (temporary condition)"; the peer may call again later.
+    reject_call(request,
+                {kCdnNoFacilitiesTemporary, 0, "temporarily out of resources: " + refusal->reason},
+                refusal->kind);
     return;
   }
   SessionConfig config;
@@ -332,7 +328,8 @@ void Tunnel::accept_call(const wire::Message& request) {
   if (request.calling_number) config.calling_number = *request.calling_number;
   auto id = allocate_session_id(config);
   if (!id) {
-    reject_call(request, {kCdnNoFacilitiesTemporary, 0, "no free session id"});
+    reject_call(request, {kCdnNoFacilitiesTemporary, 0, "no free session id"},
+                RefusalKind::kNoSessionId);
     return;
   }
   auto session = std::make_unique<Session>(*this, *id, config, /*initiated_locally=*/false);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "fsm/randomness.h"
+#include "fsm/result_codes.h"
 #include "fsm/session.h"
 #include "fsm/tunnel.h"
 
@@ -16,15 +17,6 @@ constexpr std::uint16_t kProtocolVersion1 = 0x0100;  // RFC 2661 §4.4.3: versio
 constexpr std::uint16_t kFirmwareRevision = 0x0001;  // l2tpbus 0.1
 constexpr std::uint32_t kSyncAndAsync = 0x3;         // framing and bearer capability bits
 constexpr const char* kVendorName = "l2tpbus";
-
-// StopCCN Result Codes, RFC 2661 §4.4.2 / RFC 3931 §5.4.2.
-constexpr std::uint16_t kStopGeneralError = 2;
-constexpr std::uint16_t kStopNotAuthorized = 4;
-constexpr std::uint16_t kStopFsmError = 7;
-// General Error Codes.
-constexpr std::uint16_t kErrorBadValue = 3;
-constexpr std::uint16_t kErrorVendorSpecific = 6;
-constexpr std::uint16_t kErrorUnknownMandatoryAvp = 8;
 
 bool is_call_message(wire::MessageType type) {
   switch (type) {
@@ -286,7 +278,7 @@ void Tunnel::send_sccrq() {
   send_message(request);
 }
 
-void Tunnel::send_stopccn(const LastResult& result) {
+wire::Message Tunnel::stopccn_message(const LastResult& result) const {
   wire::Message stop;
   stop.type = wire::MessageType::kStopccn;
   wire::ResultCode code;
@@ -299,8 +291,38 @@ void Tunnel::send_stopccn(const LastResult& result) {
   } else {
     stop.assigned_connection_id = id_;
   }
+  return stop;
+}
+
+void Tunnel::send_stopccn(const LastResult& result) {
   if (channel_) channel_->stop_hello();
-  stopccn_index_ = send_message(stop);
+  stopccn_index_ = send_message(stopccn_message(result));
+}
+
+void Tunnel::send_stopccn_once(const LastResult& result, std::uint16_t ns, std::uint16_t nr) {
+  const wire::Message stop = stopccn_message(result);
+  wire::Bytes random_vector;
+  const wire::EncodeOptions options = encode_options(stop.type, random_vector);
+  log(LogLevel::kDebug, "send StopCCN (once)");
+  send_datagram(ns, nr, 0, wire::encode_message(stop, options));
+}
+
+void Tunnel::refuse(const wire::ControlPacket& packet, const wire::Message& sccrq,
+                    const LastResult& reason) {
+  derive_keys();
+  if (sccrq.nonce) peer_nonce_ = *sccrq.nonce;
+  last_result_ = reason;
+  send_stopccn_once(reason, 0, static_cast<std::uint16_t>(packet.header.ns + 1));
+}
+
+void Tunnel::evict(const LastResult& reason) {
+  if (phase_ == TunnelPhase::kClosing || phase_ == TunnelPhase::kClosed) return;
+  if (channel_ && peer_tunnel_id_ != 0) {
+    // Out of the window on purpose: our SCCRP may still be unacknowledged,
+    // and nothing of this tunnel is kept to send the StopCCN later.
+    send_stopccn_once(reason, channel_->next_send_sequence(), channel_->next_receive_sequence());
+  }
+  abandon(reason);
 }
 
 }  // namespace l2tp::fsm

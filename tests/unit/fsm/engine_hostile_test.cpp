@@ -430,9 +430,9 @@ TEST_P(HostileTest, SpoofedSccrqFloodIsBoundedAndALegitimatePeerStillGetsIn) {
   EXPECT_EQ(pair.lns.tunnel_count(ObjectState::kEstablished), 1u);
 }
 
-TEST_P(HostileTest, OneSourceGetsAtMostItsShareOfHalfOpenTunnels) {
+TEST_P(HostileTest, OneSourceBeyondItsShareOfHalfOpenTunnelsIsRefusedAndOthersGetIn) {
   const fsm::EngineLimits limits;
-  pair.listen();
+  const std::uint32_t listener = pair.listen();
   const fsm::Endpoint source = spoofed_source(GetParam(), 1);
   for (std::uint32_t i = 0; i < 100; ++i) {
     const fsm::Endpoint from =
@@ -440,8 +440,20 @@ TEST_P(HostileTest, OneSourceGetsAtMostItsShareOfHalfOpenTunnels) {
     pair.net.inject(pair.lns, sccrq(GetParam().version, GetParam().encapsulation, 100 + i, "one"),
                     pair.lns_endpoint, from, GetParam().encapsulation);
   }
+  const std::size_t refused = 100 - limits.max_half_open_per_source;
   EXPECT_EQ(pair.lns.tunnel_count(), limits.max_half_open_per_source);
-  EXPECT_EQ(pair.lns.engine().stats().half_open_evicted, 100 - limits.max_half_open_per_source);
+  EXPECT_EQ(pair.lns.engine().stats().half_open_evicted, 0u);
+  EXPECT_EQ(pair.lns.engine().listener(listener)->tunnels_refused, refused);
+  const auto stops = sent_messages(pair.net, pair.lns, wire::MessageType::kStopccn);
+  ASSERT_EQ(stops.size(), refused);
+  for (const auto* stop : stops) {
+    const DecodedDatagram decoded = decode_captured(*stop);
+    ASSERT_TRUE(decoded.message.has_value());
+    ASSERT_TRUE(decoded.message->result_code.has_value());
+    EXPECT_EQ(decoded.message->result_code->result, 2u);
+    EXPECT_EQ(decoded.message->result_code->error, 4u);
+    EXPECT_EQ(stop->path.peer.with_port(0), source.with_port(0));
+  }
   // Another peer is not affected.
   const std::uint32_t id =
       expect_ok(pair.lac.engine().create_tunnel(pair.tunnel_config()), "create_tunnel");
