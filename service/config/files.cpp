@@ -395,11 +395,13 @@ std::expected<void, std::string> apply_daemon_key(DaemonSettings& settings, std:
                                                   const std::string& text) {
   // 0 per user leaves tunnels (sessions) to root; 0 overall would leave the
   // daemon idle; 0 reserved lets peers fill every tunnel.
-  const std::array<std::pair<std::string_view, std::uint32_t*>, 4> limits{{
+  const std::array<std::pair<std::string_view, std::uint32_t*>, 6> limits{{
       {"MaxTunnelsPerUser", &settings.max_tunnels_per_user},
       {"MaxTunnels", &settings.max_tunnels},
       {"MaxSessions", &settings.max_sessions},
       {"MaxSessionsPerUser", &settings.max_sessions_per_user},
+      {"MaxHalfOpen", &settings.max_half_open},
+      {"MaxHalfOpenPerPeer", &settings.max_half_open_per_peer},
   }};
   for (const auto& [name, field] : limits) {
     if (key != name) continue;
@@ -443,6 +445,7 @@ std::expected<DaemonSettings, std::string> load_daemon_settings(const std::strin
   auto parsed = parse_text(path, **text);
   if (!parsed) return std::unexpected(parsed.error());
   int reserved_line = 0;
+  int half_open_per_peer_line = 0;
   for (const SectionLayout& section : parsed->sections) {
     if (section.name != "Daemon") {
       return std::unexpected(located(path, section.line, section_subject(section),
@@ -455,7 +458,13 @@ std::expected<DaemonSettings, std::string> load_daemon_settings(const std::strin
         return std::unexpected(located(path, entry.line, entry.key, applied.error()));
       }
       if (entry.key == "ReservedLocalTunnels") reserved_line = entry.line;
+      if (entry.key == "MaxHalfOpenPerPeer") half_open_per_peer_line = entry.line;
     }
+  }
+  if (settings.max_half_open_per_peer > settings.max_half_open) {
+    return std::unexpected(
+        located(path, half_open_per_peer_line, "MaxHalfOpenPerPeer",
+                "must not exceed MaxHalfOpen (" + std::to_string(settings.max_half_open) + ")"));
   }
   if (settings.reserved_local_tunnels && *settings.reserved_local_tunnels >= settings.max_tunnels) {
     // Peers would get nothing at all: surely not what was meant.

@@ -22,7 +22,11 @@ struct DaemonSettings {
   std::optional<std::uint32_t> reserved_local_tunnels;
   std::uint32_t max_sessions = 1024;
   std::uint32_t max_sessions_per_user = 16;  // non-root uids, their tunnels' peers' calls included
-  std::string host_name;                     // empty: the system host name
+  // Handshakes peers may have in flight at listeners, in all and from one
+  // source address (fsm::EngineLimits::max_half_open).
+  std::uint32_t max_half_open = 1024;
+  std::uint32_t max_half_open_per_peer = 64;
+  std::string host_name;  // empty: the system host name
   LogLevel log_level = LogLevel::kInfo;
 };
 

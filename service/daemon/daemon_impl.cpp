@@ -64,6 +64,8 @@ DaemonImpl::DaemonImpl(DaemonPorts ports, const DaemonOptions& options, DaemonOb
   limits.max_tunnels = options_.settings.max_tunnels;
   limits.reserved_local_tunnels = config::reserved_local_tunnels(options_.settings);
   limits.max_sessions = options_.settings.max_sessions;
+  limits.max_half_open = options_.settings.max_half_open;
+  limits.max_half_open_per_source = options_.settings.max_half_open_per_peer;
   engine_ = std::make_unique<fsm::Engine>(
       fsm::Environment{
           .clock = clock_,

@@ -99,9 +99,25 @@ def challenge_response(message_type, secret, challenge):
     return hashlib.md5(bytes([message_type]) + secret + challenge).digest()
 
 
+class Refused(Exception):
+    """The LNS answered an SCCRQ with a StopCCN: `result`, `error`, `message`."""
+
+    def __init__(self, result, error, message):
+        super().__init__(f'StopCCN {result}/{error}: {message}')
+        self.result, self.error, self.message = result, error, message
+
+
+def result_code(value):
+    """(result, error, message) of a Result Code AVP's value."""
+    result = struct.unpack('!H', value[:2])[0]
+    error = struct.unpack('!H', value[2:4])[0] if len(value) >= 4 else 0
+    return result, error, value[4:].decode(errors='replace')
+
+
 def complete_handshake(sock, destination, secret=None, timeout=5.0):
     """After an SCCRQ sent from `sock`: reads the SCCRP, answers with SCCCN
-    (and the Challenge Response when the SCCRP challenged us)."""
+    (and the Challenge Response when the SCCRP challenged us). A StopCCN
+    instead raises Refused."""
     sock.settimeout(timeout)
     while True:
         data, _ = sock.recvfrom(4096)
@@ -109,6 +125,8 @@ def complete_handshake(sock, destination, secret=None, timeout=5.0):
         types = {a: v for vendor, a, v in avps if vendor == 0}
         if types.get(MESSAGE_TYPE) == u16(SCCRP):
             break
+        if types.get(MESSAGE_TYPE) == u16(STOPCCN):
+            raise Refused(*result_code(types.get(RESULT_CODE, b'')))
     assigned = struct.unpack('!H', types[ASSIGNED_TUNNEL_ID])[0]
     body = avp(MESSAGE_TYPE, u16(SCCCN))
     if CHALLENGE in types:

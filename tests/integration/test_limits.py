@@ -19,30 +19,28 @@ from conftest import (
     LIMIT_EXCEEDED, LISTENER, SESSION, TUNNEL, DBusError, assert_error, assert_removed_cleanly,
     establish, free_port, wait_until)
 from l2tp_wire import (
-    ASSIGNED_TUNNEL_ID, MESSAGE_TYPE, SCCCN, SCCRP, avp, complete_handshake, control, parse,
-    sccrq, u16)
-
-# Silence is the answer to an SCCRQ past a limit; this long says "refused".
-REFUSED_AFTER = 0.5
-
+    ASSIGNED_TUNNEL_ID, MESSAGE_TYPE, SCCCN, SCCRP, Refused, avp, complete_handshake, control,
+    parse, sccrq, u16)
 
 def handshakes(port, count, source='127.0.0.3'):
     """`count` SCCRQs from `source`, one socket each, every SCCRP answered at once with
     an SCCCN and the next SCCRQ sent right after it (unpaced, as a script would).
-    Returns (the open sockets, the tunnel ids the SCCRPs assigned, how many went
-    unanswered)."""
-    sockets, assigned, unanswered = [], [], 0
+    Returns (the open sockets, the tunnel ids the SCCRPs assigned, the (result, error)
+    of each StopCCN that refused an SCCRQ). An SCCRQ left unanswered fails the test:
+    no peer is refused without being told."""
+    sockets, assigned, refused = [], [], []
     for i in range(count):
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind((source, 0))
         sockets.append(sock)
         sock.sendto(sccrq(i + 1, b'filler'), ('127.0.0.1', port))
         try:
-            assigned.append(complete_handshake(sock, ('127.0.0.1', port),
-                                               timeout=REFUSED_AFTER if assigned else 5.0))
+            assigned.append(complete_handshake(sock, ('127.0.0.1', port), timeout=5.0))
+        except Refused as refusal:
+            refused.append((refusal.result, refusal.error))
         except socket.timeout:
-            unanswered += 1
-    return sockets, assigned, unanswered
+            raise AssertionError(f'SCCRQ {i + 1} of {count} from {source} went unanswered')
+    return sockets, assigned, refused
 
 
 def windowed_handshakes(port, count, in_flight=4, source='127.0.0.3', timeout=10.0):
@@ -117,18 +115,43 @@ def test_one_source_cannot_fill_the_table_and_root_still_creates(make_stack, sil
     stack = make_stack(conf={'MaxTunnels': 40})
     port = free_port()
     listener = stack.root.listen({'Local': f'127.0.0.1:{port}'})
-    sockets, assigned, unanswered = handshakes(port, 40)
+    sockets, assigned, refused = handshakes(port, 40)
     try:
         # The listener's default bound is half of MaxTunnels. An SCCRQ past it
-        # goes unanswered; one that came while the last SCCCNs were on their
-        # way is refused at its own SCCCN (StopCCN).
-        assert len(assigned) >= 20 and len(assigned) + unanswered == 40
+        # is answered with a StopCCN "insufficient resources"; one that came
+        # while the last SCCCNs were on their way is refused at its own SCCCN.
+        assert len(assigned) >= 20 and len(assigned) + len(refused) == 40
+        assert set(refused) <= {(2, 4)}, refused
         wait_established(stack, listener, 20, 'the accepted handshakes established')
         statistics = stack.root.prop(listener, LISTENER, 'Statistics')
         assert statistics['tunnels-refused'] == 20, statistics
+        # A refused SCCRQ makes no object on the bus.
+        assert len(stack.root.prop(listener, LISTENER, 'Tunnels')) == len(assigned)
         # Root and config files keep their share.
         tunnel = stack.root.create_tunnel({'Peer': '%s:%d' % silent_peer})
         assert stack.root.prop(tunnel, TUNNEL, 'State') == 'connecting'
+    finally:
+        close_all(sockets)
+
+
+def test_peers_at_the_reserve_hear_stopccn_4_and_root_still_creates(make_stack, silent_peer):
+    # MaxTunnels=20 keeps 2 for local creators: peers get 18, whatever the
+    # listener's own bounds; the SCCRQs beyond get a StopCCN (2, 4).
+    stack = make_stack(conf={'MaxTunnels': 20, 'ReservedLocalTunnels': 2})
+    port = free_port()
+    listener = stack.root.listen({'Local': f'127.0.0.1:{port}', 'MaxTunnels': 100,
+                                  'MaxTunnelsPerPeer': 100})
+    sockets, assigned, refused = handshakes(port, 22)
+    try:
+        assert len(assigned) == 18 and refused == [(2, 4)] * 4, (len(assigned), refused)
+        wait_established(stack, listener, 18, 'the peers\' share established')
+        assert stack.root.prop(listener, LISTENER, 'Statistics')['tunnels-refused'] == 4
+        for _ in range(2):
+            tunnel = stack.root.create_tunnel({'Peer': '%s:%d' % silent_peer})
+            assert stack.root.prop(tunnel, TUNNEL, 'State') == 'connecting'
+        with pytest.raises(DBusError) as raised:
+            stack.root.create_tunnel({'Peer': '%s:%d' % silent_peer})
+        assert_error(raised.value, LIMIT_EXCEEDED)
     finally:
         close_all(sockets)
 
@@ -155,10 +178,11 @@ def test_a_source_gets_max_tunnels_per_peer_and_others_still_get_in(make_stack):
     stack = make_stack()
     port = free_port()
     listener = stack.root.listen({'Local': f'127.0.0.1:{port}', 'MaxTunnelsPerPeer': 3})
-    first, assigned, unanswered = handshakes(port, 5, source='127.0.0.3')
+    first, assigned, refused = handshakes(port, 5, source='127.0.0.3')
     second, other, _ = handshakes(port, 1, source='127.0.0.4')
     try:
-        assert len(assigned) >= 3 and len(other) == 1, (len(assigned), unanswered, len(other))
+        assert len(assigned) >= 3 and len(other) == 1, (len(assigned), refused, len(other))
+        assert len(assigned) + len(refused) == 5 and set(refused) <= {(2, 4)}, refused
         wait_established(stack, listener, 4, 'three from one source, one from another')
         statistics = stack.root.prop(listener, LISTENER, 'Statistics')
         assert statistics['tunnels-refused'] == 2, statistics

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "config/options.h"
+#include "fsm/engine.h"
 
 namespace l2tp::config {
 namespace {
@@ -443,6 +444,11 @@ TEST_F(DaemonSettingsTest, MissingFileGivesDefaults) {
   EXPECT_EQ(reserved_local_tunnels(*settings), 1638u);
   EXPECT_EQ(settings->max_sessions, 1024u);
   EXPECT_EQ(settings->max_sessions_per_user, 16u);
+  EXPECT_EQ(settings->max_half_open, 1024u);
+  EXPECT_EQ(settings->max_half_open_per_peer, 64u);
+  // The engine's own defaults are the same (tests build engines without files).
+  EXPECT_EQ(settings->max_half_open, fsm::EngineLimits{}.max_half_open);
+  EXPECT_EQ(settings->max_half_open_per_peer, fsm::EngineLimits{}.max_half_open_per_source);
   EXPECT_TRUE(settings->host_name.empty());
   EXPECT_EQ(settings->log_level, LogLevel::kInfo);
 }
@@ -463,6 +469,8 @@ TEST_F(DaemonSettingsTest, EveryKeyIsApplied) {
                                                    "ReservedLocalTunnels=1048575\n"
                                                    "MaxSessions=1\n"
                                                    "MaxSessionsPerUser=0\n"
+                                                   "MaxHalfOpen=5000\n"
+                                                   "MaxHalfOpenPerPeer=5000\n"
                                                    "HostName=lns north\n"
                                                    "LogLevel=debug\n"));
   ASSERT_TRUE(settings.has_value()) << settings.error();
@@ -471,6 +479,8 @@ TEST_F(DaemonSettingsTest, EveryKeyIsApplied) {
   EXPECT_EQ(reserved_local_tunnels(*settings), 1048575u);
   EXPECT_EQ(settings->max_sessions, 1u);
   EXPECT_EQ(settings->max_sessions_per_user, 0u);
+  EXPECT_EQ(settings->max_half_open, 5000u);
+  EXPECT_EQ(settings->max_half_open_per_peer, 5000u);
   EXPECT_EQ(settings->host_name, "lns north");
   EXPECT_EQ(settings->log_level, LogLevel::kDebug);
   const std::vector<std::pair<const char*, LogLevel>> levels{{"error", LogLevel::kError},
@@ -512,6 +522,11 @@ TEST_F(DaemonSettingsTest, ErrorsNameLineAndKey) {
       {"[Daemon]\nMaxTunnelsPerUser=1048577\n", "PATH:2: MaxTunnelsPerUser: expected 0..1048576"},
       {"[Daemon]\nMaxSessions=0\n", "PATH:2: MaxSessions: expected 1..1048576"},
       {"[Daemon]\nMaxSessionsPerUser=1048577\n", "PATH:2: MaxSessionsPerUser: expected 0..1048576"},
+      {"[Daemon]\nMaxHalfOpen=0\n", "PATH:2: MaxHalfOpen: expected 1..1048576"},
+      {"[Daemon]\nMaxHalfOpenPerPeer=65\nMaxHalfOpen=64\n",
+       "PATH:2: MaxHalfOpenPerPeer: must not exceed MaxHalfOpen (64)"},
+      {"[Daemon]\nMaxHalfOpenPerPeer=1025\n",
+       "PATH:2: MaxHalfOpenPerPeer: must not exceed MaxHalfOpen (1024)"},
       {"[Daemon]\nReservedLocalTunnels=-1\n",
        "PATH:2: ReservedLocalTunnels: expected a decimal number 0..4294967295"},
       {"[Daemon]\nReservedLocalTunnels=16384\n",
