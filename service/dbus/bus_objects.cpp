@@ -158,6 +158,10 @@ std::uint32_t TunnelObject::HelloInterval() {
   return static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(info_.view.hello_interval).count());
 }
+sdbus::ObjectPath TunnelObject::Listener() {
+  const std::uint32_t listener_id = info_.view.listener_id;
+  return sdbus::ObjectPath(listener_id != 0 ? listener_path(listener_id) : "/");
+}
 std::vector<sdbus::ObjectPath> TunnelObject::Sessions() {
   return session_paths(info_.view.tunnel_id, info_.view.sessions);
 }
@@ -249,13 +253,6 @@ ListenerObject::~ListenerObject() {
   unregisterAdaptor();
 }
 
-std::vector<std::string> ListenerObject::update(const fsm::ListenerView& view) {
-  std::vector<std::string> names = changed_properties(view_, view);
-  view_ = view;
-  if (!names.empty()) emitPropertiesChangedSignal(kListenerInterface, names);
-  return names;
-}
-
 void ListenerObject::Close(VoidResult&& result) {
   with_call(getObject(), std::move(result), [&](const sdbus::Message& call, VoidResult&& r) {
     backend_.close_listener(view_.listener_id, call, std::move(r));
@@ -272,7 +269,7 @@ std::string ListenerObject::Encapsulation() {
   return to_property(view_.encapsulation);
 }
 std::vector<sdbus::ObjectPath> ListenerObject::Tunnels() {
-  return tunnel_paths(view_.tunnels);
+  return tunnel_paths(backend_.listener_tunnels(view_.listener_id));
 }
 std::map<std::string, std::uint64_t> ListenerObject::Statistics() {
   return backend_.listener_statistics(view_.listener_id);

@@ -51,6 +51,7 @@ class ObjectBackend {
   virtual daemon::Statistics session_statistics(std::uint32_t tunnel_id,
                                                 std::uint32_t session_id) const = 0;
   virtual daemon::Statistics listener_statistics(std::uint32_t listener_id) const = 0;
+  virtual std::vector<std::uint32_t> listener_tunnels(std::uint32_t listener_id) const = 0;
 };
 
 // /org/l2tpbus1: the Manager and the ObjectManager of everything below it.
@@ -107,6 +108,7 @@ class TunnelObject final
   std::string PeerVendorName() override;
   std::uint32_t Owner() override;
   std::uint32_t HelloInterval() override;
+  sdbus::ObjectPath Listener() override;
   std::vector<sdbus::ObjectPath> Sessions() override;
   LastResultValue LastResult() override;
   std::map<std::string, std::uint64_t> Statistics() override;
@@ -160,9 +162,7 @@ class ListenerObject final
   ~ListenerObject();
 
   void announce() { emitInterfacesAddedSignal(); }
-  std::vector<std::string> update(const fsm::ListenerView& view);
   void withdraw() { emitInterfacesRemovedSignal(); }
-  const fsm::ListenerView& view() const { return view_; }
 
  private:
   void Close(VoidResult&& result) override;

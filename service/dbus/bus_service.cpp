@@ -64,7 +64,6 @@ void BusService::tunnel_added(const daemon::TunnelInfo& tunnel) {
   }
   if (const std::uint32_t listener_id = tunnel.view.listener_id; listener_id != 0) {
     tunnels_by_listener_[listener_id].insert(tunnel_id);
-    publish_listener_tunnels(listener_id);
   }
 }
 
@@ -104,8 +103,8 @@ void BusService::tunnel_removed(const daemon::TunnelInfo& tunnel) {
   log(LogLevel::kDebug, tunnel_name(tunnel_id), "off the bus");
   const std::uint32_t listener_id = tunnel.view.listener_id;
   if (auto accepted = tunnels_by_listener_.find(listener_id);
-      accepted != tunnels_by_listener_.end() && accepted->second.erase(tunnel_id) > 0) {
-    publish_listener_tunnels(listener_id);
+      accepted != tunnels_by_listener_.end()) {
+    accepted->second.erase(tunnel_id);
   }
 }
 
@@ -222,23 +221,6 @@ void BusService::publish_children(std::uint32_t tunnel_id) {
   if (it != tunnels_.end()) publish_tunnel(tunnel_id, it->second->info());
 }
 
-void BusService::publish_listener_tunnels(std::uint32_t listener_id) {
-  const auto it = listeners_.find(listener_id);
-  if (it == listeners_.end()) return;
-  fsm::ListenerView view = it->second->view();
-  const auto accepted = tunnels_by_listener_.find(listener_id);
-  if (accepted == tunnels_by_listener_.end())
-    view.tunnels.clear();
-  else
-    view.tunnels.assign(accepted->second.begin(), accepted->second.end());
-  try {
-    it->second->update(view);
-  } catch (const sdbus::Error& error) {
-    log(LogLevel::kError, listener_name(listener_id),
-        "cannot signal a change: ", error.getMessage());
-  }
-}
-
 // ---- Reads ---------------------------------------------------------------------
 
 std::string BusService::data_plane() const {
@@ -257,6 +239,12 @@ daemon::Statistics BusService::session_statistics(std::uint32_t tunnel_id,
                                                   std::uint32_t session_id) const {
   return daemon_ != nullptr ? daemon_->session_statistics(tunnel_id, session_id)
                             : daemon::Statistics{};
+}
+
+std::vector<std::uint32_t> BusService::listener_tunnels(std::uint32_t listener_id) const {
+  const auto accepted = tunnels_by_listener_.find(listener_id);
+  if (accepted == tunnels_by_listener_.end()) return {};
+  return {accepted->second.begin(), accepted->second.end()};
 }
 
 daemon::Statistics BusService::listener_statistics(std::uint32_t listener_id) const {

@@ -77,6 +77,7 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   daemon::Statistics session_statistics(std::uint32_t tunnel_id,
                                         std::uint32_t session_id) const override;
   daemon::Statistics listener_statistics(std::uint32_t listener_id) const override;
+  std::vector<std::uint32_t> listener_tunnels(std::uint32_t listener_id) const override;
 
   // Objects get the backend side of this class (a private base).
   ObjectBackend& backend() { return *this; }
@@ -92,7 +93,6 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   std::vector<std::uint32_t> sessions_on_bus(std::uint32_t tunnel_id) const;
   void publish_tunnel(std::uint32_t tunnel_id, const daemon::TunnelInfo& tunnel);
   void publish_children(std::uint32_t tunnel_id);
-  void publish_listener_tunnels(std::uint32_t listener_id);
   void remove_session_object(const SessionKey& key, const daemon::SessionInfo* final_info);
 
   sdbus::IConnection& bus_;

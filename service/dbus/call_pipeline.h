@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "authz/authority.h"
+#include "core/timing.h"
 #include "daemon/daemon.h"
 #include "dbus/authorization.h"
 #include "dbus/caller.h"
 #include "dbus/errors.h"
-#include "core/timing.h"
 
 namespace l2tp::dbus {
 

@@ -211,11 +211,4 @@ std::vector<std::string> changed_properties(const daemon::SessionInfo& before,
   return differences.take();
 }
 
-std::vector<std::string> changed_properties(const fsm::ListenerView& before,
-                                            const fsm::ListenerView& after) {
-  Differences differences;
-  differences.compare("Tunnels", before.tunnels, after.tunnels);
-  return differences.take();
-}
-
 }  // namespace l2tp::dbus

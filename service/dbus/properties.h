@@ -52,7 +52,5 @@ std::vector<std::string> changed_properties(const daemon::TunnelInfo& before,
                                             const daemon::TunnelInfo& after);
 std::vector<std::string> changed_properties(const daemon::SessionInfo& before,
                                             const daemon::SessionInfo& after);
-std::vector<std::string> changed_properties(const fsm::ListenerView& before,
-                                            const fsm::ListenerView& after);
 
 }  // namespace l2tp::dbus

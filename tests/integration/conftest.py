@@ -105,7 +105,8 @@ MANAGER_PROPS = {'Version': 's', 'DataPlane': 's', 'Features': 'as'}
 TUNNEL_PROPS = {
     'State': 's', 'Mode': 's', 'Version': 'u', 'Encapsulation': 's', 'Role': 's',
     'Local': 's', 'Peer': 's', 'TunnelId': 'u', 'PeerTunnelId': 'u', 'PeerHostName': 's',
-    'PeerVendorName': 's', 'Owner': 'u', 'HelloInterval': 'u', 'Sessions': 'ao',
+    'PeerVendorName': 's', 'Owner': 'u', 'HelloInterval': 'u', 'Listener': 'o',
+    'Sessions': 'ao',
     'LastResult': '(uus)', 'Statistics': 'a{st}',
 }
 SESSION_PROPS = {

@@ -45,7 +45,7 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
       keys(properties),
       UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local", "Peer",
                            "TunnelId", "PeerTunnelId", "PeerHostName", "PeerVendorName", "Owner",
-                           "HelloInterval", "Sessions", "LastResult", "Statistics"));
+                           "HelloInterval", "Listener", "Sessions", "LastResult", "Statistics"));
   EXPECT_EQ(properties.at("State").get<std::string>(), "connecting");
   EXPECT_EQ(properties.at("Mode").get<std::string>(), "dynamic");
   EXPECT_EQ(properties.at("Version").get<std::uint32_t>(), 2u);
@@ -55,6 +55,7 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
   EXPECT_EQ(properties.at("TunnelId").get<std::uint32_t>(), 4711u);
   EXPECT_EQ(properties.at("Owner").get<std::uint32_t>(), getuid());
   EXPECT_EQ(properties.at("HelloInterval").get<std::uint32_t>(), 60u);
+  EXPECT_EQ(properties.at("Listener").get<sdbus::ObjectPath>(), "/");
   // Introspectable, Peer and Properties come with every object.
   EXPECT_TRUE(added.interfaces.contains("org.freedesktop.DBus.Properties"));
   EXPECT_TRUE(added.interfaces.contains("org.freedesktop.DBus.Introspectable"));
@@ -260,10 +261,14 @@ TEST_F(BusTest, ListenerTracksAcceptedTunnels) {
   events_.clear();
   daemon_->accept_tunnel(1, 300);
   run_briefly();
-  EXPECT_EQ(events_of("InterfacesAdded", tunnel_path(300)).size(), 1u);
-  const auto changes = events_of("PropertiesChanged", listener);
-  ASSERT_EQ(changes.size(), 1u);
-  EXPECT_EQ(changes[0].changed.at("Tunnels").get<std::vector<sdbus::ObjectPath>>(),
+  const auto added = events_of("InterfacesAdded", tunnel_path(300));
+  ASSERT_EQ(added.size(), 1u);
+  // The tunnel names its listener; the listener signals nothing (with N
+  // tunnels it would send N paths at each new one).
+  EXPECT_EQ(added[0].interfaces.at(kTunnelInterface).at("Listener").get<sdbus::ObjectPath>(),
+            listener);
+  EXPECT_TRUE(events_of("PropertiesChanged", listener).empty());
+  EXPECT_EQ(get(listener, kListenerInterface, "Tunnels")->get<std::vector<sdbus::ObjectPath>>(),
             std::vector<sdbus::ObjectPath>{sdbus::ObjectPath(tunnel_path(300))});
   const auto statistics =
       get(listener, kListenerInterface, "Statistics")->get<std::map<std::string, std::uint64_t>>();

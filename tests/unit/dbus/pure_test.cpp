@@ -196,14 +196,5 @@ TEST(Properties, SessionDiffSeesAddresses) {
             (std::vector<std::string>{"LastResult", "Ip4Config"}));
 }
 
-TEST(Properties, ListenerDiff) {
-  fsm::ListenerView before;
-  fsm::ListenerView after = before;
-  after.accepted = 3;  // a statistic
-  EXPECT_TRUE(changed_properties(before, after).empty());
-  after.tunnels = {9};
-  EXPECT_EQ(changed_properties(before, after), std::vector<std::string>{"Tunnels"});
-}
-
 }  // namespace
 }  // namespace l2tp::dbus
