@@ -114,6 +114,16 @@ bool TunnelIo::listener_holds(const fsm::Endpoint& local, wire::Encapsulation en
   return false;
 }
 
+TunnelIo::Socket* TunnelIo::udp_listener_for(const fsm::Endpoint& local) {
+  for (auto& [id, listener] : listeners_) {
+    if (listener->encapsulation != wire::Encapsulation::kUdp ||
+        listener->local.port != local.port || listener->local.family != local.family)
+      continue;
+    if (listener->local.is_unspecified_address() || listener->local == local) return listener.get();
+  }
+  return nullptr;
+}
+
 std::expected<fsm::Endpoint, std::string> TunnelIo::open_listener(
     std::uint32_t listener_id, const fsm::Endpoint& local, wire::Encapsulation encapsulation) {
   auto socket = open_socket(local, nullptr, encapsulation, 0, /*share_address=*/true);
@@ -194,6 +204,21 @@ std::expected<int, std::string> TunnelIo::tunnel_socket(const fsm::Path& path) {
 }
 
 void TunnelIo::send(const fsm::Path& path, wire::ByteView datagram) {
+  if (path.encapsulation == wire::Encapsulation::kUdp && !tunnels_.contains(path.tunnel_id) &&
+      !prepared_.contains(path_key(path.local, path.peer))) {
+    if (Socket* listener = udp_listener_for(path.local)) {
+      auto sent =
+          kernel::send_udp_datagram_from(listener->fd.get(), datagram, path.peer, path.local);
+      if (!sent) {
+        ++stats_.send_errors;
+        log(LogLevel::kDebug, "tunnel " + std::to_string(path.tunnel_id),
+            "send failed: ", error_text(sent.error()));
+        return;
+      }
+      ++stats_.sent;
+      return;
+    }
+  }
   auto fd = tunnel_socket(path);
   if (!fd) {
     ++stats_.send_errors;

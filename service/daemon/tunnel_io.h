@@ -1,7 +1,11 @@
 // The engine's PacketSink over real sockets, and the way datagrams reach the
-// engine: listener sockets accept SCCRQs; every tunnel gets its own connected
-// socket (the kernel's data plane needs one socket per tunnel), created on
-// its first datagram, bound to the same local address and port.
+// engine: listener sockets accept SCCRQs. A tunnel we initiate has its own
+// connected socket from the start. A tunnel accepted at a UDP listener
+// speaks through the listener's socket until the kernel's data plane asks
+// for a socket of its own (tunnel_socket(), once it is established): each
+// such socket is bound to the listener's address and port, and the kernel
+// walks every socket on that port to bind one, so a handshake that never
+// needs one (a refusal, a control-only daemon) must not pay for it.
 #pragma once
 
 #include <cstdint>
@@ -83,6 +87,8 @@ class TunnelIo final : public TunnelSockets {
   void watch(Socket& socket, bool listener);
   void drain(Socket& socket);
   bool listener_holds(const fsm::Endpoint& local, wire::Encapsulation encapsulation) const;
+  // The UDP listener socket that receives on `local`, if any.
+  Socket* udp_listener_for(const fsm::Endpoint& local);
   static std::string path_key(const fsm::Endpoint& local, const fsm::Endpoint& peer);
 
   loop::EventLoop& loop_;

@@ -194,4 +194,38 @@ std::expected<void, int> send_datagram(int fd, wire::Encapsulation encapsulation
   return {};
 }
 
+std::expected<void, int> send_udp_datagram_from(int fd, wire::ByteView datagram,
+                                                const Endpoint& peer, const Endpoint& source) {
+  sockaddr_storage address;
+  const socklen_t length = to_sockaddr(peer, wire::Encapsulation::kUdp, 0, address);
+  iovec data{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
+  alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  msghdr message{};
+  message.msg_name = &address;
+  message.msg_namelen = length;
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  cmsghdr* header = reinterpret_cast<cmsghdr*>(control);
+  if (source.family == Endpoint::Family::kIpv6) {
+    in6_pktinfo info{};
+    std::memcpy(&info.ipi6_addr, source.address.data(), 16);
+    header->cmsg_level = IPPROTO_IPV6;
+    header->cmsg_type = IPV6_PKTINFO;
+    header->cmsg_len = CMSG_LEN(sizeof(info));
+    std::memcpy(CMSG_DATA(header), &info, sizeof(info));
+    message.msg_controllen = CMSG_SPACE(sizeof(info));
+  } else {
+    in_pktinfo info{};
+    std::memcpy(&info.ipi_spec_dst, source.address.data(), 4);
+    header->cmsg_level = IPPROTO_IP;
+    header->cmsg_type = IP_PKTINFO;
+    header->cmsg_len = CMSG_LEN(sizeof(info));
+    std::memcpy(CMSG_DATA(header), &info, sizeof(info));
+    message.msg_controllen = CMSG_SPACE(sizeof(info));
+  }
+  if (sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) return last_error();
+  return {};
+}
+
 }  // namespace l2tp::kernel

@@ -60,4 +60,10 @@ std::expected<void, int> send_datagram(int fd, wire::Encapsulation encapsulation
                                        wire::ByteView datagram, const Endpoint* peer = nullptr,
                                        std::uint32_t peer_connection_id = 0);
 
+// Sends one UDP datagram to `peer` from `source`'s address (IP_PKTINFO /
+// IPV6_PKTINFO): from a socket bound to a wildcard address, the reply leaves
+// from the address the peer's datagram arrived on.
+std::expected<void, int> send_udp_datagram_from(int fd, wire::ByteView datagram,
+                                                const Endpoint& peer, const Endpoint& source);
+
 }  // namespace l2tp::kernel

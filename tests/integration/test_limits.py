@@ -104,6 +104,13 @@ def wait_established(stack, listener, count, what):
     assert len(established_at(stack, listener)) == count, what
 
 
+def open_sockets(stack):
+    """The sockets the daemon holds (a measurement from outside, not a privilege decision)."""
+    fd_dir = f'/proc/{stack.daemon.process.pid}/fd'
+    return sum(1 for fd in os.listdir(fd_dir)
+               if os.readlink(os.path.join(fd_dir, fd)).startswith('socket:'))
+
+
 def close_all(sockets):
     for sock in sockets:
         sock.close()
@@ -141,9 +148,13 @@ def test_peers_at_the_reserve_hear_stopccn_4_and_root_still_creates(make_stack, 
     port = free_port()
     listener = stack.root.listen({'Local': f'127.0.0.1:{port}', 'MaxTunnels': 100,
                                   'MaxTunnelsPerPeer': 100})
+    sockets_before = open_sockets(stack)
     sockets, assigned, refused = handshakes(port, 22)
     try:
         assert len(assigned) == 18 and refused == [(2, 4)] * 4, (len(assigned), refused)
+        # With the null data plane no accepted or refused tunnel needs a
+        # socket of its own: all of them speak through the listener's.
+        assert open_sockets(stack) == sockets_before
         wait_established(stack, listener, 18, 'the peers\' share established')
         assert stack.root.prop(listener, LISTENER, 'Statistics')['tunnels-refused'] == 4
         for _ in range(2):

@@ -97,6 +97,26 @@ TEST(TunnelSocketTest, WildcardListenerReportsTheDestinationAddress) {
   EXPECT_EQ(received->local, destination);
 }
 
+TEST(TunnelSocketTest, AWildcardListenerAnswersFromTheAddressTheDatagramCameTo) {
+  auto listener =
+      open_tunnel_socket({.local = Endpoint::ipv4({0, 0, 0, 0}, 0), .share_address = true});
+  ASSERT_TRUE(listener.has_value());
+  const std::uint16_t port = bound_address(listener->get())->port;
+  auto peer = open_tunnel_socket({.local = loopback(0)});
+  ASSERT_TRUE(peer.has_value());
+  const Endpoint peer_address = *bound_address(peer->get());
+  std::array<std::uint8_t, 64> buffer;
+  for (const std::uint8_t last : {9, 10}) {
+    const Endpoint source = Endpoint::ipv4({127, 0, 0, last}, port);
+    ASSERT_TRUE(send_udp_datagram_from(listener->get(), bytes({4, 5}), peer_address, source));
+    ASSERT_TRUE(readable(peer->get()));
+    auto received = receive_datagram(peer->get(), Encapsulation::kUdp, peer_address.port, buffer);
+    ASSERT_TRUE(received.has_value());
+    EXPECT_EQ(received->peer, source);
+    EXPECT_EQ(received->length, 2u);
+  }
+}
+
 TEST(TunnelSocketTest, TruncatedDatagramIsRefusedNotCut) {
   auto a = open_tunnel_socket({.local = loopback(0)});
   auto b = open_tunnel_socket({.local = loopback(0)});
