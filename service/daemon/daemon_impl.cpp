@@ -327,7 +327,8 @@ void DaemonImpl::shutdown(Duration grace, std::function<void()> done) {
 }
 
 void DaemonImpl::finish_shutdown_if_idle() {
-  if (!shutdown_done_ || !engine_->tunnel_ids().empty()) return;
+  // Once per removal while shutting down: no list of every tunnel here.
+  if (!shutdown_done_ || engine_->has_tunnels()) return;
   shutdown_deadline_.reset();
   // Not from inside the engine's delivery of events: the caller may destroy us.
   shutdown_deadline_ = alarms_.create([this] {

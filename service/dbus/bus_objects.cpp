@@ -163,7 +163,7 @@ sdbus::ObjectPath TunnelObject::Listener() {
   return sdbus::ObjectPath(listener_id != 0 ? listener_path(listener_id) : "/");
 }
 std::vector<sdbus::ObjectPath> TunnelObject::Sessions() {
-  return session_paths(info_.view.tunnel_id, info_.view.sessions);
+  return session_paths(info_.view.tunnel_id, backend_.tunnel_sessions(info_.view.tunnel_id));
 }
 LastResultValue TunnelObject::LastResult() {
   return to_property(info_.view.last_result);
@@ -218,6 +218,9 @@ std::string SessionObject::Pseudowire() {
 }
 std::uint32_t SessionObject::SessionId() {
   return info_.view.session_id;
+}
+sdbus::ObjectPath SessionObject::Tunnel() {
+  return sdbus::ObjectPath(tunnel_path(info_.view.tunnel_id));
 }
 std::uint32_t SessionObject::PeerSessionId() {
   return info_.view.peer_session_id;

@@ -52,6 +52,7 @@ class ObjectBackend {
                                                 std::uint32_t session_id) const = 0;
   virtual daemon::Statistics listener_statistics(std::uint32_t listener_id) const = 0;
   virtual std::vector<std::uint32_t> listener_tunnels(std::uint32_t listener_id) const = 0;
+  virtual std::vector<std::uint32_t> tunnel_sessions(std::uint32_t tunnel_id) const = 0;
 };
 
 // /org/l2tpbus1: the Manager and the ObjectManager of everything below it.
@@ -139,6 +140,7 @@ class SessionObject final
   std::string State() override;
   std::string Pseudowire() override;
   std::uint32_t SessionId() override;
+  sdbus::ObjectPath Tunnel() override;
   std::uint32_t PeerSessionId() override;
   std::string InterfaceName() override;
   std::uint32_t Owner() override;

@@ -54,7 +54,7 @@ void BusService::tunnel_added(const daemon::TunnelInfo& tunnel) {
     return;
   }
   try {
-    auto object = std::make_unique<TunnelObject>(bus_, backend(), with_children(tunnel));
+    auto object = std::make_unique<TunnelObject>(bus_, backend(), tunnel);
     object->announce();
     tunnels_.emplace(tunnel_id, std::move(object));
     log(LogLevel::kDebug, tunnel_name(tunnel_id), "on the bus (owner ", tunnel.owner, ")");
@@ -76,7 +76,7 @@ void BusService::publish_tunnel(std::uint32_t tunnel_id, const daemon::TunnelInf
   const auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return;
   try {
-    it->second->update(with_children(tunnel));
+    it->second->update(tunnel);
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, tunnel_name(tunnel_id), "cannot signal a change: ", error.getMessage());
   }
@@ -89,7 +89,7 @@ void BusService::tunnel_removed(const daemon::TunnelInfo& tunnel) {
   // A client never sees a session outlive its tunnel.
   for (const std::uint32_t session_id : sessions_on_bus(tunnel_id))
     remove_session_object({tunnel_id, session_id}, nullptr);
-  daemon::TunnelInfo final_info = with_children(tunnel);
+  daemon::TunnelInfo final_info = tunnel;
   final_info.view.state = fsm::ObjectState::kClosed;
   try {
     it->second->finish(final_info);
@@ -127,7 +127,6 @@ void BusService::session_added(const daemon::SessionInfo& session) {
         "cannot be put on the bus: ", error.getMessage());
     return;
   }
-  publish_children(key.first);
 }
 
 void BusService::session_changed(const daemon::SessionInfo& session) {
@@ -143,7 +142,6 @@ void BusService::session_changed(const daemon::SessionInfo& session) {
 
 void BusService::session_removed(const daemon::SessionInfo& session) {
   remove_session_object({session.view.tunnel_id, session.view.session_id}, &session);
-  publish_children(session.view.tunnel_id);
 }
 
 void BusService::remove_session_object(const SessionKey& key,
@@ -211,14 +209,8 @@ std::vector<std::uint32_t> BusService::sessions_on_bus(std::uint32_t tunnel_id) 
   return ids;
 }
 
-daemon::TunnelInfo BusService::with_children(daemon::TunnelInfo tunnel) const {
-  tunnel.view.sessions = sessions_on_bus(tunnel.view.tunnel_id);
-  return tunnel;
-}
-
-void BusService::publish_children(std::uint32_t tunnel_id) {
-  const auto it = tunnels_.find(tunnel_id);
-  if (it != tunnels_.end()) publish_tunnel(tunnel_id, it->second->info());
+std::vector<std::uint32_t> BusService::tunnel_sessions(std::uint32_t tunnel_id) const {
+  return sessions_on_bus(tunnel_id);
 }
 
 // ---- Reads ---------------------------------------------------------------------

@@ -78,6 +78,7 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
                                         std::uint32_t session_id) const override;
   daemon::Statistics listener_statistics(std::uint32_t listener_id) const override;
   std::vector<std::uint32_t> listener_tunnels(std::uint32_t listener_id) const override;
+  std::vector<std::uint32_t> tunnel_sessions(std::uint32_t tunnel_id) const override;
 
   // Objects get the backend side of this class (a private base).
   ObjectBackend& backend() { return *this; }
@@ -88,11 +89,9 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
 
   // Object bookkeeping (bus_service.cpp). A tunnel's Sessions and a
   // listener's Tunnels list the child objects on the bus, kept here as
-  // children come and go.
-  daemon::TunnelInfo with_children(daemon::TunnelInfo tunnel) const;
+  // children come and go and read only when asked (never signalled).
   std::vector<std::uint32_t> sessions_on_bus(std::uint32_t tunnel_id) const;
   void publish_tunnel(std::uint32_t tunnel_id, const daemon::TunnelInfo& tunnel);
-  void publish_children(std::uint32_t tunnel_id);
   void remove_session_object(const SessionKey& key, const daemon::SessionInfo* final_info);
 
   sdbus::IConnection& bus_;

@@ -192,7 +192,6 @@ std::vector<std::string> changed_properties(const daemon::TunnelInfo& before,
   differences.compare("PeerHostName", a.peer_host_name, b.peer_host_name);
   differences.compare("PeerVendorName", a.peer_vendor_name, b.peer_vendor_name);
   differences.compare("HelloInterval", a.hello_interval, b.hello_interval);
-  differences.compare("Sessions", a.sessions, b.sessions);
   differences.compare("LastResult", a.last_result, b.last_result);
   return differences.take();
 }

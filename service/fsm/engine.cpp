@@ -157,6 +157,12 @@ std::optional<ListenerView> Engine::Impl::listener_view(std::uint32_t listener_i
   return view;
 }
 
+bool Engine::Impl::has_tunnels() const {
+  // Hidden ones (remnants after a StopCCN) are few; the first visible ends it.
+  return std::any_of(tunnels_.begin(), tunnels_.end(),
+                     [](const auto& entry) { return entry.second->visible(); });
+}
+
 std::vector<std::uint32_t> Engine::Impl::tunnel_ids() const {
   std::vector<std::uint32_t> ids;
   for (const auto& [id, tunnel] : tunnels_) {
@@ -507,6 +513,10 @@ std::optional<SessionView> Engine::session(std::uint32_t tunnel_id,
 
 std::optional<ListenerView> Engine::listener(std::uint32_t listener_id) const {
   return impl_->listener_view(listener_id);
+}
+
+bool Engine::has_tunnels() const {
+  return impl_->has_tunnels();
 }
 
 std::vector<std::uint32_t> Engine::tunnel_ids() const {

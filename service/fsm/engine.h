@@ -209,6 +209,8 @@ class Engine final : public DataPlaneEvents {
   std::optional<SessionView> session(std::uint32_t tunnel_id, std::uint32_t session_id) const;
   std::optional<ListenerView> listener(std::uint32_t listener_id) const;
   std::vector<std::uint32_t> tunnel_ids() const;
+  // Whether tunnel_ids() would list any, without building the list.
+  bool has_tunnels() const;
   std::vector<std::uint32_t> listener_ids() const;
   const EngineStats& stats() const;
 

@@ -55,6 +55,7 @@ class Engine::Impl final : public TunnelHost {
   Session* visible_session(std::uint32_t tunnel_id, std::uint32_t session_id) const;
   std::optional<ListenerView> listener_view(std::uint32_t listener_id) const;
   std::vector<std::uint32_t> tunnel_ids() const;
+  bool has_tunnels() const;
   std::vector<std::uint32_t> listener_ids() const;
   const EngineStats& engine_stats() const { return stats_; }
 

@@ -110,7 +110,7 @@ TUNNEL_PROPS = {
     'LastResult': '(uus)', 'Statistics': 'a{st}',
 }
 SESSION_PROPS = {
-    'State': 's', 'Pseudowire': 's', 'SessionId': 'u', 'PeerSessionId': 'u',
+    'State': 's', 'Pseudowire': 's', 'SessionId': 'u', 'Tunnel': 'o', 'PeerSessionId': 'u',
     'InterfaceName': 's', 'Owner': 'u', 'LastResult': '(uus)', 'Ip4Config': 'a{sv}',
     'Ip6Config': 'a{sv}', 'Statistics': 'a{st}',
 }

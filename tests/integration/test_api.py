@@ -239,14 +239,16 @@ def test_close_a_connecting_tunnel(stack, silent_peer):
 def test_every_change_is_signalled_through_a_whole_life(stack):
     pair = establish(stack, stack)
     session, remote = open_call(stack, stack, pair, {'Pseudowire': 'ppp'})
-    # what the signals told equals what GetAll says (Statistics and a
-    # listener's Tunnels are read when asked, never signalled)
+    # what the signals told equals what GetAll says (Statistics and the lists
+    # of children, a tunnel's Sessions and a listener's Tunnels, are read when
+    # asked, never signalled)
     pump(0.3)
+    children = {TUNNEL: 'Sessions', LISTENER: 'Tunnels'}
     for path, interface in ((pair.initiator, TUNNEL), (pair.responder, TUNNEL),
                             (session, SESSION), (remote, SESSION), (pair.listener, LISTENER)):
         current = stack.root.props(path, interface)
         told = signalled_view(stack.signals, path, interface)
-        for unsignalled in ('Statistics', 'Tunnels' if interface == LISTENER else None):
+        for unsignalled in ('Statistics', children.get(interface)):
             current.pop(unsignalled, None)
             told.pop(unsignalled, None)
         assert told == current, f'{path}: signals told {told}, GetAll says {current}'
@@ -280,6 +282,9 @@ def test_every_change_is_signalled_through_a_whole_life(stack):
     # nothing about them was signalled on the listener.
     assert signalled_view(stack.signals, pair.responder, TUNNEL)['Listener'] == pair.listener
     assert signalled_view(stack.signals, pair.initiator, TUNNEL)['Listener'] == '/'
+    # and a session's through its own Tunnel
+    assert signalled_view(stack.signals, session, SESSION)['Tunnel'] == pair.initiator
+    assert signalled_view(stack.signals, remote, SESSION)['Tunnel'] == pair.responder
     assert not [e for e in stack.signals.events
                 if e.path == pair.listener and e.member == 'PropertiesChanged']
     assert stack.signals.states(pair.initiator, TUNNEL)[-1] == 'closed'
