@@ -16,15 +16,19 @@ constexpr std::uint16_t kL2tpPort = 1701;
 // Large enough for any control message (the Length field is 16 bits).
 constexpr std::size_t kBufferSize = 65536 + wire::kIpSessionPrefixSize;
 // Datagrams read per wake-up before other sockets get their turn. A
-// listener's socket gets few, and its turn after every tunnel's socket
-// (sd-event priority): its SCCRQs create tunnels, whose SCCCNs arrive on
-// their own connected sockets. Read 64 at a time and first, a listener kept
-// busy by one source's SCCRQs let that source's SCCCNs wait until the
-// half-open bound (8 per source) had dropped their tunnels.
+// listener's socket has its turn after every tunnel's own socket (sd-event
+// priority), so tunnels the kernel carries keep their control traffic
+// flowing under a flood of SCCRQs. It also carries every handshake in
+// order (SCCRQ, then that tunnel's SCCCN) and the control messages of
+// tunnels without a socket of their own, so it is read as many at a time.
 constexpr int kTunnelReadBudget = 64;
-constexpr int kListenerReadBudget = 4;
+constexpr int kListenerReadBudget = 64;
 constexpr std::int64_t kTunnelPriority = 0;  // sd-event's default, like the bus
 constexpr std::int64_t kListenerPriority = 1;
+// A LAC bringing up its sessions after an outage sends thousands of ICRQs
+// at once to the listener's one socket; the default buffer (about 200
+// KiB, some 300 datagrams) would drop most of them.
+constexpr int kListenerReceiveBuffer = 4 << 20;
 
 std::string error_text(int error) {
   return std::strerror(error);
@@ -134,6 +138,11 @@ std::expected<fsm::Endpoint, std::string> TunnelIo::open_listener(
       return std::unexpected("address already has a listener");
   }
   const fsm::Endpoint bound = (*socket)->local;
+  if (auto enlarged = kernel::set_receive_buffer((*socket)->fd.get(), kListenerReceiveBuffer);
+      !enlarged) {
+    log(LogLevel::kNotice, "io", "listener ", bound.to_string(),
+        ": cannot enlarge its receive buffer: ", error_text(enlarged.error()));
+  }
   watch(**socket, /*listener=*/true);
   listeners_[listener_id] = std::move(*socket);
   return bound;

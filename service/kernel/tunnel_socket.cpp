@@ -194,6 +194,13 @@ std::expected<void, int> send_datagram(int fd, wire::Encapsulation encapsulation
   return {};
 }
 
+std::expected<void, int> set_receive_buffer(int fd, int bytes) {
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == 0) return {};
+  if (errno != EPERM) return last_error();
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) < 0) return last_error();
+  return {};
+}
+
 std::expected<void, int> send_udp_datagram_from(int fd, wire::ByteView datagram,
                                                 const Endpoint& peer, const Endpoint& source) {
   sockaddr_storage address;

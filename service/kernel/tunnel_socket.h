@@ -60,6 +60,11 @@ std::expected<void, int> send_datagram(int fd, wire::Encapsulation encapsulation
                                        wire::ByteView datagram, const Endpoint* peer = nullptr,
                                        std::uint32_t peer_connection_id = 0);
 
+// Sets the socket's receive buffer to `bytes`, beyond net.core.rmem_max when
+// the process may (SO_RCVBUFFORCE needs CAP_NET_ADMIN), else as far as
+// rmem_max lets it.
+std::expected<void, int> set_receive_buffer(int fd, int bytes);
+
 // Sends one UDP datagram to `peer` from `source`'s address (IP_PKTINFO /
 // IPV6_PKTINFO): from a socket bound to a wildcard address, the reply leaves
 // from the address the peer's datagram arrived on.
