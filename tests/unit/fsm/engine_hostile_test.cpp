@@ -461,5 +461,44 @@ TEST_P(HostileTest, OneSourceBeyondItsShareOfHalfOpenTunnelsIsRefusedAndOthersGe
   EXPECT_EQ(pair.lac.tunnel(id).state, ObjectState::kEstablished);
 }
 
+class SmallHalfOpenTest : public ::testing::TestWithParam<Transport> {
+ protected:
+  void TearDown() override { EXPECT_EQ(lns_pair.net.problems(), ""); }
+  LacLns lns_pair{
+      {.transport = GetParam(), .lns_limits = {.max_half_open = 4, .max_half_open_per_source = 4}}};
+};
+INSTANTIATE_TEST_SUITE_P(AllTransports, SmallHalfOpenTest, ::testing::ValuesIn(all_transports()),
+                         transport_name);
+
+TEST_P(SmallHalfOpenTest, AnEvictedHandshakeGetsOneStopccnAndLeavesNothingBehind) {
+  lns_pair.listen();
+  for (std::uint32_t i = 0; i < 6; ++i) {
+    lns_pair.net.inject(
+        lns_pair.lns, sccrq(GetParam().version, GetParam().encapsulation, 100 + i, "evict"),
+        lns_pair.lns_endpoint, spoofed_source(GetParam(), i), GetParam().encapsulation);
+  }
+  EXPECT_EQ(lns_pair.lns.engine().stats().half_open_evicted, 2u);
+  EXPECT_EQ(lns_pair.lns.tunnel_count(), 4u);
+  const auto stops = sent_messages(lns_pair.net, lns_pair.lns, MessageType::kStopccn);
+  ASSERT_EQ(stops.size(), 2u);
+  // The oldest two, each told once with insufficient resources.
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(stops[i]->path.peer, spoofed_source(GetParam(), i));
+    const DecodedDatagram decoded = decode_captured(*stops[i]);
+    ASSERT_TRUE(decoded.message && decoded.message->result_code);
+    EXPECT_EQ(decoded.message->result_code->result, 2u);
+    EXPECT_EQ(decoded.message->result_code->error, 4u);
+  }
+  // Never sent again: nothing of an evicted tunnel is kept to retransmit.
+  lns_pair.net.advance(60s);
+  std::size_t to_evicted = 0;
+  for (const auto* stop : sent_messages(lns_pair.net, lns_pair.lns, MessageType::kStopccn)) {
+    if (stop->path.peer == spoofed_source(GetParam(), 0) ||
+        stop->path.peer == spoofed_source(GetParam(), 1))
+      ++to_evicted;
+  }
+  EXPECT_EQ(to_evicted, 2u);
+}
+
 }  // namespace
 }  // namespace l2tp::testing
