@@ -82,6 +82,7 @@ std::expected<std::uint32_t, Error> Engine::Impl::listen(const ListenerConfig& c
   listener.id = next_listener_id_;
   listener.key = ListenerKey{config.encapsulation, config.version, config.local};
   listener.config = config;
+  listener.responder = responder_template(config);
   listener.call_rate = CallRateLimiter(config.max_calls_per_second);
   if (!registry_.add_listener(listener.key, listener.id)) {
     return failure(ErrorCode::kExists, "Local: a listener for L2TPv" +

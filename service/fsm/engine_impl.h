@@ -88,6 +88,7 @@ class Engine::Impl final : public TunnelHost {
     std::uint32_t id = 0;
     ListenerKey key;
     ListenerConfig config;
+    ResponderTemplate responder;      // shared by the tunnels it accepts
     std::set<std::uint32_t> tunnels;  // accepted and still public
     std::uint64_t accepted = 0;
     std::uint64_t rejected = 0;

@@ -151,8 +151,8 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
                       std::to_string(limits_.max_half_open_per_source) + ")"});
     return;
   }
-  auto created = std::make_unique<Tunnel>(*this, *id, listener.id, listener.config, datagram.local,
-                                          datagram.peer, peer_tunnel_id);
+  auto created = std::make_unique<Tunnel>(*this, *id, listener.id, listener.responder,
+                                          datagram.local, datagram.peer, peer_tunnel_id);
   Tunnel& tunnel = *created;
   tunnels_.emplace(*id, std::move(created));
   registry_.add_responder(datagram.peer, peer_tunnel_id, *id);
@@ -197,7 +197,7 @@ void Engine::Impl::refuse_sccrq(Listener& listener, const wire::ControlPacket& p
   log_refusal(refusal.kind, object,
               "SCCRQ from " + datagram.peer.to_string() + " refused: " + refusal.reason);
   {
-    Tunnel refusing(*this, *id, listener.id, listener.config, datagram.local, datagram.peer,
+    Tunnel refusing(*this, *id, listener.id, listener.responder, datagram.local, datagram.peer,
                     peer_tunnel_id);
     refusing.refuse(packet, sccrq,
                     {kStopGeneralError, kErrorInsufficientResources, refusal.reason});

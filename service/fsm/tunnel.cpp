@@ -64,23 +64,37 @@ Duration retransmission_cycle(const transport::ChannelConfig& config) {
   return total;
 }
 
+ResponderTemplate responder_template(const ListenerConfig& listener) {
+  return ResponderTemplate{
+      .version = listener.version,
+      .encapsulation = listener.encapsulation,
+      .control = std::make_shared<const ControlSettings>(listener.control),
+      .accept_policy = std::make_shared<const AcceptPolicy>(
+          AcceptPolicy{.pseudowires = listener.pseudowires, .ppp_server = listener.ppp}),
+  };
+}
+
 Tunnel::Tunnel(TunnelHost& host, std::uint32_t id, const TunnelConfig& config)
     : host_(host),
       id_(id),
       config_(config),
+      control_(std::make_shared<const ControlSettings>(std::move(config_.control))),
+      accept_policy_(std::make_shared<const AcceptPolicy>(
+          AcceptPolicy{.pseudowires = std::move(config_.pseudowires), .ppp_server = {}})),
       role_(Role::kInitiator),
       log_name_("tunnel " + std::to_string(id)),
       local_(config.local),
       peer_(config.peer) {
-  accept_policy_.pseudowires = config.pseudowires;
   if (config.mode != TunnelMode::kDynamic) peer_tunnel_id_ = config.peer_tunnel_id;
 }
 
 Tunnel::Tunnel(TunnelHost& host, std::uint32_t id, std::uint32_t listener_id,
-               const ListenerConfig& listener, const Endpoint& local, const Endpoint& peer,
+               const ResponderTemplate& listener, const Endpoint& local, const Endpoint& peer,
                std::uint32_t peer_tunnel_id)
     : host_(host),
       id_(id),
+      control_(listener.control),
+      accept_policy_(listener.accept_policy),
       role_(Role::kResponder),
       listener_id_(listener_id),
       log_name_("tunnel " + std::to_string(id)),
@@ -92,10 +106,6 @@ Tunnel::Tunnel(TunnelHost& host, std::uint32_t id, std::uint32_t listener_id,
   config_.encapsulation = listener.encapsulation;
   config_.local = local;
   config_.peer = peer;
-  config_.control = listener.control;
-  config_.pseudowires = listener.pseudowires;
-  accept_policy_.pseudowires = listener.pseudowires;
-  accept_policy_.ppp_server = listener.ppp;
 }
 
 Tunnel::~Tunnel() = default;
@@ -103,7 +113,7 @@ Tunnel::~Tunnel() = default;
 // ---- Commands ------------------------------------------------------------------
 
 void Tunnel::derive_keys() {
-  const wire::Bytes& secret = config_.control.secret;
+  const wire::Bytes& secret = control_->secret;
   if (!secret.empty()) {
     hiding_key_ = wire::hiding_key(config_.version, secret);
     if (config_.version == wire::ProtocolVersion::kV3) digest_key_ = wire::digest_key(secret);
@@ -116,7 +126,7 @@ void Tunnel::start() {
     // The conversions happen here, where the private bases are accessible.
     transport::ChannelOutput<OutgoingMessage>& output = *this;
     transport::ChannelEvents<IncomingMessage>& events = *this;
-    channel_ = std::make_unique<TunnelChannel>(config_.control.channel, host_.env().clock,
+    channel_ = std::make_unique<TunnelChannel>(control_->channel, host_.env().clock,
                                                host_.env().alarms, output, events);
   }
   announced_ = true;
@@ -133,7 +143,7 @@ void Tunnel::start() {
   }
   RandomSource& random = host_.env().random;
   tie_breaker_ = random_u64(random);
-  if (!config_.control.secret.empty()) {
+  if (!control_->secret.empty()) {
     if (config_.version == wire::ProtocolVersion::kV2) {
       our_challenge_ = random_bytes(random, kNonceSize);
     } else {
@@ -290,7 +300,7 @@ void Tunnel::hold_then_dispose() {
       disposed_ = true;
       host_.dispose(*this);
     });
-    hold_alarm_->arm(retransmission_cycle(config_.control.channel));
+    hold_alarm_->arm(retransmission_cycle(control_->channel));
     return;
   }
   disposed_ = true;
@@ -316,7 +326,7 @@ TunnelView Tunnel::view() const {
   view.peer_host_name = peer_host_name_;
   view.peer_vendor_name = peer_vendor_name_;
   view.hello_interval =
-      config_.mode == TunnelMode::kStatic ? Duration{0} : config_.control.channel.hello_interval;
+      config_.mode == TunnelMode::kStatic ? Duration{0} : control_->channel.hello_interval;
   view.last_result = last_result_;
   view.sessions.reserve(sessions_.size());
   for (const auto& entry : sessions_) view.sessions.push_back(entry.first);
@@ -339,7 +349,7 @@ void Tunnel::log(LogLevel level, const std::string& message) const {
 // ---- Sending -------------------------------------------------------------------
 
 bool Tunnel::authenticates_messages() const {
-  return config_.version == wire::ProtocolVersion::kV3 && !config_.control.secret.empty();
+  return config_.version == wire::ProtocolVersion::kV3 && !control_->secret.empty();
 }
 
 wire::EncodeOptions Tunnel::encode_options(wire::MessageType type, wire::Bytes& random_vector) {
@@ -348,18 +358,18 @@ wire::EncodeOptions Tunnel::encode_options(wire::MessageType type, wire::Bytes& 
   // Nothing is hidden in SCCRQ and SCCRP: a peer may pick the secret by the
   // Host Name these carry (xl2tpd does) and can unhide nothing before it.
   const bool opening = type == wire::MessageType::kSccrq || type == wire::MessageType::kSccrp;
-  if (!hiding_key_.empty() && config_.control.hide_avps && !opening) {
+  if (!hiding_key_.empty() && control_->hide_avps && !opening) {
     random_vector = random_bytes(host_.env().random, kRandomVectorSize);
     options.hiding_key = hiding_key_;
     options.hide_sensitive = true;
     options.random_vector = random_vector;
   }
-  if (authenticates_messages()) options.digest = config_.control.digest_type;
+  if (authenticates_messages()) options.digest = control_->digest_type;
   return options;
 }
 
 wire::DigestContext Tunnel::digest_context() const {
-  return wire::DigestContext{config_.control.digest_type, digest_key_, local_nonce_, peer_nonce_};
+  return wire::DigestContext{control_->digest_type, digest_key_, local_nonce_, peer_nonce_};
 }
 
 void Tunnel::report(void (EngineObserver::*event)(const TunnelView&)) const {
@@ -435,7 +445,7 @@ void Tunnel::transmit_acknowledgement(std::uint16_t ns, std::uint16_t nr) {
   ack.type = wire::MessageType::kAck;
   wire::EncodeOptions options;
   options.version = config_.version;
-  if (authenticates_messages()) options.digest = config_.control.digest_type;
+  if (authenticates_messages()) options.digest = control_->digest_type;
   send_datagram(ns, nr, 0, wire::encode_message(ack, options));
 }
 

@@ -43,6 +43,17 @@ struct AcceptPolicy {
   std::optional<PppServerOptions> ppp_server;  // set for tunnels accepted at a listener
 };
 
+// What every tunnel a listener accepts shares with it, held once by the
+// listener: 65,535 tunnels must not hold 65,535 copies of its settings (nor
+// of its secret).
+struct ResponderTemplate {
+  wire::ProtocolVersion version = wire::ProtocolVersion::kV2;
+  wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+  std::shared_ptr<const ControlSettings> control;
+  std::shared_ptr<const AcceptPolicy> accept_policy;
+};
+ResponderTemplate responder_template(const ListenerConfig& listener);
+
 // What the engine offers its tunnels: the injected world, shared indexes and
 // deferred destruction. Implemented by Engine::Impl.
 class TunnelHost {
@@ -89,7 +100,7 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   Tunnel(TunnelHost& host, std::uint32_t id, const TunnelConfig& config);
   // A tunnel for an SCCRQ that arrived at listener `listener_id`.
   Tunnel(TunnelHost& host, std::uint32_t id, std::uint32_t listener_id,
-         const ListenerConfig& listener, const Endpoint& local, const Endpoint& peer,
+         const ResponderTemplate& listener, const Endpoint& local, const Endpoint& peer,
          std::uint32_t peer_tunnel_id);
   ~Tunnel() override;
   Tunnel(const Tunnel&) = delete;
@@ -154,7 +165,7 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   TunnelHost& host() { return host_; }
   const std::string& log_name() const { return log_name_; }
   bool kernel_ready() const { return kernel_ready_; }
-  const AcceptPolicy& accept_policy() const { return accept_policy_; }
+  const AcceptPolicy& accept_policy() const { return *accept_policy_; }
   // Queues a call message; `header_session_id` is the peer's v2 session id.
   // Returns the message's index among those this tunnel sent (nullopt when
   // the tunnel sends no call messages now).
@@ -224,10 +235,11 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
 
   TunnelHost& host_;
   const std::uint32_t id_;
-  TunnelConfig config_;
+  TunnelConfig config_;  // its control settings and pseudowires are in the two below
+  std::shared_ptr<const ControlSettings> control_;
+  std::shared_ptr<const AcceptPolicy> accept_policy_;
   Role role_ = Role::kInitiator;
   std::uint32_t listener_id_ = 0;
-  AcceptPolicy accept_policy_;
   std::string log_name_;
 
   TunnelPhase phase_ = TunnelPhase::kIdle;

@@ -293,7 +293,7 @@ void Tunnel::accept_call(const wire::Message& request) {
     }
     pseudowire = *offered;
   }
-  const auto& allowed = accept_policy_.pseudowires;
+  const auto& allowed = accept_policy_->pseudowires;
   if (std::find(allowed.begin(), allowed.end(), pseudowire) == allowed.end()) {
     reject_call(
         request,

@@ -105,7 +105,7 @@ void Tunnel::learn_peer(const wire::Message& message) {
 // §5.1.1; RFC 3931 §4.3: a nonce announces Message Digests).
 std::optional<LastResult> Tunnel::check_authentication(const wire::Message& message,
                                                        std::uint8_t response_type) {
-  const wire::Bytes& secret = config_.control.secret;
+  const wire::Bytes& secret = control_->secret;
   if (config_.version == wire::ProtocolVersion::kV3) {
     if (message.nonce && secret.empty()) {
       return LastResult{kStopNotAuthorized, 0,
@@ -142,7 +142,7 @@ void Tunnel::handle_sccrq(const wire::Message& message) {
     return;
   }
   // An SCCRQ carries no response to check; only the no-secret refusal applies.
-  const wire::Bytes& secret = config_.control.secret;
+  const wire::Bytes& secret = control_->secret;
   if (auto refusal = check_authentication(message, 0)) {
     fail(*refusal);
     return;
@@ -183,7 +183,7 @@ void Tunnel::handle_sccrp(const wire::Message& message) {
     fail(*refusal);
     return;
   }
-  const wire::Bytes& secret = config_.control.secret;
+  const wire::Bytes& secret = control_->secret;
   if (config_.version == wire::ProtocolVersion::kV3 && !secret.empty() && message.nonce) {
     peer_nonce_ = *message.nonce;
   }
@@ -246,10 +246,10 @@ void Tunnel::handle_stopccn(const wire::Message& message) {
 wire::Message Tunnel::control_message(wire::MessageType type) {
   wire::Message message;
   message.type = type;
-  message.host_name = config_.control.host_name;
+  message.host_name = control_->host_name;
   message.vendor_name = kVendorName;
   message.firmware_revision = kFirmwareRevision;
-  message.receive_window_size = config_.control.channel.receive_window;
+  message.receive_window_size = control_->channel.receive_window;
   if (config_.version == wire::ProtocolVersion::kV2) {
     message.protocol_version = kProtocolVersion1;
     message.framing_capabilities = kSyncAndAsync;
@@ -259,7 +259,7 @@ wire::Message Tunnel::control_message(wire::MessageType type) {
     message.router_id = host_.router_id();
     message.assigned_connection_id = id_;
     std::vector<std::uint16_t> capabilities;
-    for (Pseudowire pseudowire : config_.pseudowires) {
+    for (Pseudowire pseudowire : accept_policy_->pseudowires) {
       const std::uint16_t value = pseudowire_type(pseudowire);
       if (std::find(capabilities.begin(), capabilities.end(), value) == capabilities.end()) {
         capabilities.push_back(value);
