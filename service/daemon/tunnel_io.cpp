@@ -212,30 +212,27 @@ std::expected<int, std::string> TunnelIo::tunnel_socket(const fsm::Path& path) {
   return fd;
 }
 
+TunnelIo::Socket* TunnelIo::listener_speaking_for(const fsm::Path& path) {
+  if (path.encapsulation != wire::Encapsulation::kUdp || tunnels_.contains(path.tunnel_id) ||
+      prepared_.contains(path_key(path.local, path.peer)))
+    return nullptr;
+  return udp_listener_for(path.local);
+}
+
 void TunnelIo::send(const fsm::Path& path, wire::ByteView datagram) {
-  if (path.encapsulation == wire::Encapsulation::kUdp && !tunnels_.contains(path.tunnel_id) &&
-      !prepared_.contains(path_key(path.local, path.peer))) {
-    if (Socket* listener = udp_listener_for(path.local)) {
-      auto sent =
-          kernel::send_udp_datagram_from(listener->fd.get(), datagram, path.peer, path.local);
-      if (!sent) {
-        ++stats_.send_errors;
-        log(LogLevel::kDebug, "tunnel " + std::to_string(path.tunnel_id),
-            "send failed: ", error_text(sent.error()));
-        return;
-      }
-      ++stats_.sent;
+  std::expected<void, int> sent;
+  if (Socket* listener = listener_speaking_for(path)) {
+    sent = kernel::send_udp_datagram_from(listener->fd.get(), datagram, path.peer, path.local);
+  } else {
+    auto fd = tunnel_socket(path);
+    if (!fd) {
+      ++stats_.send_errors;
+      log(LogLevel::kWarning, "tunnel " + std::to_string(path.tunnel_id), "no socket to ",
+          path.peer.to_string(), ": ", fd.error());
       return;
     }
+    sent = kernel::send_datagram(*fd, path.encapsulation, datagram);
   }
-  auto fd = tunnel_socket(path);
-  if (!fd) {
-    ++stats_.send_errors;
-    log(LogLevel::kWarning, "tunnel " + std::to_string(path.tunnel_id), "no socket to ",
-        path.peer.to_string(), ": ", fd.error());
-    return;
-  }
-  auto sent = kernel::send_datagram(*fd, path.encapsulation, datagram);
   if (!sent) {
     // Lost like any datagram: the transport retransmits.
     ++stats_.send_errors;

@@ -89,6 +89,9 @@ class TunnelIo final : public TunnelSockets {
   bool listener_holds(const fsm::Endpoint& local, wire::Encapsulation encapsulation) const;
   // The UDP listener socket that receives on `local`, if any.
   Socket* udp_listener_for(const fsm::Endpoint& local);
+  // The listener socket `path` is sent through: a UDP tunnel with no socket
+  // of its own (nor one prepared for it) at a listener's address.
+  Socket* listener_speaking_for(const fsm::Path& path);
   static std::string path_key(const fsm::Endpoint& local, const fsm::Endpoint& peer);
 
   loop::EventLoop& loop_;

@@ -58,6 +58,13 @@ class LimitsTest : public ::testing::TestWithParam<Transport> {
     return pair.net.add_node({.name = "lac2", .addresses = {second_endpoint()}, .seed = 77});
   }
   fsm::ListenerView listener(std::uint32_t id) const { return *pair.lns.engine().listener(id); }
+  // A listener whose own bounds (MaxTunnels, MaxTunnelsPerPeer) are `room`.
+  std::uint32_t listen_with_room(std::uint32_t room) {
+    fsm::ListenerConfig config = pair.listener_config();
+    config.max_tunnels = room;
+    config.max_tunnels_per_peer = room;
+    return pair.listen(config);
+  }
   // Of the LAC's `ids`, `count` ended with the LNS's StopCCN {2, 4}
   // (insufficient resources); every other one is established.
   void expect_refused(const std::vector<std::uint32_t>& ids, std::size_t count) const {
@@ -104,10 +111,7 @@ INSTANTIATE_TEST_SUITE_P(UdpTransports, OneSessionTest, ::testing::ValuesIn(udp_
                          transport_name);
 
 TEST_P(ReserveTest, PeersStopShortOfTheReserveAndLocalCreatorsStillGetTheirs) {
-  fsm::ListenerConfig config = pair.listener_config();
-  config.max_tunnels = 100;
-  config.max_tunnels_per_peer = 100;
-  const std::uint32_t id = pair.listen(config);
+  const std::uint32_t id = listen_with_room(100);
   const auto ids = open_tunnels_one_by_one(10);
   EXPECT_EQ(established(pair.lac, ids), 7u);
   EXPECT_EQ(pair.lns.tunnel_count(), 7u);
@@ -155,10 +159,7 @@ TEST_P(LimitsTest, OneSourceGetsMaxTunnelsPerPeerAndAnotherStillGetsIn) {
 }
 
 TEST_P(LimitsTest, FiveHundredHandshakesFromOneAddressAllEndUpOrRefused) {
-  fsm::ListenerConfig config = pair.listener_config();
-  config.max_tunnels = 1000;
-  config.max_tunnels_per_peer = 1000;
-  const std::uint32_t id = pair.listen(config);
+  const std::uint32_t id = listen_with_room(1000);
   const auto ids = open_tunnels(500);
   pair.net.advance(60s);
   const std::size_t up = established(pair.lac, ids);

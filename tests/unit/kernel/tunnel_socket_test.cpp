@@ -82,36 +82,42 @@ TEST(TunnelSocketTest, ConnectedTunnelSocketSharesTheListenersPortAndGetsItsPeer
       EAGAIN);
 }
 
-TEST(TunnelSocketTest, WildcardListenerReportsTheDestinationAddress) {
-  auto listener =
-      open_tunnel_socket({.local = Endpoint::ipv4({0, 0, 0, 0}, 0), .share_address = true});
-  ASSERT_TRUE(listener.has_value());
-  const std::uint16_t port = bound_address(listener->get())->port;
-  auto peer = open_tunnel_socket({.local = loopback(0)});
-  ASSERT_TRUE(peer.has_value());
+// A listener on 0.0.0.0 and a peer on 127.0.0.1, both on ports of their own.
+class WildcardListenerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened =
+        open_tunnel_socket({.local = Endpoint::ipv4({0, 0, 0, 0}, 0), .share_address = true});
+    ASSERT_TRUE(opened.has_value());
+    listener = std::move(*opened);
+    port = bound_address(listener.get())->port;
+    opened = open_tunnel_socket({.local = loopback(0)});
+    ASSERT_TRUE(opened.has_value());
+    peer = std::move(*opened);
+    peer_address = *bound_address(peer.get());
+  }
+  UniqueFd listener;
+  UniqueFd peer;
+  std::uint16_t port = 0;
+  Endpoint peer_address;
+  std::array<std::uint8_t, 64> buffer{};
+};
+
+TEST_F(WildcardListenerTest, ReportsTheDestinationAddress) {
   const Endpoint destination = Endpoint::ipv4({127, 0, 0, 9}, port);
-  ASSERT_TRUE(send_datagram(peer->get(), Encapsulation::kUdp, bytes({1, 2, 3}), &destination));
-  ASSERT_TRUE(readable(listener->get()));
-  std::array<std::uint8_t, 64> buffer;
-  auto received = receive_datagram(listener->get(), Encapsulation::kUdp, port, buffer);
+  ASSERT_TRUE(send_datagram(peer.get(), Encapsulation::kUdp, bytes({1, 2, 3}), &destination));
+  ASSERT_TRUE(readable(listener.get()));
+  auto received = receive_datagram(listener.get(), Encapsulation::kUdp, port, buffer);
   ASSERT_TRUE(received.has_value());
   EXPECT_EQ(received->local, destination);
 }
 
-TEST(TunnelSocketTest, AWildcardListenerAnswersFromTheAddressTheDatagramCameTo) {
-  auto listener =
-      open_tunnel_socket({.local = Endpoint::ipv4({0, 0, 0, 0}, 0), .share_address = true});
-  ASSERT_TRUE(listener.has_value());
-  const std::uint16_t port = bound_address(listener->get())->port;
-  auto peer = open_tunnel_socket({.local = loopback(0)});
-  ASSERT_TRUE(peer.has_value());
-  const Endpoint peer_address = *bound_address(peer->get());
-  std::array<std::uint8_t, 64> buffer;
+TEST_F(WildcardListenerTest, AnswersFromTheAddressTheDatagramCameTo) {
   for (const std::uint8_t last : {9, 10}) {
     const Endpoint source = Endpoint::ipv4({127, 0, 0, last}, port);
-    ASSERT_TRUE(send_udp_datagram_from(listener->get(), bytes({4, 5}), peer_address, source));
-    ASSERT_TRUE(readable(peer->get()));
-    auto received = receive_datagram(peer->get(), Encapsulation::kUdp, peer_address.port, buffer);
+    ASSERT_TRUE(send_udp_datagram_from(listener.get(), bytes({4, 5}), peer_address, source));
+    ASSERT_TRUE(readable(peer.get()));
+    auto received = receive_datagram(peer.get(), Encapsulation::kUdp, peer_address.port, buffer);
     ASSERT_TRUE(received.has_value());
     EXPECT_EQ(received->peer, source);
     EXPECT_EQ(received->length, 2u);
