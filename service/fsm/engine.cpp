@@ -378,10 +378,17 @@ void Engine::Impl::reap() {
 // ---- Events ---------------------------------------------------------------------
 
 std::unique_ptr<Alarm> Engine::Impl::EntryAlarms::create(std::function<void()> on_fire) {
-  return inner_.create([&impl = impl_, on_fire = std::move(on_fire)] {
-    const Entry entry(impl);
-    on_fire();
-  });
+  return create_lax(std::move(on_fire), Duration::zero());
+}
+
+std::unique_ptr<Alarm> Engine::Impl::EntryAlarms::create_lax(std::function<void()> on_fire,
+                                                             Duration slack) {
+  return inner_.create_lax(
+      [&impl = impl_, on_fire = std::move(on_fire)] {
+        const Entry entry(impl);
+        on_fire();
+      },
+      slack);
 }
 
 void Engine::Impl::post(std::function<void(EngineObserver&)> event) {

@@ -135,6 +135,7 @@ class Engine::Impl final : public TunnelHost {
    public:
     EntryAlarms(AlarmFactory& inner, Impl& impl) : inner_(inner), impl_(impl) {}
     std::unique_ptr<Alarm> create(std::function<void()> on_fire) override;
+    std::unique_ptr<Alarm> create_lax(std::function<void()> on_fire, Duration slack) override;
 
    private:
     AlarmFactory& inner_;

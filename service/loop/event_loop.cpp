@@ -32,8 +32,8 @@ constexpr std::uint64_t kAccuracyUsec = 1;
 
 class SdEventAlarm final : public Alarm {
  public:
-  SdEventAlarm(EventLoop& loop, std::function<void()> on_fire)
-      : loop_(loop), on_fire_(std::move(on_fire)) {}
+  SdEventAlarm(EventLoop& loop, std::function<void()> on_fire, std::uint64_t accuracy_usec)
+      : loop_(loop), on_fire_(std::move(on_fire)), accuracy_usec_(accuracy_usec) {}
   ~SdEventAlarm() override { sd_event_source_disable_unref(source_); }
 
   void arm(Duration after) override {
@@ -42,7 +42,7 @@ class SdEventAlarm final : public Alarm {
       // On failure (out of memory) the alarm stays unarmed; the engine's
       // retransmission and hold timers then never fire, which the caller
       // sees as a peer that never answers rather than a crash.
-      if (sd_event_add_time(loop_.raw(), &source_, CLOCK_MONOTONIC, deadline, kAccuracyUsec, &fire,
+      if (sd_event_add_time(loop_.raw(), &source_, CLOCK_MONOTONIC, deadline, accuracy_usec_, &fire,
                             this) < 0) {
         source_ = nullptr;
         return;
@@ -68,6 +68,7 @@ class SdEventAlarm final : public Alarm {
 
   EventLoop& loop_;
   std::function<void()> on_fire_;
+  std::uint64_t accuracy_usec_;
   sd_event_source* source_ = nullptr;
 };
 
@@ -103,7 +104,13 @@ TimePoint EventLoop::now() const {
 }
 
 std::unique_ptr<Alarm> EventLoop::create(std::function<void()> on_fire) {
-  return std::make_unique<SdEventAlarm>(*this, std::move(on_fire));
+  return std::make_unique<SdEventAlarm>(*this, std::move(on_fire), kAccuracyUsec);
+}
+
+std::unique_ptr<Alarm> EventLoop::create_lax(std::function<void()> on_fire, Duration slack) {
+  const auto usec = std::chrono::duration_cast<std::chrono::microseconds>(slack).count();
+  return std::make_unique<SdEventAlarm>(*this, std::move(on_fire),
+                                        std::max<std::uint64_t>(kAccuracyUsec, usec));
 }
 
 namespace {

@@ -51,6 +51,7 @@ class EventLoop final : public Clock, public AlarmFactory {
   // CLOCK_MONOTONIC, the same clock as std::chrono::steady_clock.
   TimePoint now() const override;
   std::unique_ptr<Alarm> create(std::function<void()> on_fire) override;
+  std::unique_ptr<Alarm> create_lax(std::function<void()> on_fire, Duration slack) override;
 
   using IoCallback = std::function<void(std::uint32_t revents)>;
   std::expected<std::unique_ptr<IoWatch>, int> watch_fd(int fd, std::uint32_t events,

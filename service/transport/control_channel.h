@@ -254,7 +254,11 @@ ControlChannel<Outgoing, Incoming>::ControlChannel(const ChannelConfig& config, 
       events_(events),
       retransmit_alarm_(alarms.create([this] { on_retransmit_alarm(); })),
       ack_alarm_(alarms.create([this] { on_ack_alarm(); })),
-      hello_alarm_(alarms.create([this] { on_hello_alarm(); })),
+      // A HELLO a second late changes nothing; thousands of idle tunnels then
+      // wake the daemon about once a second, not once per tunnel.
+      hello_alarm_(alarms.create_lax(
+          [this] { on_hello_alarm(); },
+          std::min<Duration>(config.hello_interval / 60, std::chrono::seconds(1)))),
       last_received_(clock.now()) {
   config_.receive_window = detail::clamp_window(config_.receive_window);
   current_timeout_ = first_timeout();

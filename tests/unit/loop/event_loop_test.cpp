@@ -41,6 +41,28 @@ TEST(EventLoopTest, AlarmsFireInDeadlineOrderAndNotBefore) {
   EXPECT_FALSE(late->armed());
 }
 
+TEST(EventLoopTest, LaxAlarmsFireInOrderAndNeverEarly) {
+  // Two lax alarms 20 ms apart with 1 s of slack: sd-event may wake once
+  // for both (it picks a time within each alarm's slack), but never before
+  // either deadline.
+  auto loop = make_loop();
+  const TimePoint start = loop->now();
+  std::vector<TimePoint> fired_at;
+  auto first = loop->create_lax([&] { fired_at.push_back(loop->now()); }, milliseconds(1000));
+  auto second = loop->create_lax(
+      [&] {
+        fired_at.push_back(loop->now());
+        loop->exit(0);
+      },
+      milliseconds(1000));
+  first->arm(milliseconds(10));
+  second->arm(milliseconds(30));
+  EXPECT_EQ(loop->run(), 0);
+  ASSERT_EQ(fired_at.size(), 2u);
+  EXPECT_GE(fired_at[0] - start, milliseconds(10));
+  EXPECT_GE(fired_at[1] - start, milliseconds(30));
+}
+
 TEST(EventLoopTest, CancelledRearmedAndDestroyedAlarms) {
   auto loop = make_loop();
   int cancelled_fires = 0, destroyed_fires = 0, rearmed_fires = 0;
