@@ -300,8 +300,9 @@ void Generator::end_handshake(Tunnel& tunnel, Clock::time_point now) {
   start_tunnels(now);
 }
 
-// v3 session ids are one space per LCCE (RFC 3931 §4.1): ours are the tunnel
-// in the high half and the session's index in the low half.
+// A v3 data message names only its session, so session ids are one space per
+// LCCE, not per tunnel: ours are the tunnel in the high half and the
+// session's index in the low half.
 std::uint32_t v3_session_id(std::uint16_t our_tunnel_id, std::uint16_t index) {
   return (std::uint32_t{our_tunnel_id} << 16) | index;
 }
@@ -415,7 +416,7 @@ void Generator::handle_message(Tunnel& tunnel, std::uint16_t session_id,
                                const wire::Message& message, Clock::time_point now) {
   switch (message.type) {
     case MessageType::kSccrp: {
-      // Zero is no id in either version (RFC 2661 §5.1, RFC 3931 §5.2).
+      // Zero is no id in either version.
       const std::uint32_t peer_id = options_.version == ProtocolVersion::kV2
                                         ? message.assigned_tunnel_id.value_or(0)
                                         : message.assigned_connection_id.value_or(0);
