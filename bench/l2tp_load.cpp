@@ -1,7 +1,8 @@
-// l2tp-load: an L2TPv2 LAC that opens many tunnels (and sessions in them) to
-// one LNS over UDP, holds them, tears them down and prints one JSON object
-// with the rates, setup times and counts. bench/run drives it against
-// l2tpbusd and xl2tpd; bench/README.md says what each figure means.
+// l2tp-load: an L2TPv2 LAC (or an L2TPv3 LCCE placing incoming calls) that
+// opens many tunnels (and sessions in them) to one LNS over UDP, holds them,
+// tears them down and prints one JSON object with the rates, setup times and
+// counts. bench/run drives it against l2tpbusd, xl2tpd and l2tpns;
+// bench/README.md says what each figure means.
 //
 // One thread, non-blocking sockets, poll(). Every tunnel of a socket shares
 // its source port, as a real LAC's do (xl2tpd sends all from 1701); replies
@@ -46,11 +47,15 @@ struct Options {
   double timeout_seconds = 120;
   std::chrono::milliseconds retransmit{1000};
   unsigned max_retransmits = 5;
+  ProtocolVersion version = ProtocolVersion::kV2;
+  std::uint16_t pseudowire = wire::kPseudowirePpp;  // v3 only
+  // Tunnel counts at which to stop opening more until a line on stdin, so
+  // that bench/run can read the LNS's CPU time there (ascending).
+  std::vector<unsigned> pause_at;
 };
 
 constexpr std::chrono::milliseconds kMaxRetransmitInterval{8000};
 constexpr std::uint16_t kDefaultPeerWindow = 4;  // RFC 2661 §5.8 when the AVP is absent
-constexpr std::size_t kNrOffset = 10;            // Nr in a v2 control header with L and S
 
 bool before(std::uint16_t a, std::uint16_t b) {
   return static_cast<std::int16_t>(a - b) < 0;
@@ -63,7 +68,7 @@ double ms_between(Clock::time_point from, Clock::time_point to) {
 enum class SessionState { kIdle, kRequested, kConnecting, kUp, kRefused, kLost };
 
 struct Session {
-  std::uint16_t peer_id = 0;
+  std::uint32_t peer_id = 0;
   SessionState state = SessionState::kIdle;
   Clock::time_point started;
 };
@@ -79,7 +84,7 @@ struct Sent {
 
 struct Tunnel {
   std::uint16_t our_id = 0;
-  std::uint16_t peer_id = 0;
+  std::uint32_t peer_id = 0;  // v2 Tunnel ID or v3 Control Connection ID
   unsigned socket = 0;
   TunnelState state = TunnelState::kIdle;
   std::uint16_t next_ns = 0;
@@ -133,6 +138,9 @@ class Generator {
   void end_handshake(Tunnel& tunnel, Clock::time_point now);
   void check_setup_done(Tunnel& tunnel, Clock::time_point now);
   void release_peer_id(const Tunnel& tunnel);
+  Session* session_of(Tunnel& tunnel, std::uint16_t header_session_id,
+                      const wire::Message& message);
+  bool pause_due() const;
   void print_results() const;
 
   Options options_;
@@ -147,7 +155,9 @@ class Generator {
   unsigned teardowns_resolved_ = 0;
   unsigned teardowns_total_ = 0;
   bool wait_for_stdin_ = false;
-  std::unordered_map<std::uint16_t, unsigned> live_peer_ids_;
+  bool paused_ = false;
+  std::size_t next_pause_ = 0;  // index into options_.pause_at
+  std::unordered_map<std::uint32_t, unsigned> live_peer_ids_;
   std::vector<double> tunnel_setup_ms_, session_setup_ms_;
   std::optional<Clock::time_point> first_sccrq_, last_tunnel_up_, first_icrq_, last_session_up_;
   Clock::time_point hold_started_, teardown_started_, finished_;
@@ -196,9 +206,11 @@ void Generator::transmit(const Tunnel& tunnel, const wire::Bytes& bytes) {
 
 void Generator::send(Tunnel& tunnel, MessageType type, int session, const wire::Message& message,
                      Clock::time_point now) {
-  const std::uint16_t peer_session = session >= 0 ? tunnel.sessions[session].peer_id : 0;
+  const auto peer_session =
+      static_cast<std::uint16_t>(session >= 0 ? tunnel.sessions[session].peer_id : 0);
   Sent sent{.ns = tunnel.next_ns++, .type = type, .session = session, .bytes = {}};
-  sent.bytes = bench::datagram({.peer_tunnel_id = tunnel.peer_id,
+  sent.bytes = bench::datagram({.version = options_.version,
+                                .peer_tunnel_id = tunnel.peer_id,
                                 .peer_session_id = peer_session,
                                 .ns = sent.ns,
                                 .nr = tunnel.expected_ns},
@@ -217,21 +229,24 @@ void Generator::send(Tunnel& tunnel, MessageType type, int session, const wire::
 }
 
 void Generator::ack(Tunnel& tunnel) {
-  transmit(tunnel, bench::zlb({.peer_tunnel_id = tunnel.peer_id,
+  transmit(tunnel, bench::zlb({.version = options_.version,
+                               .peer_tunnel_id = tunnel.peer_id,
                                .peer_session_id = 0,
                                .ns = tunnel.next_ns,
                                .nr = tunnel.expected_ns}));
 }
 
 void Generator::start_tunnels(Clock::time_point now) {
+  const unsigned stop_at =
+      next_pause_ < options_.pause_at.size() ? options_.pause_at[next_pause_] : ~0u;
   while (phase_ == Phase::kSetup && in_flight_ < options_.window &&
-         next_tunnel_ < tunnels_.size()) {
+         next_tunnel_ < tunnels_.size() && next_tunnel_ < stop_at) {
     Tunnel& tunnel = tunnels_[next_tunnel_++];
     ++in_flight_;
     tunnel.state = TunnelState::kRequested;
     tunnel.started = now;
     if (!first_sccrq_) first_sccrq_ = now;
-    send(tunnel, MessageType::kSccrq, -1, bench::sccrq(tunnel.our_id), now);
+    send(tunnel, MessageType::kSccrq, -1, bench::sccrq(options_.version, tunnel.our_id), now);
   }
 }
 
@@ -242,7 +257,7 @@ void Generator::start_teardown(Clock::time_point now) {
     if (tunnel.state != TunnelState::kUp) continue;
     ++teardowns_total_;
     tunnel.state = TunnelState::kClosing;
-    send(tunnel, MessageType::kStopccn, -1, bench::stopccn(tunnel.our_id), now);
+    send(tunnel, MessageType::kStopccn, -1, bench::stopccn(options_.version, tunnel.our_id), now);
   }
 }
 
@@ -283,6 +298,25 @@ void Generator::end_handshake(Tunnel& tunnel, Clock::time_point now) {
   tunnel.handshake_resolved = true;
   --in_flight_;
   start_tunnels(now);
+}
+
+// A v3 data message names only its session, so session ids are one space per
+// LCCE, not per tunnel: ours are the tunnel in the high half and the
+// session's index in the low half.
+std::uint32_t v3_session_id(std::uint16_t our_tunnel_id, std::uint16_t index) {
+  return (std::uint32_t{our_tunnel_id} << 16) | index;
+}
+
+Session* Generator::session_of(Tunnel& tunnel, std::uint16_t header_session_id,
+                               const wire::Message& message) {
+  std::uint32_t index = header_session_id;
+  if (options_.version == ProtocolVersion::kV3) {
+    const std::uint32_t ours = message.remote_session_id.value_or(0);
+    if (ours >> 16 != tunnel.our_id) return nullptr;
+    index = ours & 0xffff;
+  }
+  if (index == 0 || index > tunnel.sessions.size()) return nullptr;
+  return &tunnel.sessions[index - 1];
 }
 
 void Generator::release_peer_id(const Tunnel& tunnel) {
@@ -329,8 +363,13 @@ void Generator::on_acked(Tunnel& tunnel, const Sent& sent, Clock::time_point now
         session.state = SessionState::kRequested;
         session.started = now;
         if (!first_icrq_) first_icrq_ = now;
+        const auto index = static_cast<std::uint16_t>(i + 1);
         send(tunnel, MessageType::kIcrq, static_cast<int>(i),
-             bench::icrq(static_cast<std::uint16_t>(i + 1), ++call_serial_), now);
+             options_.version == ProtocolVersion::kV2
+                 ? bench::icrq(index, ++call_serial_)
+                 : bench::icrq_v3(v3_session_id(tunnel.our_id, index), ++call_serial_,
+                                  options_.pseudowire),
+             now);
       }
       check_setup_done(tunnel, now);
       break;
@@ -365,8 +404,8 @@ void Generator::acknowledged(Tunnel& tunnel, std::uint16_t nr, Clock::time_point
   while (!tunnel.waiting.empty() && tunnel.unacked.size() < tunnel.peer_window) {
     Sent& sent = tunnel.waiting.front();
     // Its Nr was set when it was queued; the peer may have sent more since.
-    sent.bytes[kNrOffset] = static_cast<std::uint8_t>(tunnel.expected_ns >> 8);
-    sent.bytes[kNrOffset + 1] = static_cast<std::uint8_t>(tunnel.expected_ns);
+    sent.bytes[bench::kNrOffset] = static_cast<std::uint8_t>(tunnel.expected_ns >> 8);
+    sent.bytes[bench::kNrOffset + 1] = static_cast<std::uint8_t>(tunnel.expected_ns);
     transmit(tunnel, sent.bytes);
     tunnel.unacked.push_back(std::move(sent));
     tunnel.waiting.pop_front();
@@ -377,8 +416,12 @@ void Generator::handle_message(Tunnel& tunnel, std::uint16_t session_id,
                                const wire::Message& message, Clock::time_point now) {
   switch (message.type) {
     case MessageType::kSccrp: {
-      if (tunnel.state != TunnelState::kRequested || !message.assigned_tunnel_id) break;
-      tunnel.peer_id = *message.assigned_tunnel_id;
+      // Zero is no id in either version.
+      const std::uint32_t peer_id = options_.version == ProtocolVersion::kV2
+                                        ? message.assigned_tunnel_id.value_or(0)
+                                        : message.assigned_connection_id.value_or(0);
+      if (tunnel.state != TunnelState::kRequested || peer_id == 0) break;
+      tunnel.peer_id = peer_id;
       if (message.receive_window_size && *message.receive_window_size > 0) {
         tunnel.peer_window = *message.receive_window_size;
       }
@@ -402,17 +445,25 @@ void Generator::handle_message(Tunnel& tunnel, std::uint16_t session_id,
       }
       break;
     case MessageType::kIcrp: {
-      if (session_id == 0 || session_id > tunnel.sessions.size()) break;
-      Session& session = tunnel.sessions[session_id - 1];
-      if (session.state != SessionState::kRequested || !message.assigned_session_id) break;
-      session.peer_id = *message.assigned_session_id;
-      session.state = SessionState::kConnecting;
-      send(tunnel, MessageType::kIccn, session_id - 1, bench::iccn(), now);
+      Session* session = session_of(tunnel, session_id, message);
+      const std::uint32_t peer_id = options_.version == ProtocolVersion::kV2
+                                        ? message.assigned_session_id.value_or(0)
+                                        : message.local_session_id.value_or(0);
+      if (session == nullptr || session->state != SessionState::kRequested || peer_id == 0) break;
+      session->peer_id = peer_id;
+      session->state = SessionState::kConnecting;
+      const auto index = static_cast<int>(session - tunnel.sessions.data());
+      send(tunnel, MessageType::kIccn, index,
+           options_.version == ProtocolVersion::kV2
+               ? bench::iccn()
+               : bench::iccn_v3(v3_session_id(tunnel.our_id, static_cast<std::uint16_t>(index + 1)),
+                                session->peer_id),
+           now);
       break;
     }
     case MessageType::kCdn:
-      if (session_id != 0 && session_id <= tunnel.sessions.size()) {
-        resolve_session(tunnel, tunnel.sessions[session_id - 1], SessionState::kRefused, now);
+      if (Session* session = session_of(tunnel, session_id, message)) {
+        resolve_session(tunnel, *session, SessionState::kRefused, now);
       }
       break;
     default:
@@ -441,6 +492,10 @@ void Generator::handle_datagram(wire::ByteView bytes, Clock::time_point now) {
   }
   acknowledged(tunnel, control.header.nr, now);
   if (control.avps.empty()) return;  // a ZLB
+  auto message =
+      wire::decode_message(control.avps, wire::DecodeOptions{.version = options_.version});
+  // A v3 ACK message acknowledges like a ZLB and takes no sequence number.
+  if (message && message->type == MessageType::kAck) return;
   if (control.header.ns != tunnel.expected_ns) {
     // A retransmission of what we have (our ack was lost): acknowledge again.
     // One from ahead is dropped; the peer sends it again.
@@ -448,7 +503,6 @@ void Generator::handle_datagram(wire::ByteView bytes, Clock::time_point now) {
     return;
   }
   ++tunnel.expected_ns;
-  auto message = wire::decode_message(control.avps, wire::DecodeOptions{});
   if (!message) {
     ++counts_.malformed;
     ack(tunnel);
@@ -480,8 +534,8 @@ void Generator::check_retransmits(Clock::time_point now) {
       continue;
     }
     for (Sent& sent : tunnel.unacked) {
-      sent.bytes[kNrOffset] = static_cast<std::uint8_t>(tunnel.expected_ns >> 8);
-      sent.bytes[kNrOffset + 1] = static_cast<std::uint8_t>(tunnel.expected_ns);
+      sent.bytes[bench::kNrOffset] = static_cast<std::uint8_t>(tunnel.expected_ns >> 8);
+      sent.bytes[bench::kNrOffset + 1] = static_cast<std::uint8_t>(tunnel.expected_ns);
       transmit(tunnel, sent.bytes);
       ++counts_.retransmissions;
     }
@@ -502,6 +556,7 @@ int Generator::run() {
     const bool stdin_watched = wait_for_stdin_;
     const int timeout_ms = phase_ == Phase::kHold && !stdin_watched ? 5 : 10;
     const nfds_t count = fds.size() - (stdin_watched ? 0 : 1);
+    fds.back().revents = 0;
     if (poll(fds.data(), count, timeout_ms) < 0 && errno != EINTR) return 2;
     for (unsigned i = 0; i < sockets_.size(); ++i) {
       if (fds[i].revents & POLLIN) receive(i);
@@ -520,6 +575,20 @@ int Generator::run() {
       phase_ = Phase::kDone;
       break;
     }
+    const bool stdin_ready = (fds.back().revents & (POLLIN | POLLHUP)) != 0;
+    if (paused_ && stdin_ready) {
+      char line[256];
+      [[maybe_unused]] auto ignored = read(STDIN_FILENO, line, sizeof line);
+      paused_ = wait_for_stdin_ = false;
+      ++next_pause_;
+      start_tunnels(now);
+    } else if (phase_ == Phase::kSetup && !paused_ && pause_due()) {
+      // bench/run reads the LNS's CPU time now, then writes a line.
+      std::fprintf(stderr, "l2tp-load: paused at %u tunnels (%u up)\n", next_tunnel_,
+                   counts_.tunnels_up);
+      std::fflush(stderr);
+      paused_ = wait_for_stdin_ = true;
+    }
     if (phase_ == Phase::kSetup && setups_resolved_ == tunnels_.size()) {
       phase_ = Phase::kHold;
       hold_started_ = now;
@@ -533,7 +602,7 @@ int Generator::run() {
     if (phase_ == Phase::kHold) {
       bool go = ms_between(hold_started_, now) >= options_.hold_seconds * 1000;
       if (wait_for_stdin_) {
-        go = (fds.back().revents & (POLLIN | POLLHUP)) != 0;
+        go = stdin_ready;
         if (go) {
           char line[256];
           [[maybe_unused]] auto ignored = read(STDIN_FILENO, line, sizeof line);
@@ -560,6 +629,11 @@ int Generator::run() {
   return options_.expect_all && !all ? 1 : 0;
 }
 
+bool Generator::pause_due() const {
+  return next_pause_ < options_.pause_at.size() && next_tunnel_ < tunnels_.size() &&
+         next_tunnel_ == options_.pause_at[next_pause_] && setups_resolved_ == next_tunnel_;
+}
+
 double percentile(std::vector<double> values, double fraction) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -577,7 +651,7 @@ double rate(unsigned count, std::optional<Clock::time_point> first,
 void Generator::print_results() const {
   const Counts& c = counts_;
   std::printf(
-      "{\"version\": 2, \"tunnels\": %u, \"window\": %u, \"sessions_per_tunnel\": %u, "
+      "{\"version\": %d, \"tunnels\": %u, \"window\": %u, \"sessions_per_tunnel\": %u, "
       "\"sources\": %zu, \"tunnels_up\": %u, \"tunnels_refused\": %u, \"tunnels_lost\": %u, "
       "\"sessions_up\": %u, \"sessions_refused\": %u, \"sessions_lost\": %u, "
       "\"stopccn_acked\": %u, \"stopccn_unacked\": %u, \"closed_by_peer\": %u, "
@@ -587,11 +661,11 @@ void Generator::print_results() const {
       "\"tunnel_setup_ms\": {\"p50\": %.2f, \"p99\": %.2f}, "
       "\"session_setup_ms\": {\"p50\": %.2f, \"p99\": %.2f}, "
       "\"teardown_s\": %.3f}\n",
-      options_.tunnels, options_.window, options_.sessions, sockets_.size(), c.tunnels_up,
-      c.tunnels_refused, c.tunnels_lost, c.sessions_up, c.sessions_refused, c.sessions_lost,
-      c.stopccn_acked, c.stopccn_unacked, c.closed_by_peer, c.lost_after_up,
-      c.duplicate_peer_tunnel_ids, c.retransmissions, c.send_errors, c.malformed,
-      rate(c.tunnels_up, first_sccrq_, last_tunnel_up_),
+      options_.version == ProtocolVersion::kV3 ? 3 : 2, options_.tunnels, options_.window,
+      options_.sessions, sockets_.size(), c.tunnels_up, c.tunnels_refused, c.tunnels_lost,
+      c.sessions_up, c.sessions_refused, c.sessions_lost, c.stopccn_acked, c.stopccn_unacked,
+      c.closed_by_peer, c.lost_after_up, c.duplicate_peer_tunnel_ids, c.retransmissions,
+      c.send_errors, c.malformed, rate(c.tunnels_up, first_sccrq_, last_tunnel_up_),
       rate(c.sessions_up, first_icrq_, last_session_up_), percentile(tunnel_setup_ms_, 0.5),
       percentile(tunnel_setup_ms_, 0.99), percentile(session_setup_ms_, 0.5),
       percentile(session_setup_ms_, 0.99),
@@ -604,7 +678,24 @@ void Generator::print_results() const {
 constexpr const char* kUsage =
     "usage: l2tp-load --lns ADDRESS:PORT [--tunnels N] [--window W] [--sessions S]\n"
     "                 [--sources K] [--hold SECONDS] [--hold-until-stdin] [--expect-all]\n"
-    "                 [--timeout SECONDS] [--retransmit-ms MS] [--max-retransmits N]\n";
+    "                 [--timeout SECONDS] [--retransmit-ms MS] [--max-retransmits N]\n"
+    "                 [--version 2|3] [--pseudowire ppp|eth] [--pause-at N,N,...]\n";
+
+// "1000,4000": ascending tunnel counts.
+std::optional<std::vector<unsigned>> parse_counts(const std::string& text) {
+  std::vector<unsigned> counts;
+  for (std::size_t start = 0; start <= text.size();) {
+    const auto comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    char* end = nullptr;
+    const unsigned long count = std::strtoul(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || count > 65535) return std::nullopt;
+    if (!counts.empty() && count <= counts.back()) return std::nullopt;
+    counts.push_back(static_cast<unsigned>(count));
+    start = comma + 1;
+  }
+  return counts;
+}
 
 std::optional<Options> parse(int argc, char** argv) {
   Options options;
@@ -633,8 +724,16 @@ std::optional<Options> parse(int argc, char** argv) {
         return std::nullopt;
       }
       have_lns = true;
+    } else if (flag == "--pseudowire" && (value == "ppp" || value == "eth")) {
+      options.pseudowire = value == "ppp" ? wire::kPseudowirePpp : wire::kPseudowireEthernet;
+    } else if (flag == "--pause-at") {
+      auto counts = parse_counts(value);
+      if (!counts) return std::nullopt;
+      options.pause_at = std::move(*counts);
     } else if (!numeric) {
       return std::nullopt;
+    } else if (flag == "--version" && (number == 2 || number == 3)) {
+      options.version = number == 2 ? ProtocolVersion::kV2 : ProtocolVersion::kV3;
     } else if (flag == "--tunnels" && number >= 1 && number <= 65535) {
       options.tunnels = static_cast<unsigned>(number);
     } else if (flag == "--window" && number >= 1) {

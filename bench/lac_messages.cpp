@@ -12,9 +12,9 @@ wire::Message of_type(wire::MessageType type) {
 
 wire::ControlHeader header(const Addressing& to) {
   return wire::ControlHeader{
-      .version = wire::ProtocolVersion::kV2,
+      .version = to.version,
       .tunnel_id = to.peer_tunnel_id,
-      .session_id = to.peer_session_id,
+      .session_id = to.version == ProtocolVersion::kV2 ? to.peer_session_id : std::uint16_t{0},
       .ns = to.ns,
       .nr = to.nr,
   };
@@ -22,16 +22,23 @@ wire::ControlHeader header(const Addressing& to) {
 
 }  // namespace
 
-wire::Message sccrq(std::uint16_t our_tunnel_id) {
+wire::Message sccrq(ProtocolVersion version, std::uint32_t our_tunnel_id) {
   auto message = of_type(wire::MessageType::kSccrq);
-  message.protocol_version = 0x0100;
-  message.framing_capabilities = kCapabilities;
-  message.bearer_capabilities = kCapabilities;
-  message.firmware_revision = 1;
   message.host_name = "l2tpbus-bench";
   message.vendor_name = "l2tpbus bench";
-  message.assigned_tunnel_id = our_tunnel_id;
+  message.firmware_revision = 1;
   message.receive_window_size = kReceiveWindow;
+  if (version == ProtocolVersion::kV2) {
+    message.protocol_version = 0x0100;
+    message.framing_capabilities = kCapabilities;
+    message.bearer_capabilities = kCapabilities;
+    message.assigned_tunnel_id = static_cast<std::uint16_t>(our_tunnel_id);
+  } else {
+    message.router_id = our_tunnel_id;
+    message.assigned_connection_id = our_tunnel_id;
+    message.pseudowire_capabilities =
+        std::vector<std::uint16_t>{wire::kPseudowirePpp, wire::kPseudowireEthernet};
+  }
   return message;
 }
 
@@ -39,9 +46,13 @@ wire::Message scccn() {
   return of_type(wire::MessageType::kScccn);
 }
 
-wire::Message stopccn(std::uint16_t our_tunnel_id) {
+wire::Message stopccn(ProtocolVersion version, std::uint32_t our_tunnel_id) {
   auto message = of_type(wire::MessageType::kStopccn);
-  message.assigned_tunnel_id = our_tunnel_id;
+  if (version == ProtocolVersion::kV2) {
+    message.assigned_tunnel_id = static_cast<std::uint16_t>(our_tunnel_id);
+  } else {
+    message.assigned_connection_id = our_tunnel_id;
+  }
   message.result_code = wire::ResultCode{.result = 1, .error = std::nullopt, .message = ""};
   return message;
 }
@@ -61,8 +72,26 @@ wire::Message iccn() {
   return message;
 }
 
+wire::Message icrq_v3(std::uint32_t our_session_id, std::uint32_t call_serial,
+                      std::uint16_t pseudowire) {
+  auto message = of_type(wire::MessageType::kIcrq);
+  message.local_session_id = our_session_id;
+  message.remote_session_id = 0;
+  message.call_serial_number = call_serial;
+  message.pseudowire_type = pseudowire;
+  return message;
+}
+
+wire::Message iccn_v3(std::uint32_t our_session_id, std::uint32_t peer_session_id) {
+  auto message = of_type(wire::MessageType::kIccn);
+  message.local_session_id = our_session_id;
+  message.remote_session_id = peer_session_id;
+  message.tx_connect_speed = 100'000'000;
+  return message;
+}
+
 wire::Bytes datagram(const Addressing& to, const wire::Message& message) {
-  const auto avps = wire::encode_message(message, wire::EncodeOptions{});
+  const auto avps = wire::encode_message(message, wire::EncodeOptions{.version = to.version});
   return wire::frame_control(header(to), avps, wire::Encapsulation::kUdp);
 }
 

@@ -30,6 +30,9 @@ packages=(
   qemu-system-x86 busybox-static cpio kmod iproute2 iputils-ping systemd util-linux
   # our pppd plugin (service/ppp) builds against Debian's pppd headers
   ppp-dev
+  # bench/run's third LNS (bench/README.md): l2tpns, run in its own network
+  # namespace with its own tun device
+  l2tpns
   # the NetworkManager VPN plugin (plugin/), and NetworkManager itself for its
   # VM test
   libnm-dev network-manager
