@@ -1,13 +1,14 @@
 #include "fsm/registry.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace l2tp::fsm {
 
 namespace {
 
 constexpr int kRandomTries = 16;
-constexpr std::uint32_t kMaxV2Id = 0xFFFF;
+constexpr std::uint32_t kMaxV2Id = TunnelIdSpace::kMaxV2Id;
 constexpr std::uint32_t kMaxV3Id = 0xFFFFFFFF;
 
 std::uint32_t random_u32(RandomSource& random) {
@@ -41,6 +42,50 @@ std::optional<std::uint32_t> pick_free_id(RandomSource& random, std::uint32_t ma
   for (std::size_t step = 0; step <= used_count; ++step) {
     if (!in_use(id)) return id;
     id = id == max ? 1 : id + 1;
+  }
+  return std::nullopt;
+}
+
+bool TunnelIdSpace::contains(std::uint32_t id) const {
+  if (id <= kMaxV2Id) return (low_[id / 64] >> (id % 64)) & 1;
+  return high_.contains(id);
+}
+
+bool TunnelIdSpace::insert(std::uint32_t id) {
+  if (id == 0 || contains(id)) return false;
+  if (id > kMaxV2Id) return high_.insert(id).second;
+  low_[id / 64] |= std::uint64_t{1} << (id % 64);
+  ++low_count_;
+  return true;
+}
+
+void TunnelIdSpace::erase(std::uint32_t id) {
+  if (id > kMaxV2Id) {
+    high_.erase(id);
+  } else if (id != 0 && contains(id)) {
+    low_[id / 64] &= ~(std::uint64_t{1} << (id % 64));
+    --low_count_;
+  }
+}
+
+std::optional<std::uint32_t> TunnelIdSpace::pick(RandomSource& random, std::uint32_t max) const {
+  if (max > kMaxV2Id) {
+    return pick_free_id(random, max, size(), [this](std::uint32_t id) { return contains(id); });
+  }
+  if (max == 0 || low_count_ >= max) return std::nullopt;
+  for (int attempt = 0; attempt < kRandomTries; ++attempt) {
+    const std::uint32_t id = random_id(random, max);
+    if (!contains(id)) return id;
+  }
+  // Crowded: the first free id from a random word on, a word at a time.
+  const std::size_t start = random_id(random, max) / 64;
+  for (std::size_t step = 0; step <= kWords; ++step) {
+    const std::size_t word = (start + step) % kWords;
+    std::uint64_t free = ~low_[word];
+    if (word == 0) free &= ~std::uint64_t{1};  // id 0 is never an id
+    if (free == 0) continue;
+    const auto id = static_cast<std::uint32_t>(word * 64 + std::countr_zero(free));
+    if (id <= max) return id;
   }
   return std::nullopt;
 }
@@ -144,16 +189,14 @@ std::optional<std::uint32_t> Registry::allocate_tunnel_id(wire::ProtocolVersion 
   const std::uint32_t max = version == wire::ProtocolVersion::kV2 ? kMaxV2Id : kMaxV3Id;
   // v3 ids that happen to be taken by v2 tunnels (<= 0xFFFF) still count as
   // used, so the pigeonhole walk bound holds for either range.
-  auto id = pick_free_id(random, max, tunnel_ids_.size(), [this](std::uint32_t candidate) {
-    return tunnel_ids_.contains(candidate);
-  });
+  auto id = tunnel_ids_.pick(random, max);
   if (id) tunnel_ids_.insert(*id);
   return id;
 }
 
 bool Registry::claim_tunnel_id(std::uint32_t id) {
   if (id == 0) return false;
-  return tunnel_ids_.insert(id).second;
+  return tunnel_ids_.insert(id);
 }
 
 void Registry::release_tunnel_id(std::uint32_t id) {

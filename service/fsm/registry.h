@@ -6,6 +6,7 @@
 // lookup; nothing here walks all tunnels.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -27,6 +28,27 @@ namespace l2tp::fsm {
 std::optional<std::uint32_t> pick_free_id(RandomSource& random, std::uint32_t max,
                                           std::size_t used_count,
                                           const std::function<bool(std::uint32_t)>& in_use);
+
+// Tunnel ids in use, v2 and v3 alike (one space, so that an id alone names
+// a tunnel). Ids up to 0xFFFF, every v2 one, are kept in a bitmap: with
+// nearly all 65,535 taken, a free one is found 64 ids at a time instead of
+// by probing ids one by one.
+class TunnelIdSpace {
+ public:
+  static constexpr std::uint32_t kMaxV2Id = 0xFFFF;
+  bool contains(std::uint32_t id) const;
+  bool insert(std::uint32_t id);  // false when taken, or 0
+  void erase(std::uint32_t id);
+  std::size_t size() const { return low_count_ + high_.size(); }
+  // A free id in 1..max, not yet taken; nullopt when all are.
+  std::optional<std::uint32_t> pick(RandomSource& random, std::uint32_t max) const;
+
+ private:
+  static constexpr std::size_t kWords = (kMaxV2Id + 1) / 64;
+  std::array<std::uint64_t, kWords> low_{};  // bit (id % 64) of word (id / 64)
+  std::size_t low_count_ = 0;
+  std::unordered_set<std::uint32_t> high_;
+};
 
 // The address part of an endpoint (port cleared): the key for per-source
 // limits and for the tie breaker, which look at the peer host, not its port.
@@ -105,6 +127,7 @@ class Registry {
   bool claim_tunnel_id(std::uint32_t id);  // false when taken
   void release_tunnel_id(std::uint32_t id);
   bool tunnel_id_in_use(std::uint32_t id) const { return tunnel_ids_.contains(id); }
+  std::size_t tunnel_ids_in_use() const { return tunnel_ids_.size(); }
 
   // L2TPv3 session ids are unique engine-wide (the kernel demultiplexes v3
   // data by session id alone). v2 session ids live in their tunnel.
@@ -157,7 +180,7 @@ class Registry {
     std::size_t operator()(const ResponderKey& key) const noexcept;
   };
 
-  std::unordered_set<std::uint32_t> tunnel_ids_;
+  TunnelIdSpace tunnel_ids_;
   std::unordered_set<std::uint32_t> v3_session_ids_;
   std::unordered_map<ListenerKey, std::uint32_t, ListenerKeyHash> listeners_;
   std::unordered_map<ResponderKey, std::uint32_t, ResponderKeyHash> responders_;

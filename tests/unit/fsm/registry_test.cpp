@@ -142,6 +142,39 @@ TEST(RegistryTest, ConnectingTunnelsAreFoundByPeerAddressLowestTieBreakerFirst) 
   EXPECT_FALSE(registry.lowest_connecting(key(4, 1701)));
 }
 
+TEST(TunnelIdSpaceTest, FindsTheLastFreeV2IdsAndSaysWhenNoneIsLeft) {
+  TunnelIdSpace ids;
+  testing::FakeRandom random(7);
+  // Every v2 id but three, and a v3 id above them that must not count.
+  for (std::uint32_t id = 1; id <= TunnelIdSpace::kMaxV2Id; ++id) {
+    if (id == 1 || id == 4000 || id == 0xFFFF) continue;
+    ASSERT_TRUE(ids.insert(id));
+  }
+  ASSERT_TRUE(ids.insert(0x10000));
+  EXPECT_FALSE(ids.insert(0));
+  EXPECT_FALSE(ids.insert(17));
+  EXPECT_EQ(ids.size(), 0xFFFFu - 3 + 1);
+  std::set<std::uint32_t> found;
+  for (int i = 0; i < 3; ++i) {
+    const auto id = ids.pick(random, TunnelIdSpace::kMaxV2Id);
+    ASSERT_TRUE(id.has_value());
+    EXPECT_FALSE(ids.contains(*id));
+    found.insert(*id);
+    ASSERT_TRUE(ids.insert(*id));
+  }
+  EXPECT_EQ(found, (std::set<std::uint32_t>{1, 4000, 0xFFFF}));
+  EXPECT_FALSE(ids.pick(random, TunnelIdSpace::kMaxV2Id).has_value());
+  // v3 ids still come from the 32-bit space.
+  const auto v3 = ids.pick(random, 0xFFFFFFFF);
+  ASSERT_TRUE(v3.has_value());
+  EXPECT_FALSE(ids.contains(*v3));
+  ids.erase(4000);
+  EXPECT_EQ(ids.pick(random, TunnelIdSpace::kMaxV2Id), 4000u);
+  EXPECT_TRUE(ids.contains(0x10000));
+  ids.erase(0x10000);
+  EXPECT_FALSE(ids.contains(0x10000));
+}
+
 TEST(HalfOpenTrackerTest, RefusesASourceAtItsBoundAndKeepsItsEarlierHandshakes) {
   HalfOpenTracker tracker(100, 3);
   for (std::uint32_t id = 1; id <= 3; ++id) EXPECT_TRUE(tracker.admit(id, host(1, id)).admitted);
