@@ -236,7 +236,9 @@ daemon::Statistics BusService::session_statistics(std::uint32_t tunnel_id,
 std::vector<std::uint32_t> BusService::listener_tunnels(std::uint32_t listener_id) const {
   const auto accepted = tunnels_by_listener_.find(listener_id);
   if (accepted == tunnels_by_listener_.end()) return {};
-  return {accepted->second.begin(), accepted->second.end()};
+  std::vector<std::uint32_t> ids(accepted->second.begin(), accepted->second.end());
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 daemon::Statistics BusService::listener_statistics(std::uint32_t listener_id) const {

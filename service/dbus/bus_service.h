@@ -10,9 +10,9 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -107,7 +107,7 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   std::map<SessionKey, std::unique_ptr<SessionObject>> sessions_;
   std::unordered_map<std::uint32_t, std::unique_ptr<ListenerObject>> listeners_;
   // The tunnels each listener accepted that are on the bus (its Tunnels).
-  std::unordered_map<std::uint32_t, std::set<std::uint32_t>> tunnels_by_listener_;
+  std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>> tunnels_by_listener_;
 };
 
 }  // namespace l2tp::dbus

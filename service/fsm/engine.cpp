@@ -149,6 +149,7 @@ std::optional<ListenerView> Engine::Impl::listener_view(std::uint32_t listener_i
   view.version = listener.config.version;
   view.encapsulation = listener.config.encapsulation;
   view.tunnels.assign(listener.tunnels.begin(), listener.tunnels.end());
+  std::sort(view.tunnels.begin(), view.tunnels.end());
   view.accepted = listener.accepted;
   view.rejected = listener.rejected;
   view.tunnels_refused = listener.tunnels_refused;

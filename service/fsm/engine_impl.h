@@ -6,8 +6,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "fsm/admission.h"
@@ -88,8 +88,8 @@ class Engine::Impl final : public TunnelHost {
     std::uint32_t id = 0;
     ListenerKey key;
     ListenerConfig config;
-    ResponderTemplate responder;      // shared by the tunnels it accepts
-    std::set<std::uint32_t> tunnels;  // accepted and still public
+    ResponderTemplate responder;                // shared by the tunnels it accepts
+    std::unordered_set<std::uint32_t> tunnels;  // accepted and still public
     std::uint64_t accepted = 0;
     std::uint64_t rejected = 0;
     // What its peers hold, against the listener's limits (admission.h).
