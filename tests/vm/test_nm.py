@@ -347,7 +347,8 @@ def test_wrong_password_fails_the_activation(desktop, lns, capsys):
 @pytest.fixture
 def xl2tpd_lns(lns, request, tmp_path):
     """xl2tpd as an LNS in our LNS's namespace, on its own address of the
-    link. Its pppd runs without +ipv6, so it rejects IPV6CP as most LNSs do."""
+    link, IPv4 only: its pppd (where Debian's 2.4.9 would offer IPV6CP by
+    default) has noipv6, so it answers IPV6CP with a Protocol-Reject."""
     lns.ip('addr', 'add', f'{LINK_XL2TPD}/{LINK_PREFIX}', 'dev', LNS_IF)
     peers = Xl2tpdPeers(request, tmp_path)
     peers(f'''\
@@ -363,6 +364,7 @@ def xl2tpd_lns(lns, request, tmp_path):
         pppoptfile = @OPTIONS@
         ''', ppp_options='''\
         noauth
+        noipv6
         nodefaultroute
         lcp-echo-interval 30
         lcp-echo-failure 4
@@ -384,5 +386,7 @@ def test_ipv6_profile_to_an_ipv4_only_lns(desktop, xl2tpd_lns, capsys):
     address = show('v4-only-vpn', 'IP4.ADDRESS').split('/')[0]
     assert address.startswith('10.78.0.'), address
     sh('ping', '-n', '-c', '1', '-W', '5', '10.78.0.1', timeout=20)
+    # pppd told at once, through the daemon (Ip6Negotiation)
+    assert 'IPV6CP refused by the peer' in desktop.daemon_log.read_text(errors='replace')
     nmcli('connection', 'down', 'v4-only-vpn', timeout=60)
     assert_nothing_left()
