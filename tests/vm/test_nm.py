@@ -22,6 +22,7 @@ tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_nm.py
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -373,6 +374,24 @@ def xl2tpd_lns(lns, request, tmp_path):
     peers.stop()
 
 
+# The service's own lines in NetworkManager's log: its CreateSession reply
+# ("session /org/...") and its Config ("session /org/... established ...").
+SERVICE_SESSION_LINE = re.compile(
+    r'\*\* Message: (\d+):(\d+):([\d.]+): \S+: session /\S+( established)?')
+
+
+def session_to_config(nm_log):
+    """Seconds from the service's last CreateSession reply to its Config, the
+    part of an activation the service decides; None when not logged."""
+    created = config = None
+    for line in nm_log.read_text(errors='replace').splitlines():
+        m = SERVICE_SESSION_LINE.search(line)
+        if m:
+            at = int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])
+            created, config = (created, at) if m[4] else (at, None)
+    return None if created is None or config is None else config - created
+
+
 def test_ipv6_profile_to_an_ipv4_only_lns(desktop, xl2tpd_lns, capsys):
     # NetworkManager's VPN default is ipv6.method auto: the service asks for
     # IPV6CP and connects with IPv4 alone when the LNS rejects it.
@@ -381,8 +400,10 @@ def test_ipv6_profile_to_an_ipv4_only_lns(desktop, xl2tpd_lns, capsys):
     result, took = up('v4-only-vpn')
     assert result.returncode == 0, \
         f'nmcli connection up v4-only-vpn:\n{result.stdout}{result.stderr}'
+    delay = session_to_config(desktop.nm_log)
     with capsys.disabled():
-        print(f'\nactivation of v4-only-vpn (IPv6 on, the LNS rejects IPV6CP): {took:.2f} s')
+        print(f'\nactivation of v4-only-vpn (IPv6 on, the LNS rejects IPV6CP): {took:.2f} s'
+              + (f', of which CreateSession reply to Config {delay:.2f} s' if delay else ''))
     address = show('v4-only-vpn', 'IP4.ADDRESS').split('/')[0]
     assert address.startswith('10.78.0.'), address
     sh('ping', '-n', '-c', '1', '-W', '5', '10.78.0.1', timeout=20)
