@@ -141,6 +141,14 @@ GVariant* l2tpbus_nm_ip6_config(GVariant* session_config, gboolean never_default
   return g_variant_builder_end(&config);
 }
 
+L2tpbusIp6Plan l2tpbus_ip6_plan(gboolean wanted, const char* negotiation) {
+  if (!wanted) return L2TPBUS_IP6_WITHOUT;
+  if (negotiation == NULL || strcmp(negotiation, "pending") == 0) return L2TPBUS_IP6_WAIT;
+  // refused, off, or a word this plugin does not know: IPv4 goes on alone
+  // rather than NetworkManager waiting for an IPv6 part that never comes.
+  return strcmp(negotiation, "up") == 0 ? L2TPBUS_IP6_WITH : L2TPBUS_IP6_WITHOUT;
+}
+
 // The CDN result code l2tpbusd gives a session whose pppd failed to authenticate.
 enum { kResultPppAuthenticationFailed = 5 };
 

@@ -24,6 +24,16 @@ GVariant* l2tpbus_nm_config(const char* interface_name, GVariant* gateway, guint
 GVariant* l2tpbus_nm_ip4_config(GVariant* session_config, gboolean never_default, GError** error);
 GVariant* l2tpbus_nm_ip6_config(GVariant* session_config, gboolean never_default, GError** error);
 
+// Whether Config, once the session is established, announces IPv6: the
+// Session's Ip6Negotiation decides as soon as pppd knows; until then (or
+// from a daemon that does not say: NULL) Config waits.
+typedef enum {
+  L2TPBUS_IP6_WAIT,
+  L2TPBUS_IP6_WITH,
+  L2TPBUS_IP6_WITHOUT,
+} L2tpbusIp6Plan;
+L2tpbusIp6Plan l2tpbus_ip6_plan(gboolean wanted, const char* negotiation);
+
 // NetworkManager's failure reason (NMVpnPluginFailure) for an ended session
 // or tunnel and its LastResult code: LOGIN_FAILED for the PPP authentication
 // failure l2tpbusd reports as session result 5, CONNECT_FAILED otherwise.

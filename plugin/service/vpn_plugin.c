@@ -18,10 +18,6 @@
 #define L2TPBUS_MANAGER_PATH "/org/l2tpbus1"
 enum {
   kTunnelGraceMs = 300,
-  // IPV6CP ends about when IPCP does, or the peer refuses it (many LNSs are
-  // IPv4 only): Config waits this long for the IPv6 part, then announces IPv6
-  // only if it came, so an IPv4-only peer still connects.
-  kIp6WaitMs = 2000,
 };
 
 typedef struct {
@@ -255,9 +251,35 @@ static gboolean ip6_wait_expired(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-static gboolean has_ip6_config(Attempt* attempt) {
-  GVariant* config = l2tpbus_session_get_ip6_config(attempt->session);
-  return config != NULL && g_variant_n_children(config) > 0;
+// Whether Config may go, with want_ip6 set to what it announces. The
+// session says what came of IPV6CP as soon as pppd knows (an IPv4-only LNS
+// refuses it at once); a daemon or pppd that never says costs the IP
+// time-out, not the connection.
+static gboolean ip6_settled(Attempt* attempt) {
+  const char* negotiation = l2tpbus_session_get_ip6_negotiation(attempt->session);
+  switch (l2tpbus_ip6_plan(attempt->want_ip6, negotiation)) {
+    case L2TPBUS_IP6_WITH:
+      return TRUE;
+    case L2TPBUS_IP6_WITHOUT:
+      if (attempt->want_ip6) {
+        g_message("%s: IPV6CP %s: IPv4 only", attempt->plugin->label, negotiation);
+        attempt->want_ip6 = FALSE;
+      }
+      return TRUE;
+    case L2TPBUS_IP6_WAIT:
+      break;
+  }
+  if (!attempt->ip6_wait_over) {
+    if (attempt->ip6_wait_timer == 0) {
+      attempt->ip6_wait_timer =
+          g_timeout_add_seconds(attempt->plugin->ip_timeout, ip6_wait_expired, attempt);
+    }
+    return FALSE;
+  }
+  g_message("%s: no word of IPV6CP within %u s: IPv4 only", attempt->plugin->label,
+            attempt->plugin->ip_timeout);
+  attempt->want_ip6 = FALSE;
+  return TRUE;
 }
 
 static void evaluate(Attempt* attempt) {
@@ -302,17 +324,7 @@ static void evaluate_held(Attempt* attempt) {
     return;
   }
   if (session_state == NULL || strcmp(session_state, "established") != 0) return;
-  if (!attempt->config_sent && attempt->want_ip6 && !has_ip6_config(attempt)) {
-    if (!attempt->ip6_wait_over) {
-      if (attempt->ip6_wait_timer == 0) {
-        attempt->ip6_wait_timer = g_timeout_add(kIp6WaitMs, ip6_wait_expired, attempt);
-      }
-      return;
-    }
-    g_message("%s: no IPv6 from pppd (the peer did not negotiate IPV6CP): IPv4 only",
-              attempt->plugin->label);
-    attempt->want_ip6 = FALSE;
-  }
+  if (!attempt->config_sent && !ip6_settled(attempt)) return;
   if (!attempt->config_sent) send_config(attempt);
   if (attempt->plugin == NULL || !attempt->config_sent) return;
   if (!attempt->ip4_sent && !send_ip_config(attempt, FALSE)) return;

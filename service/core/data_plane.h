@@ -84,6 +84,15 @@ struct PppStartParams {
   PppServerOptions server;  // role kServer (from the listener)
 };
 
+// What came of IPV6CP, as pppd knows it at once: a client waits for this
+// rather than for a time that every IPv4-only peer would cost.
+enum class Ip6Negotiation : std::uint8_t {
+  kPending,  // IPV6CP is still negotiating
+  kUp,       // the link-local addresses below are set
+  kRefused,  // the peer rejected IPV6CP, or it ended before it opened
+  kOff,      // IPV6CP is not enabled (Session option Ipv6 false), or no pppd
+};
+
 struct PppAddresses {
   std::string local_address;
   std::string peer_address;
@@ -95,6 +104,7 @@ struct PppAddresses {
   // link-local addresses they make, empty until (unless) IPV6CP is up.
   std::string local_address6;
   std::string peer_address6;
+  Ip6Negotiation ip6_negotiation = Ip6Negotiation::kPending;
 };
 
 // Requests are answered later through DataPlaneEvents (never from inside the

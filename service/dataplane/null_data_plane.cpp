@@ -26,7 +26,9 @@ void NullDataPlane::start_ppp(const PppStartParams& params) {
   const std::uint32_t tunnel_id = params.session.tunnel_id;
   const std::uint32_t session_id = params.session.session_id;
   answers_.later([tunnel_id, session_id](DataPlaneEvents& e) {
-    e.ppp_network_up(tunnel_id, session_id, PppAddresses{});
+    PppAddresses none;
+    none.ip6_negotiation = Ip6Negotiation::kOff;  // no pppd, so no IPV6CP
+    e.ppp_network_up(tunnel_id, session_id, none);
   });
 }
 

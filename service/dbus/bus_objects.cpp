@@ -240,6 +240,9 @@ std::map<std::string, sdbus::Variant> SessionObject::Ip4Config() {
 std::map<std::string, sdbus::Variant> SessionObject::Ip6Config() {
   return ip6_config(info_.view.ppp);
 }
+std::string SessionObject::Ip6Negotiation() {
+  return ip6_negotiation(info_.view);
+}
 std::map<std::string, std::uint64_t> SessionObject::Statistics() {
   return backend_.session_statistics(info_.view.tunnel_id, info_.view.session_id);
 }

@@ -147,6 +147,7 @@ class SessionObject final
   LastResultValue LastResult() override;
   std::map<std::string, sdbus::Variant> Ip4Config() override;
   std::map<std::string, sdbus::Variant> Ip6Config() override;
+  std::string Ip6Negotiation() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 
   std::vector<std::string> publish(const daemon::SessionInfo& info, bool finishing);

@@ -180,6 +180,22 @@ std::map<std::string, sdbus::Variant> ip6_config(const std::optional<fsm::PppAdd
   return config;
 }
 
+const char* ip6_negotiation(const fsm::SessionView& session) {
+  if (session.pseudowire != fsm::Pseudowire::kPpp) return "off";
+  if (!session.ppp) return "pending";
+  switch (session.ppp->ip6_negotiation) {
+    case l2tp::Ip6Negotiation::kPending:
+      return "pending";
+    case l2tp::Ip6Negotiation::kUp:
+      return "up";
+    case l2tp::Ip6Negotiation::kRefused:
+      return "refused";
+    case l2tp::Ip6Negotiation::kOff:
+      return "off";
+  }
+  return "pending";
+}
+
 std::vector<std::string> changed_properties(const daemon::TunnelInfo& before,
                                             const daemon::TunnelInfo& after) {
   const fsm::TunnelView& a = before.view;
@@ -207,6 +223,8 @@ std::vector<std::string> changed_properties(const daemon::SessionInfo& before,
   differences.compare("LastResult", a.last_result, b.last_result);
   differences.mark("Ip4Config", !same_addresses(a.ppp, b.ppp));
   differences.mark("Ip6Config", !same_addresses6(a.ppp, b.ppp));
+  differences.compare("Ip6Negotiation", std::string_view(ip6_negotiation(a)),
+                      std::string_view(ip6_negotiation(b)));
   return differences.take();
 }
 

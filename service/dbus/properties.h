@@ -45,6 +45,8 @@ LastResultValue to_property(const fsm::LastResult& result);
 std::map<std::string, sdbus::Variant> ip4_config(const std::optional<fsm::PppAddresses>& ppp);
 // PPP with Ipv6: the link-local addresses IPV6CP's interface ids make.
 std::map<std::string, sdbus::Variant> ip6_config(const std::optional<fsm::PppAddresses>& ppp);
+// "pending", "up", "refused" or "off": IPV6CP's outcome; Ethernet has none.
+const char* ip6_negotiation(const fsm::SessionView& session);
 
 // Names of the properties that emit PropertiesChanged and differ. Constant
 // properties and Statistics (read on Get only) are never listed.

@@ -84,11 +84,12 @@ struct PppSupervisor::Impl {
     ReportReader reports;
     std::string log_partial;
     std::string leased_address;
-    // What the network phase reported so far; IPCP and IPV6CP come up in
+    // What the network phase reported so far; IPCP and IPV6CP finish in
     // either order, and each report carries both.
     std::optional<PppAddresses> addresses;
     std::string local_address6;
     std::string peer_address6;
+    Ip6Negotiation ip6_negotiation = Ip6Negotiation::kPending;
     std::string auth_line;   // pppd's last word on authentication
     std::string error_line;  // pppd's last complaint
     bool stopping = false;   // stop() was called: no ppp_ended
@@ -153,6 +154,8 @@ struct PppSupervisor::Impl {
   void read_control(Child& child);
   void read_log(Child& child);
   void handle_report(Child& child, const Report& report);
+  void ip6_settled(Child& child, Ip6Negotiation outcome);
+  void network_changed(Child& child);
   void handle_log_line(Child& child, std::string_view line);
   void stop(const Key& key);
   void run_later();
@@ -465,27 +468,24 @@ void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
     addresses.interface_name = up->interface_name;
     addresses.local_address6 = child.local_address6;
     addresses.peer_address6 = child.peer_address6;
-    child.addresses = addresses;
+    addresses.ip6_negotiation = child.ip6_negotiation;
+    child.addresses = std::move(addresses);
     log(LogLevel::kInfo, child.key,
         "IPCP up on " + up->interface_name + ": " + up->local_address + " peer " +
             (up->peer_address.empty() ? "?" : up->peer_address));
-    if (!child.stopping && !child.exited) {
-      pending_up.push_back({child.key, child.pid, std::move(addresses)});
-      schedule();
-    }
+    network_changed(child);
   } else if (const auto* v6 = std::get_if<Ipv6cpUpReport>(&report)) {
     child.local_address6 = link_local_address(v6->local_interface_id);
     child.peer_address6 = link_local_address(v6->peer_interface_id);
     log(LogLevel::kInfo, child.key,
         "IPV6CP up on " + v6->interface_name + ": " + child.local_address6 + " peer " +
             child.peer_address6);
-    if (child.addresses && !child.stopping && !child.exited) {
-      // IPCP was first: the session is up already; this completes it.
-      child.addresses->local_address6 = child.local_address6;
-      child.addresses->peer_address6 = child.peer_address6;
-      pending_up.push_back({child.key, child.pid, *child.addresses});
-      schedule();
-    }
+    ip6_settled(child, Ip6Negotiation::kUp);
+  } else if (std::holds_alternative<Ipv6cpRefusedReport>(report)) {
+    log(LogLevel::kInfo, child.key, "IPV6CP refused by the peer: IPv4 only");
+    ip6_settled(child, Ip6Negotiation::kRefused);
+  } else if (std::holds_alternative<Ipv6cpOffReport>(report)) {
+    ip6_settled(child, Ip6Negotiation::kOff);
   } else if (std::holds_alternative<IpcpDownReport>(report)) {
     log(LogLevel::kInfo, child.key, "IPCP down");
   } else if (std::holds_alternative<Ipv6cpDownReport>(report)) {
@@ -493,6 +493,25 @@ void PppSupervisor::Impl::handle_report(Child& child, const Report& report) {
   } else if (const auto* exit = std::get_if<ExitReport>(&report)) {
     log(LogLevel::kDebug, child.key, "pppd exits with status " + std::to_string(exit->status));
   }
+}
+
+void PppSupervisor::Impl::ip6_settled(Child& child, Ip6Negotiation outcome) {
+  // Only IPV6CP coming up changes a settled outcome: a refusal repeated, or
+  // IPV6CP ending on the way down, says nothing new about the negotiation.
+  if (outcome != Ip6Negotiation::kUp && child.ip6_negotiation != Ip6Negotiation::kPending) return;
+  child.ip6_negotiation = outcome;
+  // Before IPCP is up this waits to travel with its report.
+  if (!child.addresses) return;
+  child.addresses->local_address6 = child.local_address6;
+  child.addresses->peer_address6 = child.peer_address6;
+  child.addresses->ip6_negotiation = outcome;
+  network_changed(child);
+}
+
+void PppSupervisor::Impl::network_changed(Child& child) {
+  if (child.stopping || child.exited) return;
+  pending_up.push_back({child.key, child.pid, *child.addresses});
+  schedule();
 }
 
 void PppSupervisor::Impl::read_log(Child& child) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <utility>
 
 namespace l2tp::ppp {
 namespace {
@@ -111,10 +112,16 @@ std::expected<Report, std::string> parse_report(std::string_view line) {
   }
   if (verb == "IPCP-UP") return parse_ipcp_up(fields);
   if (verb == "IPV6CP-UP") return parse_ipv6cp_up(fields);
-  if (verb == "IPCP-DOWN" || verb == "IPV6CP-DOWN") {
+  static constexpr std::array<std::pair<std::string_view, Report (*)()>, 4> kBareVerbs{{
+      {"IPCP-DOWN", []() -> Report { return IpcpDownReport{}; }},
+      {"IPV6CP-DOWN", []() -> Report { return Ipv6cpDownReport{}; }},
+      {"IPV6CP-REFUSED", []() -> Report { return Ipv6cpRefusedReport{}; }},
+      {"IPV6CP-OFF", []() -> Report { return Ipv6cpOffReport{}; }},
+  }};
+  for (const auto& [name, make] : kBareVerbs) {
+    if (verb != name) continue;
     if (fields.size() != 1) return fail(std::string(verb) + " takes no fields");
-    if (verb == "IPCP-DOWN") return IpcpDownReport{};
-    return Ipv6cpDownReport{};
+    return make();
   }
   return fail("unknown report");
 }

@@ -31,12 +31,17 @@ struct Ipv6cpUpReport {
   std::string peer_interface_id;
 };
 struct Ipv6cpDownReport {};
+// IPV6CP will not come up: the peer rejected the protocol or IPV6CP ended
+// before it opened.
+struct Ipv6cpRefusedReport {};
+// pppd runs without IPV6CP.
+struct Ipv6cpOffReport {};
 struct ExitReport {
   int status = 0;
 };
 
 using Report = std::variant<PhaseReport, IpcpUpReport, IpcpDownReport, Ipv6cpUpReport,
-                            Ipv6cpDownReport, ExitReport>;
+                            Ipv6cpDownReport, Ipv6cpRefusedReport, Ipv6cpOffReport, ExitReport>;
 
 // One line without its newline.
 std::expected<Report, std::string> parse_report(std::string_view line);

@@ -112,7 +112,7 @@ TUNNEL_PROPS = {
 SESSION_PROPS = {
     'State': 's', 'Pseudowire': 's', 'SessionId': 'u', 'Tunnel': 'o', 'PeerSessionId': 'u',
     'InterfaceName': 's', 'Owner': 'u', 'LastResult': '(uus)', 'Ip4Config': 'a{sv}',
-    'Ip6Config': 'a{sv}', 'Statistics': 'a{st}',
+    'Ip6Config': 'a{sv}', 'Ip6Negotiation': 's', 'Statistics': 'a{st}',
 }
 LISTENER_PROPS = {'Local': 's', 'Version': 'u', 'Encapsulation': 's', 'Tunnels': 'ao',
                   'Statistics': 'a{st}'}

@@ -323,6 +323,8 @@ def test_session_properties_and_close(stack):
     assert here['PeerSessionId'] == there['SessionId']
     assert there['PeerSessionId'] == here['SessionId']
     assert there['Pseudowire'] == 'ppp' and there['Owner'] == 0
+    # the null data plane runs no pppd, so no IPV6CP either
+    assert here['Ip6Negotiation'] == there['Ip6Negotiation'] == 'off'
 
     stack.root.close(session, SESSION)
     assert assert_removed_cleanly(stack.signals, session, SESSION)[0] == 3

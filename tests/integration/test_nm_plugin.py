@@ -293,6 +293,15 @@ def test_config_once_established_then_no_ip_config_times_out(world):
     assert_all_gone(world, tunnel, session, remote_tunnel, remote_session)
 
 
+def test_ipv6_profile_does_not_wait_once_the_session_says_no_ipv6(world):
+    # The session's Ip6Negotiation is settled at once (off: no pppd under the
+    # null data plane), so Config goes without the IP time-out's wait.
+    service = world.start(ip_timeout=60)
+    config, *_ = established_connection(world, service, ipv6_method='auto')
+    assert config['has-ip4'] is True and config['has-ip6'] is False
+    assert 'IPV6CP off: IPv4 only' in service.log_text()
+
+
 def test_config_carries_the_profile_mtu(world):
     # Read at translation: the session options (which hold the password) are
     # dropped once CreateSession is sent, and never searched.

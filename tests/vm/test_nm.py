@@ -13,14 +13,16 @@ manages with a static-address Ethernet profile.
 Profiles come from `nmcli connection add` and from `nmcli connection import`
 of a NetworkManager-l2tp file; two are up at once, each with its own pool
 address, pinged across; `down` leaves no ppp device, kernel tunnel or pppd;
-a wrong password fails the activation. The activation time of one profile
-is printed. Runs in the VM: meson test --suite vm vm-nm, or
+a wrong password fails the activation; a profile with IPv6 on reaches an
+IPv4-only LNS (xl2tpd, whose pppd rejects IPV6CP). The activation times are
+printed. Runs in the VM: meson test --suite vm vm-nm, or
 tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_nm.py
 """
 
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -29,10 +31,11 @@ import time
 
 import pytest
 
-from vmtest import (build_dir, build_options, in_network_namespace, pids_of, pool_lns_beside_root,
-                    sh, wait_until)
+from vmtest import (Xl2tpdPeers, build_dir, build_options, in_network_namespace, pids_of,
+                    pool_lns_beside_root, sh, wait_until)
 
 LINK_LNS, LINK_NM, LINK_PREFIX = '10.66.0.1', '10.66.0.2', 24
+LINK_XL2TPD = '10.66.0.3'  # an xl2tpd LNS beside ours
 LNS_ADDRESS = '10.77.0.1'
 POOL = ('10.77.0.10', '10.77.0.19')
 USERS = {'alice': 'alice secret', 'bob': 'bob s3cret'}
@@ -220,8 +223,8 @@ def lns(desktop, network, make_daemon, tmp_path, chap_secrets, l2tpbusd_path):
     sh('ip', 'link', 'del', NM_IF, check=False)
 
 
-def vpn_profile(name, user, password=None, extra=''):
-    data = f'gateway={LINK_LNS}, user={user}, refuse-pap=yes{extra}'
+def vpn_profile(name, user, password=None, extra='', gateway=LINK_LNS):
+    data = f'gateway={gateway}, user={user}, refuse-pap=yes{extra}'
     args = ['connection', 'add', 'type', 'vpn', 'vpn-type', 'l2tpbus', 'con-name', name,
             'autoconnect', 'no', 'vpn.data', data]
     if password is not None:
@@ -340,3 +343,71 @@ def test_wrong_password_fails_the_activation(desktop, lns, capsys):
     with capsys.disabled():
         print(f'\nwrong password: nmcli connection up failed after {took:.2f} s: '
               f'{output.strip()}')
+
+
+@pytest.fixture
+def xl2tpd_lns(lns, request, tmp_path):
+    """xl2tpd as an LNS in our LNS's namespace, on its own address of the
+    link, IPv4 only: its pppd (where Debian's 2.4.9 would offer IPV6CP by
+    default) has noipv6, so it answers IPV6CP with a Protocol-Reject."""
+    lns.ip('addr', 'add', f'{LINK_XL2TPD}/{LINK_PREFIX}', 'dev', LNS_IF)
+    peers = Xl2tpdPeers(request, tmp_path)
+    peers(f'''\
+        [global]
+        port = 1701
+        listen-addr = {LINK_XL2TPD}
+        auth file = @SECRETS@
+        [lns default]
+        ip range = 10.78.0.10-10.78.0.19
+        local ip = 10.78.0.1
+        require authentication = no
+        hostname = xl2tpd-lns
+        pppoptfile = @OPTIONS@
+        ''', ppp_options='''\
+        noauth
+        noipv6
+        nodefaultroute
+        lcp-echo-interval 30
+        lcp-echo-failure 4
+        ''', popen=lns.popen)
+    yield
+    peers.stop()
+
+
+# The service's own lines in NetworkManager's log: its CreateSession reply
+# ("session /org/...") and its Config ("session /org/... established ...").
+SERVICE_SESSION_LINE = re.compile(
+    r'\*\* Message: (\d+):(\d+):([\d.]+): \S+: session /\S+( established)?')
+
+
+def session_to_config(nm_log):
+    """Seconds from the service's last CreateSession reply to its Config, the
+    part of an activation the service decides; None when not logged."""
+    created = config = None
+    for line in nm_log.read_text(errors='replace').splitlines():
+        m = SERVICE_SESSION_LINE.search(line)
+        if m:
+            at = int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])
+            created, config = (created, at) if m[4] else (at, None)
+    return None if created is None or config is None else config - created
+
+
+def test_ipv6_profile_to_an_ipv4_only_lns(desktop, xl2tpd_lns, capsys):
+    # NetworkManager's VPN default is ipv6.method auto: the service asks for
+    # IPV6CP and connects with IPv4 alone when the LNS rejects it.
+    vpn_profile('v4-only-vpn', 'alice', USERS['alice'], gateway=LINK_XL2TPD)
+    assert show('v4-only-vpn', 'ipv6.method') == 'auto'
+    result, took = up('v4-only-vpn')
+    assert result.returncode == 0, \
+        f'nmcli connection up v4-only-vpn:\n{result.stdout}{result.stderr}'
+    delay = session_to_config(desktop.nm_log)
+    with capsys.disabled():
+        print(f'\nactivation of v4-only-vpn (IPv6 on, the LNS rejects IPV6CP): {took:.2f} s'
+              + (f', of which CreateSession reply to Config {delay:.2f} s' if delay else ''))
+    address = show('v4-only-vpn', 'IP4.ADDRESS').split('/')[0]
+    assert address.startswith('10.78.0.'), address
+    sh('ping', '-n', '-c', '1', '-W', '5', '10.78.0.1', timeout=20)
+    # pppd told at once, through the daemon (Ip6Negotiation)
+    assert 'IPV6CP refused by the peer' in desktop.daemon_log.read_text(errors='replace')
+    nmcli('connection', 'down', 'v4-only-vpn', timeout=60)
+    assert_nothing_left()

@@ -172,6 +172,8 @@ def test_our_lac_to_our_lns(network, daemon):
     theirs6 = dict(lns.root.prop(served, SESSION, 'Ip6Config'))
     assert ours6['address'].startswith('fe80::') and ours6['prefix'] == 64, ours6
     assert theirs6['address'] == ours6['peer'] and theirs6['peer'] == ours6['address'], theirs6
+    assert lac.root.prop(session, SESSION, 'Ip6Negotiation') == 'up'
+    assert lns.root.prop(served, SESSION, 'Ip6Negotiation') == 'up'
     a.run('ping', '-6', '-c', '1', '-W', '5', f"{ours6['peer']}%{interface}")
     # The password reached pppd through our plugin's socket, never argv.
     for command in pppd_command_lines(a):
@@ -344,6 +346,8 @@ def test_our_lac_to_an_xl2tpd_lns(network, daemon, xl2tpd):
     ours = ip4(lac, session)
     assert ours['address'].startswith('10.78.0.') and ours['peer'] == '10.78.0.1', ours
     assert ours['dns'] == ['192.0.2.99'], ours
+    # Ipv6 is off on our side: pppd said so before IPCP was up
+    assert lac.root.prop(session, SESSION, 'Ip6Negotiation') == 'off'
     a.wait_ping('10.78.0.1')
     b.wait_ping(ours['address'])
 
@@ -384,6 +388,10 @@ def test_an_xl2tpd_lac_to_our_lns(network, daemon, xl2tpd):
     lns.wait_state(served, SESSION, 'established', 40)
     theirs = ip4(lns, served)
     assert theirs['address'] == LNS_ADDRESS and in_pool(theirs['peer']), theirs
+    # Debian's pppd (2.4.9) offers IPV6CP unless told noipv6, as our LNS does
+    wait_until(lambda: lns.root.prop(served, SESSION, 'Ip6Negotiation') != 'pending', 10,
+               'IPV6CP\'s outcome at our LNS')
+    assert lns.root.prop(served, SESSION, 'Ip6Negotiation') == 'up'
     b.wait_ping(theirs['peer'])
     a.wait_ping(LNS_ADDRESS)
 

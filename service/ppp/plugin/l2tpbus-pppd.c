@@ -10,6 +10,8 @@
  *   IPCP-DOWN
  *   IPV6CP-UP <ifname> <local interface id> <peer interface id>
  *   IPV6CP-DOWN
+ *   IPV6CP-REFUSED   (IPV6CP will not open: see watch_ipv6cp)
+ *   IPV6CP-OFF       (pppd runs without IPV6CP)
  *   EXIT <status>
  * `l2tpbus-client` makes the plugin answer pppd's password questions for
  * authenticating us to the peer. Without it (the LNS role) pppd keeps its
@@ -148,6 +150,8 @@ static const char* ipv4_text(u_int32_t network_order, char* buffer, size_t size)
 static void phase_changed(void* arg, int new_phase) {
   (void)arg;
   report("PHASE %d", new_phase);
+  /* The network phase opens exactly the enabled protocols. */
+  if (new_phase == PHASE_NETWORK && !ipv6cp_protent.enabled_flag) report("IPV6CP-OFF");
 }
 
 static void ipcp_up(void* arg, int unused) {
@@ -184,6 +188,46 @@ static void ipv6cp_down(void* arg, int unused) {
   report("IPV6CP-DOWN");
 }
 
+/* A client waits for IPV6CP's outcome rather than for a fixed time, and pppd
+ * knows it at once; but only an IPV6CP that opens has a notifier. One that
+ * does not open reaches nothing but IPV6CP's own entry points, so the two
+ * that end a negotiation without opening it are wrapped:
+ * - ipv6cp_protent.protrej, called through protocols[] on a Protocol-Reject
+ *   of IPV6CP: what an IPv4-only peer sends (pppd with noipv6), the usual
+ *   refusal;
+ * - the fsm's finished callback: IPV6CP stopped while the link stays up
+ *   (Configure-Requests unanswered up to ipv6cp-max-configure, or closed
+ *   for want of a usable interface identifier).
+ * Looking at the fsm's state when IPCP comes up instead would miss a
+ * refusal that arrives after IPCP and could not tell "still negotiating"
+ * from an answer. Wrapping is safe: both are set by the protocols' init,
+ * which runs before plugins load, and pppd calls them from its one thread. */
+static void (*ipv6cp_protocol_rejected)(int unit);
+static void (*ipv6cp_finished)(fsm* f);
+static fsm_callbacks ipv6cp_watched_callbacks;
+
+static void ipv6cp_refused_by_protocol_reject(int unit) {
+  report("IPV6CP-REFUSED");
+  ipv6cp_protocol_rejected(unit);
+}
+
+static void ipv6cp_finished_watched(fsm* f) {
+  /* Finishing while the link is being taken down is no answer from the peer. */
+  if (phase == PHASE_NETWORK || phase == PHASE_RUNNING) report("IPV6CP-REFUSED");
+  if (ipv6cp_finished != NULL) ipv6cp_finished(f);
+}
+
+static void watch_ipv6cp(void) {
+  ipv6cp_protocol_rejected = ipv6cp_protent.protrej;
+  ipv6cp_protent.protrej = ipv6cp_refused_by_protocol_reject;
+  if (ipv6cp_fsm[0].callbacks != NULL) {
+    ipv6cp_watched_callbacks = *ipv6cp_fsm[0].callbacks;
+    ipv6cp_finished = ipv6cp_watched_callbacks.finished;
+    ipv6cp_watched_callbacks.finished = ipv6cp_finished_watched;
+    ipv6cp_fsm[0].callbacks = &ipv6cp_watched_callbacks;
+  }
+}
+
 static void exiting(void* arg, int exit_status) {
   (void)arg;
   report("EXIT %d", exit_status);
@@ -198,4 +242,5 @@ void plugin_init(void) {
   add_notifier(&ipv6_up_notifier, ipv6cp_up, NULL);
   add_notifier(&ipv6_down_notifier, ipv6cp_down, NULL);
   add_notifier(&exitnotify, exiting, NULL);
+  watch_ipv6cp();
 }

@@ -169,6 +169,37 @@ TEST(Properties, SessionDiffSeesIpv6cp) {
   EXPECT_EQ(changed_properties(before, after), std::vector<std::string>{"Ip6Config"});
 }
 
+TEST(Properties, Ip6NegotiationSaysWhatCameOfIpv6cp) {
+  fsm::SessionView session;
+  EXPECT_STREQ(ip6_negotiation(session), "pending");  // before the network phase
+  session.ppp = fsm::PppAddresses{};
+  EXPECT_STREQ(ip6_negotiation(session), "pending");  // IPCP first
+  session.ppp->ip6_negotiation = l2tp::Ip6Negotiation::kUp;
+  EXPECT_STREQ(ip6_negotiation(session), "up");
+  session.ppp->ip6_negotiation = l2tp::Ip6Negotiation::kRefused;
+  EXPECT_STREQ(ip6_negotiation(session), "refused");
+  session.ppp->ip6_negotiation = l2tp::Ip6Negotiation::kOff;
+  EXPECT_STREQ(ip6_negotiation(session), "off");
+  fsm::SessionView ethernet;
+  ethernet.pseudowire = fsm::Pseudowire::kEth;
+  EXPECT_STREQ(ip6_negotiation(ethernet), "off");
+}
+
+TEST(Properties, SessionDiffSeesIpv6cpsOutcome) {
+  daemon::SessionInfo before;
+  before.view.ppp = fsm::PppAddresses{};
+  before.view.ppp->local_address = "10.0.0.2";
+  daemon::SessionInfo after = before;
+  after.view.ppp->ip6_negotiation = l2tp::Ip6Negotiation::kRefused;
+  EXPECT_EQ(changed_properties(before, after), std::vector<std::string>{"Ip6Negotiation"});
+  after = before;
+  after.view.ppp->ip6_negotiation = l2tp::Ip6Negotiation::kUp;
+  after.view.ppp->local_address6 = "fe80::2";
+  after.view.ppp->peer_address6 = "fe80::1";
+  EXPECT_EQ(changed_properties(before, after),
+            (std::vector<std::string>{"Ip6Config", "Ip6Negotiation"}));
+}
+
 TEST(Properties, TunnelDiffNamesOnlySignalledChanges) {
   daemon::TunnelInfo before;
   before.view.tunnel_id = 1;

@@ -112,6 +112,18 @@ static void ip6(void) {
   g_assert_nonnull(error);
 }
 
+static void ip6_plan(void) {
+  g_assert_cmpint(l2tpbus_ip6_plan(TRUE, "up"), ==, L2TPBUS_IP6_WITH);
+  g_assert_cmpint(l2tpbus_ip6_plan(TRUE, "pending"), ==, L2TPBUS_IP6_WAIT);
+  g_assert_cmpint(l2tpbus_ip6_plan(TRUE, NULL), ==, L2TPBUS_IP6_WAIT);  // not said
+  g_assert_cmpint(l2tpbus_ip6_plan(TRUE, "refused"), ==, L2TPBUS_IP6_WITHOUT);
+  g_assert_cmpint(l2tpbus_ip6_plan(TRUE, "off"), ==, L2TPBUS_IP6_WITHOUT);
+  g_assert_cmpint(l2tpbus_ip6_plan(TRUE, "something new"), ==, L2TPBUS_IP6_WITHOUT);
+  // IPv6 off in the profile: never waits, whatever the session says
+  g_assert_cmpint(l2tpbus_ip6_plan(FALSE, "up"), ==, L2TPBUS_IP6_WITHOUT);
+  g_assert_cmpint(l2tpbus_ip6_plan(FALSE, "pending"), ==, L2TPBUS_IP6_WITHOUT);
+}
+
 static void failure_reason(void) {
   g_assert_cmpuint(l2tpbus_failure_reason(TRUE, 5), ==, NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED);
   g_assert_cmpuint(l2tpbus_failure_reason(TRUE, 3), ==, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED);
@@ -126,6 +138,7 @@ int main(int argc, char** argv) {
   g_test_add_func("/ip-config/config", config);
   g_test_add_func("/ip-config/ip4", ip4);
   g_test_add_func("/ip-config/ip6", ip6);
+  g_test_add_func("/ip-config/ip6-plan", ip6_plan);
   g_test_add_func("/ip-config/failure-reason", failure_reason);
   return g_test_run();
 }

@@ -38,6 +38,7 @@ class RecordingObserver : public PppObserver {
   void ppp_network_up(std::uint32_t tunnel_id, std::uint32_t session_id,
                       const PppAddresses& addresses) override {
     ups.push_back({tunnel_id, session_id});
+    ip6_outcomes.push_back(addresses.ip6_negotiation);
     last_addresses = addresses;
     if (on_up) on_up();
   }
@@ -48,6 +49,7 @@ class RecordingObserver : public PppObserver {
   }
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ups;
   PppAddresses last_addresses;
+  std::vector<Ip6Negotiation> ip6_outcomes;
   std::vector<Ended> ended;
   std::function<void()> on_up;
   std::function<void()> on_ended;
@@ -283,6 +285,37 @@ exit 16)");
   }));
   touch("end");
   ASSERT_TRUE(run_until([&] { return observer_.ended.size() == 2; }));
+}
+
+TEST_F(PppSupervisorTest, Ipv6cpsOutcomeBeforeIpcpTravelsWithIt) {
+  const PppPaths paths = fake_pppd(R"(
+printf 'IPV6CP-OFF\nIPCP-UP ppp0 10.0.0.2 10.0.0.1 - - 1400\n' >&4
+while :; do sleep 0.02; done)");
+  PppSupervisor supervisor(*loop_, paths, observer_);
+  ASSERT_TRUE(supervisor.start(client(), some_socket()).has_value());
+  ASSERT_TRUE(run_until([&] { return !observer_.ups.empty(); }));
+  EXPECT_EQ(observer_.ip6_outcomes, std::vector<Ip6Negotiation>{Ip6Negotiation::kOff});
+  supervisor.stop(4711, 17);
+  ASSERT_TRUE(run_until([&] { return supervisor.running() == 0; }));
+}
+
+TEST_F(PppSupervisorTest, Ipv6cpsOutcomeAfterIpcpIsANewNetworkUp) {
+  // A refusal repeated says nothing new; IPV6CP opening after all does.
+  const PppPaths paths = fake_pppd(R"(
+printf 'IPCP-UP ppp0 10.0.0.2 10.0.0.1 - - 1400\nIPV6CP-REFUSED\nIPV6CP-REFUSED\n' >&4
+printf 'IPV6CP-UP ppp0 0123456789abcdef fedcba9876543210\nIPV6CP-REFUSED\n' >&4
+while :; do sleep 0.02; done)");
+  PppSupervisor supervisor(*loop_, paths, observer_);
+  ASSERT_TRUE(supervisor.start(client(), some_socket()).has_value());
+  ASSERT_TRUE(run_until([&] { return observer_.ups.size() == 3; }));
+  EXPECT_EQ(observer_.ip6_outcomes,
+            (std::vector<Ip6Negotiation>{Ip6Negotiation::kPending, Ip6Negotiation::kRefused,
+                                         Ip6Negotiation::kUp}));
+  EXPECT_EQ(observer_.last_addresses.local_address, "10.0.0.2");
+  EXPECT_EQ(observer_.last_addresses.local_address6, "fe80::123:4567:89ab:cdef");
+  supervisor.stop(4711, 17);
+  ASSERT_TRUE(run_until([&] { return supervisor.running() == 0; }));
+  EXPECT_EQ(observer_.ups.size(), 3u);
 }
 
 TEST_F(PppSupervisorTest, ObserverMayStopAndStartFromItsCallbacks) {

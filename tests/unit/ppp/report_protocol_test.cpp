@@ -11,6 +11,8 @@ TEST(ReportProtocolTest, ParsesEveryReport) {
   EXPECT_EQ(std::get<ExitReport>(*parse_report("EXIT 19")).status, 19);
   EXPECT_TRUE(std::holds_alternative<IpcpDownReport>(*parse_report("IPCP-DOWN")));
   EXPECT_TRUE(std::holds_alternative<Ipv6cpDownReport>(*parse_report("IPV6CP-DOWN")));
+  EXPECT_TRUE(std::holds_alternative<Ipv6cpRefusedReport>(*parse_report("IPV6CP-REFUSED")));
+  EXPECT_TRUE(std::holds_alternative<Ipv6cpOffReport>(*parse_report("IPV6CP-OFF")));
 
   const auto up = parse_report("IPCP-UP ppp0 10.0.0.2 10.0.0.1 192.0.2.53 - 1400");
   ASSERT_TRUE(up.has_value()) << up.error();
@@ -63,6 +65,10 @@ TEST(ReportProtocolTest, RefusesMalformedLines) {
            "phase 7",
            "HELLO",
            "IPCP-DOWN now",
+           "IPV6CP-REFUSED by-peer",
+           "IPV6CP-REFUSED ",
+           "IPV6CP-OFF 1",
+           "IPV6CP-off",
            "IPCP-UP ppp0 10.0.0.2 10.0.0.1 - -",             // a field short
            "IPCP-UP ppp0 10.0.0.2 10.0.0.1 - - 1400 extra",  // a field too many
            "IPCP-UP ppp0 - 10.0.0.1 - - 1400",               // no local address
@@ -78,6 +84,23 @@ TEST(ReportProtocolTest, RefusesMalformedLines) {
        }) {
     EXPECT_FALSE(parse_report(line).has_value()) << '"' << line << '"';
   }
+}
+
+TEST(ReportProtocolTest, ReaderTellsIpv6cpsOutcomeFromBytes) {
+  ReportReader reader;
+  reader.feed("IPV6CP-REF");
+  EXPECT_FALSE(reader.next().has_value());
+  reader.feed("USED\nIPV6CP-OFF\nIPV6CP-REFUSED IPV6CP-OFF\n");
+  auto refused = reader.next();
+  ASSERT_TRUE(refused.has_value() && refused->has_value());
+  EXPECT_TRUE(std::holds_alternative<Ipv6cpRefusedReport>(**refused));
+  auto off = reader.next();
+  ASSERT_TRUE(off.has_value() && off->has_value());
+  EXPECT_TRUE(std::holds_alternative<Ipv6cpOffReport>(**off));
+  auto two_in_one = reader.next();
+  ASSERT_TRUE(two_in_one.has_value());
+  EXPECT_FALSE(two_in_one->has_value());
+  EXPECT_FALSE(reader.next().has_value());
 }
 
 TEST(ReportProtocolTest, ReaderReassemblesLinesSplitAcrossReads) {
