@@ -186,7 +186,7 @@ class L2tpbusd:
             MaxTunnels={max(2048, tunnels)}
             MaxTunnelsPerPeer={max(64, tunnels)}
             MaxSessions={max(512, sessions)}
-            MaxCallsPerSecond=10000
+            MaxCallsPerSecond=1000000
             '''))
         self.daemon = subprocess.Popen(
             [self.binary, '--bus', f'unix:path={socket_path}', '--data-plane', 'null',

@@ -10,7 +10,7 @@
 // | MaxTunnels        | 1..1048576; default: the engine's (half the daemon's)       |
 // | MaxTunnelsPerPeer | 1..1048576; default 64                                      |
 // | MaxSessions       | 1..1048576; default: the engine's (half the daemon's)       |
-// | MaxCallsPerSecond | 1..10000; default 20                                        |
+// | MaxCallsPerSecond | 1..1000000; default 20                                      |
 // Ppp* keys need ppp among the Pseudowires.
 #include <gtest/gtest.h>
 
@@ -87,7 +87,7 @@ TEST(ListenerOptionsTest, EveryKeyIsApplied) {
       {"MaxTunnels", u(1048576)},
       {"MaxTunnelsPerPeer", u(1)},
       {"MaxSessions", u(1)},
-      {"MaxCallsPerSecond", u(10000)},
+      {"MaxCallsPerSecond", u(1000000)},
   };
   const auto result = parse(options);
   ASSERT_TRUE(result.has_value()) << result.error().to_string();
@@ -110,7 +110,7 @@ TEST(ListenerOptionsTest, EveryKeyIsApplied) {
   EXPECT_EQ(result->max_tunnels, 1048576u);
   EXPECT_EQ(result->max_tunnels_per_peer, 1u);
   EXPECT_EQ(result->max_sessions, 1u);
-  EXPECT_EQ(result->max_calls_per_second, 10000u);
+  EXPECT_EQ(result->max_calls_per_second, 1000000u);
 }
 
 TEST(ListenerOptionsTest, LocalForms) {
@@ -229,12 +229,12 @@ INSTANTIATE_TEST_SUITE_P(
                         kV2,
                         {"MaxCallsPerSecond", u(0)},
                         "MaxCallsPerSecond",
-                        "expected 1..10000"},
+                        "expected 1..1000000"},
         ListenerBadCase{"CallRateTooHigh",
                         kV2,
-                        {"MaxCallsPerSecond", u(10001)},
+                        {"MaxCallsPerSecond", u(1000001)},
                         "MaxCallsPerSecond",
-                        "expected 1..10000"},
+                        "expected 1..1000000"},
         ListenerBadCase{
             "MaxTunnelsAsString", kV2, {"MaxTunnels", s("10")}, "MaxTunnels", "expected type u"}),
     case_name<ListenerBase>);
