@@ -34,8 +34,9 @@ packages=(
   # namespace with its own tun device
   l2tpns
   # the NetworkManager VPN plugin (plugin/), and NetworkManager itself for its
-  # VM test
-  libnm-dev network-manager
+  # VM test; NetworkManager-l2tp (its own xl2tpd and pppd), whose activation
+  # time that test prints beside ours
+  libnm-dev network-manager network-manager-l2tp
 )
 
 missing=()

@@ -15,7 +15,8 @@ of a NetworkManager-l2tp file; two are up at once, each with its own pool
 address, pinged across; `down` leaves no ppp device, kernel tunnel or pppd;
 a wrong password fails the activation; a profile with IPv6 on reaches an
 IPv4-only LNS (xl2tpd, whose pppd rejects IPV6CP). The activation times are
-printed. Runs in the VM: meson test --suite vm vm-nm, or
+printed, ours beside NetworkManager-l2tp's to that same xl2tpd (issue 13).
+Runs in the VM: meson test --suite vm vm-nm, or
 tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_nm.py
 """
 
@@ -411,3 +412,121 @@ def test_ipv6_profile_to_an_ipv4_only_lns(desktop, xl2tpd_lns, capsys):
     assert 'IPV6CP refused by the peer' in desktop.daemon_log.read_text(errors='replace')
     nmcli('connection', 'down', 'v4-only-vpn', timeout=60)
     assert_nothing_left()
+
+
+# NetworkManager-l2tp (Debian's network-manager-l2tp, tools/setup.sh): its
+# own service name and .name file beside ours, its own xl2tpd (config, pid
+# file and control FIFO under /run/nm-l2tp-<uuid>, port 1701 of the root
+# namespace or an ephemeral one) and pppd; the LNS xl2tpd is in the LNS's
+# namespace, so the two never share a port or a file.
+NM_L2TP_SERVICE = 'org.freedesktop.NetworkManager.l2tp'
+NM_L2TP_NAME_FILE = pathlib.Path('/usr/lib/NetworkManager/VPN/nm-l2tp-service.name')
+ROUNDS = 3
+
+
+def nm_l2tp_profile(name, user, password, gateway):
+    nmcli('connection', 'add', 'type', 'vpn', 'vpn-type', 'l2tp', 'con-name', name,
+          'autoconnect', 'no', 'vpn.data',
+          f'gateway={gateway}, user={user}, password-flags=0, ipsec-enabled=no',
+          'vpn.secrets', f'password={password}')
+
+
+def nm_l2tp_lines(nm_log):
+    """What NetworkManager and nm-l2tp-service logged about an l2tp activation:
+    why NetworkManager-l2tp did not come up, when it did not."""
+    return '\n'.join(line for line in nm_log.read_text(errors='replace').splitlines()
+                     if 'nm-l2tp' in line or NM_L2TP_SERVICE + ' ' in line
+                     or 'xl2tpd' in line)
+
+
+def ppp_interface_with(address):
+    """The root namespace's ppp interface holding this IPv4 address, or None."""
+    for line in sh('ip', '-4', '-o', 'addr', 'show').stdout.splitlines():
+        words = line.split()
+        if words[1].startswith('ppp') and words[3].split('/')[0] == address:
+            return words[1]
+    return None
+
+
+def root_xl2tpd_pids():
+    return pids_of('xl2tpd', in_network_namespace(os.stat('/proc/self/ns/net').st_ino))
+
+
+def nm_activation_span(nm_log, name, plugin):
+    """Seconds from NetworkManager's "starting <plugin>" of the profile's last
+    activation to its "activated", as NetworkManager logs them: the same span
+    without nmcli's own start-up, which under TCG varies by a second. Finding
+    "starting <plugin>" also shows that NetworkManager took the profile's
+    service from that plugin's .name file."""
+    started = activated = None
+    prefix = re.compile(r'^<\w+>\s+\[([\d.]+)\] vpn\[[^\]]*"' + re.escape(name) + r'"')
+    for line in nm_log.read_text(errors='replace').splitlines():
+        m = prefix.match(line)
+        if not m:
+            continue
+        if line.endswith(f']: starting {plugin}'):
+            started, activated = float(m[1]), None
+        elif 'set state: activated' in line and started is not None:
+            activated = float(m[1])
+    assert started is not None, f'NetworkManager never logged "starting {plugin}" for {name}'
+    assert activated is not None, f'NetworkManager never logged {name} activated'
+    return activated - started
+
+
+def timed_activation(name, desktop):
+    """Seconds from `nmcli connection up` to activated, once the profile is
+    known to have really come up: a ppp interface with a pool address that
+    reaches the LNS. Takes the profile down again, leaving nothing behind."""
+    result, took = up(name)
+    if result.returncode != 0:
+        raise AssertionError(f'nmcli connection up {name} failed after {took:.2f} s:\n'
+                             f'{result.stdout}{result.stderr}\n'
+                             f'NetworkManager log (l2tp):\n{nm_l2tp_lines(desktop.nm_log)}')
+    address = show(name, 'IP4.ADDRESS').split('/')[0]
+    assert address.startswith('10.78.0.'), (name, address)
+    device = ppp_interface_with(address)
+    assert device, f'{name}: no ppp interface holds {address}'
+    sh('ping', '-n', '-c', '1', '-W', '5', '-I', device, '10.78.0.1', timeout=20)
+    plugin = show(name, 'vpn.service-type').rsplit('.', 1)[1]
+    in_nm = nm_activation_span(desktop.nm_log, name, plugin)
+    nmcli('connection', 'down', name, timeout=60)
+    assert_nothing_left()
+    wait_until(lambda: not root_xl2tpd_pids(), 20, f'{name}: the LAC xl2tpd to go')
+    return took, in_nm
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def test_activation_time_beside_networkmanager_l2tp(desktop, xl2tpd_lns, capsys):
+    """Issue 13's desktop figure: our profile and NetworkManager-l2tp's, to the
+    same xl2tpd LNS, interleaved (who goes first alternates), printed side by
+    side; no timing is asserted, only that both really came up."""
+    assert NM_L2TP_NAME_FILE.exists(), \
+        f'NetworkManager-l2tp is not installed ({NM_L2TP_NAME_FILE}): run tools/setup.sh'
+    vpn_profile('ours-vpn', 'alice', USERS['alice'], gateway=LINK_XL2TPD)
+    nm_l2tp_profile('theirs-vpn', 'alice', USERS['alice'], gateway=LINK_XL2TPD)
+    # both plugins known to NetworkManager, each under its own service name
+    assert show('ours-vpn', 'vpn.service-type') == 'org.freedesktop.NetworkManager.l2tpbus'
+    assert show('theirs-vpn', 'vpn.service-type') == NM_L2TP_SERVICE
+    ours, theirs = [], []  # (nmcli, NetworkManager's log) per run
+    with capsys.disabled():
+        print()
+        for round_ in range(ROUNDS):
+            order = ((ours, 'ours-vpn'), (theirs, 'theirs-vpn'))
+            for times, name in order if round_ % 2 == 0 else reversed(order):
+                times.append(timed_activation(name, desktop))
+            print(side_by_side('activation', ours[-1], theirs[-1]))
+        print(side_by_side(f'activation medians of {ROUNDS}',
+                           *((median(t[0] for t in times), median(t[1] for t in times))
+                             for times in (ours, theirs))))
+
+
+def side_by_side(label, ours, theirs):
+    """One line: nmcli's times, then NetworkManager's own spans."""
+    return (f'{label}: l2tpbus {ours[0]:.2f} s, NetworkManager-l2tp {theirs[0]:.2f} s '
+            f'(ratio {ours[0] / theirs[0]:.2f}); in NetworkManager\'s log {ours[1]:.2f} s '
+            f'and {theirs[1]:.2f} s (ratio {ours[1] / theirs[1]:.2f})')
