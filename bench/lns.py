@@ -215,7 +215,25 @@ class L2tpbusd:
             print(f'l2tpbusd exited with {self.daemon.returncode}', file=sys.stderr)
 
 
-class Xl2tpd:
+class NamespacedLns:
+    """An LNS that is one process (`pid`) in namespaces of its own, started
+    through `process`, writing to `output`."""
+
+    def cpu_pids(self):
+        return [self.pid]
+
+    def memory_pid(self):
+        return self.pid
+
+    def wakeup_pids(self):
+        return self.pid, None
+
+    def stop(self):
+        stop_namespace(self.process)
+        self.output.close()
+
+
+class Xl2tpd(NamespacedLns):
     """Debian's xl2tpd as an LNS on loopback, configured in its own directory,
     in its own PID namespace as tests/integration/xl2tpd_peer.py runs it."""
     name = 'xl2tpd'
@@ -252,12 +270,12 @@ class Xl2tpd:
             '''))
         (self.dir / 'l2tp-secrets').write_text('')
         os.chmod(self.dir / 'l2tp-secrets', 0o600)
-        self.log = open(self.dir / 'xl2tpd.log', 'wb')
+        self.output = open(self.dir / 'xl2tpd.log', 'wb')
         self.process = subprocess.Popen(
             ['unshare', '-p', '-f', '--mount-proc', '--kill-child=SIGTERM', self.binary, '-D',
              '-c', str(conf), '-p', str(self.dir / 'xl2tpd.pid'),
              '-C', str(self.dir / 'l2tp-control')],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT)
         wait_until(lambda: udp_port_bound(self.port) or self.process.poll() is not None, 10,
                    'xl2tpd to listen')
         if self.process.poll() is not None:
@@ -265,21 +283,9 @@ class Xl2tpd:
         wait_until(lambda: children(self.process.pid), 5, 'xl2tpd under unshare')
         self.pid = children(self.process.pid)[0]
 
-    def cpu_pids(self):
-        return [self.pid]
-
-    def memory_pid(self):
-        return self.pid
-
-    def wakeup_pids(self):
-        return self.pid, None
-
-    def stop(self):
-        stop_namespace(self.process)
-        self.log.close()
 
 
-class L2tpns:
+class L2tpns(NamespacedLns):
     """Debian's l2tpns (2.4.1) as an LNS. It listens on the fixed port 1701,
     reads its ip_pool and users from the fixed /etc/l2tpns, and needs a tun
     device for the PPP it terminates itself; so it runs in its own PID, mount
@@ -350,15 +356,3 @@ class L2tpns:
             raise RuntimeError(f'l2tpns exited:\n{(self.dir / "l2tpns.out").read_text()}{log()}')
         self.load_prefix = ['nsenter', f'--net=/proc/{self.pid}/ns/net']
 
-    def cpu_pids(self):
-        return [self.pid]
-
-    def memory_pid(self):
-        return self.pid
-
-    def wakeup_pids(self):
-        return self.pid, None
-
-    def stop(self):
-        stop_namespace(self.process)
-        self.output.close()
