@@ -4,22 +4,41 @@
 #include <chrono>
 #include <utility>
 
+#include "dbus/caller.h"
 #include "dbus/errors.h"
 
 namespace l2tp::dbus {
 
 namespace {
 
-// The adaptors hand over the message being dispatched only through the
-// object; sdbus-c++ promises it is set inside a method handler.
-template <typename Result, typename Act>
-void with_call(const sdbus::IObject& object, Result&& result, Act act) {
+// sdbus-c++'s adaptor hands over the message being dispatched only through
+// the object; sdbus-c++ promises it is set inside a method handler.
+template <typename Act>
+void with_call(const sdbus::IObject& object, ManagerPathResult&& result, Act act) {
   const sdbus::Message* call = object.getCurrentlyProcessedMessage();
   if (call == nullptr) {
     result.returnError(failed("internal error: no message being dispatched"));
     return;
   }
-  act(*call, std::forward<Result>(result));
+  act(raw_message(*call), std::move(result));
+}
+
+void emit_object_added(sd_bus* bus, const std::string& path) {
+  throw_if_failed(sd_bus_emit_object_added(bus, path.c_str()), "cannot emit InterfacesAdded");
+}
+
+void emit_object_removed(sd_bus* bus, const std::string& path) {
+  throw_if_failed(sd_bus_emit_object_removed(bus, path.c_str()), "cannot emit InterfacesRemoved");
+}
+
+void emit_properties_changed(sd_bus* bus, const std::string& path, const char* interface,
+                             const std::vector<std::string>& names) {
+  std::vector<char*> strv;
+  strv.reserve(names.size() + 1);
+  for (const std::string& name : names) strv.push_back(const_cast<char*>(name.c_str()));
+  strv.push_back(nullptr);
+  throw_if_failed(sd_bus_emit_properties_changed_strv(bus, path.c_str(), interface, strv.data()),
+                  "cannot emit PropertiesChanged");
 }
 
 // The names of the next PropertiesChanged. The one before InterfacesRemoved
@@ -52,15 +71,16 @@ ManagerObject::~ManagerObject() {
   unregisterAdaptor();
 }
 
-void ManagerObject::CreateTunnel(PathResult&& result,
+void ManagerObject::CreateTunnel(ManagerPathResult&& result,
                                  std::map<std::string, sdbus::Variant> options) {
-  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, PathResult&& r) {
+  with_call(getObject(), std::move(result), [&](sd_bus_message* call, ManagerPathResult&& r) {
     backend_.create_tunnel(call, std::move(r), options);
   });
 }
 
-void ManagerObject::Listen(PathResult&& result, std::map<std::string, sdbus::Variant> options) {
-  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, PathResult&& r) {
+void ManagerObject::Listen(ManagerPathResult&& result,
+                           std::map<std::string, sdbus::Variant> options) {
+  with_call(getObject(), std::move(result), [&](sd_bus_message* call, ManagerPathResult&& r) {
     backend_.listen(call, std::move(r), options);
   });
 }
@@ -77,14 +97,19 @@ std::vector<std::string> ManagerObject::Features() {
 
 // ---- Tunnel --------------------------------------------------------------------
 
-TunnelObject::TunnelObject(sdbus::IConnection& bus, ObjectBackend& backend,
-                           const daemon::TunnelInfo& info)
-    : AdaptorInterfaces(bus, tunnel_path(info.view.tunnel_id)), backend_(backend), info_(info) {
-  registerAdaptor();
+TunnelObject::TunnelObject(sd_bus* bus, ObjectBackend& backend, const daemon::TunnelInfo& info)
+    : bus_(bus), backend_(backend), info_(info) {}
+
+std::string TunnelObject::path() const {
+  return tunnel_path(info_.view.tunnel_id);
 }
 
-TunnelObject::~TunnelObject() {
-  unregisterAdaptor();
+void TunnelObject::announce() {
+  emit_object_added(bus_, path());
+}
+
+void TunnelObject::withdraw() {
+  emit_object_removed(bus_, path());
 }
 
 std::vector<std::string> TunnelObject::update(const daemon::TunnelInfo& info) {
@@ -100,22 +125,20 @@ std::vector<std::string> TunnelObject::publish(const daemon::TunnelInfo& info, b
       signal_names(changed_properties(info_, info), finishing, closed_sent_last_);
   info_ = info;
   if (names.empty()) return names;
-  emitPropertiesChangedSignal(kTunnelInterface, names);
+  emit_properties_changed(bus_, path(), kTunnelInterface, names);
   closed_sent_last_ = announces_closed(names, info_.view.state);
   return names;
 }
 
 void TunnelObject::CreateSession(PathResult&& result,
                                  std::map<std::string, sdbus::Variant> options) {
-  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, PathResult&& r) {
-    backend_.create_session(info_.view.tunnel_id, call, std::move(r), options);
-  });
+  sd_bus_message* call = result.call();
+  backend_.create_session(info_.view.tunnel_id, call, std::move(result), options);
 }
 
 void TunnelObject::Close(VoidResult&& result) {
-  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, VoidResult&& r) {
-    backend_.close_tunnel(info_.view.tunnel_id, call, std::move(r));
-  });
+  sd_bus_message* call = result.call();
+  backend_.close_tunnel(info_.view.tunnel_id, call, std::move(result));
 }
 
 std::string TunnelObject::State() {
@@ -174,16 +197,19 @@ std::map<std::string, std::uint64_t> TunnelObject::Statistics() {
 
 // ---- Session -------------------------------------------------------------------
 
-SessionObject::SessionObject(sdbus::IConnection& bus, ObjectBackend& backend,
-                             const daemon::SessionInfo& info)
-    : AdaptorInterfaces(bus, session_path(info.view.tunnel_id, info.view.session_id)),
-      backend_(backend),
-      info_(info) {
-  registerAdaptor();
+SessionObject::SessionObject(sd_bus* bus, ObjectBackend& backend, const daemon::SessionInfo& info)
+    : bus_(bus), backend_(backend), info_(info) {}
+
+std::string SessionObject::path() const {
+  return session_path(info_.view.tunnel_id, info_.view.session_id);
 }
 
-SessionObject::~SessionObject() {
-  unregisterAdaptor();
+void SessionObject::announce() {
+  emit_object_added(bus_, path());
+}
+
+void SessionObject::withdraw() {
+  emit_object_removed(bus_, path());
 }
 
 std::vector<std::string> SessionObject::update(const daemon::SessionInfo& info) {
@@ -199,15 +225,14 @@ std::vector<std::string> SessionObject::publish(const daemon::SessionInfo& info,
       signal_names(changed_properties(info_, info), finishing, closed_sent_last_);
   info_ = info;
   if (names.empty()) return names;
-  emitPropertiesChangedSignal(kSessionInterface, names);
+  emit_properties_changed(bus_, path(), kSessionInterface, names);
   closed_sent_last_ = announces_closed(names, info_.view.state);
   return names;
 }
 
 void SessionObject::Close(VoidResult&& result) {
-  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, VoidResult&& r) {
-    backend_.close_session(info_.view.tunnel_id, info_.view.session_id, call, std::move(r));
-  });
+  sd_bus_message* call = result.call();
+  backend_.close_session(info_.view.tunnel_id, info_.view.session_id, call, std::move(result));
 }
 
 std::string SessionObject::State() {
@@ -249,20 +274,24 @@ std::map<std::string, std::uint64_t> SessionObject::Statistics() {
 
 // ---- Listener ------------------------------------------------------------------
 
-ListenerObject::ListenerObject(sdbus::IConnection& bus, ObjectBackend& backend,
-                               const fsm::ListenerView& view)
-    : AdaptorInterfaces(bus, listener_path(view.listener_id)), backend_(backend), view_(view) {
-  registerAdaptor();
+ListenerObject::ListenerObject(sd_bus* bus, ObjectBackend& backend, const fsm::ListenerView& view)
+    : bus_(bus), backend_(backend), view_(view) {}
+
+std::string ListenerObject::path() const {
+  return listener_path(view_.listener_id);
 }
 
-ListenerObject::~ListenerObject() {
-  unregisterAdaptor();
+void ListenerObject::announce() {
+  emit_object_added(bus_, path());
+}
+
+void ListenerObject::withdraw() {
+  emit_object_removed(bus_, path());
 }
 
 void ListenerObject::Close(VoidResult&& result) {
-  with_call(getObject(), std::move(result), [&](const sdbus::Message& call, VoidResult&& r) {
-    backend_.close_listener(view_.listener_id, call, std::move(r));
-  });
+  sd_bus_message* call = result.call();
+  backend_.close_listener(view_.listener_id, call, std::move(result));
 }
 
 std::string ListenerObject::Local() {

@@ -1,11 +1,16 @@
 // The objects on the bus, one class per interface of dbus/*.xml, built on the
-// adaptors generated from that XML. Each keeps the last view it announced:
-// getters read it (so a PropertiesChanged carries exactly the values it
-// announces, final ones included), and the next view is diffed against it.
-// Calls are handed to an ObjectBackend, which runs the pipeline.
+// code generated from that XML: sdbus-c++'s adaptor for the one Manager, and
+// for tunnels, sessions and listeners the sd-bus fallback vtables of
+// tools/dbus-vtable-gen.py, which BusService registers once and through
+// which it finds each object by its path (so an object costs the bus no
+// registration of its own). Each keeps the last view it announced: getters
+// read it (so a PropertiesChanged carries exactly the values it announces,
+// final ones included), and the next view is diffed against it. Calls are
+// handed to an ObjectBackend, which runs the pipeline.
 #pragma once
 
 #include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-bus.h>
 
 #include <cstdint>
 #include <map>
@@ -13,35 +18,37 @@
 #include <vector>
 
 #include "daemon/daemon.h"
+#include "dbus/message_codec.h"
 #include "dbus/option_dictionary.h"
 #include "dbus/properties.h"
 // Generated at build time from dbus/*.xml.
-#include "dbus/listener_adaptor.h"
+#include "dbus/listener_vtable.h"
 #include "dbus/manager_adaptor.h"
-#include "dbus/session_adaptor.h"
-#include "dbus/tunnel_adaptor.h"
+#include "dbus/session_vtable.h"
+#include "dbus/tunnel_vtable.h"
 
 namespace l2tp::dbus {
 
-using PathResult = sdbus::Result<sdbus::ObjectPath>;
-using VoidResult = sdbus::Result<>;
+// The Manager's methods answer through sdbus-c++, the others through sd-bus.
+using ManagerPathResult = sdbus::Result<sdbus::ObjectPath>;
+using PathResult = MethodResult<sdbus::ObjectPath>;
+using VoidResult = MethodResult<>;
 
 // What the objects need from the service behind them. `call` is the message
 // being dispatched: valid only until the method returns.
 class ObjectBackend {
  public:
   virtual ~ObjectBackend() = default;
-  virtual void create_tunnel(const sdbus::Message& call, PathResult result,
+  virtual void create_tunnel(sd_bus_message* call, ManagerPathResult result,
                              const OptionDictionary& options) = 0;
-  virtual void listen(const sdbus::Message& call, PathResult result,
+  virtual void listen(sd_bus_message* call, ManagerPathResult result,
                       const OptionDictionary& options) = 0;
-  virtual void create_session(std::uint32_t tunnel_id, const sdbus::Message& call,
-                              PathResult result, const OptionDictionary& options) = 0;
-  virtual void close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& call,
-                            VoidResult result) = 0;
+  virtual void create_session(std::uint32_t tunnel_id, sd_bus_message* call, PathResult result,
+                              const OptionDictionary& options) = 0;
+  virtual void close_tunnel(std::uint32_t tunnel_id, sd_bus_message* call, VoidResult result) = 0;
   virtual void close_session(std::uint32_t tunnel_id, std::uint32_t session_id,
-                             const sdbus::Message& call, VoidResult result) = 0;
-  virtual void close_listener(std::uint32_t listener_id, const sdbus::Message& call,
+                             sd_bus_message* call, VoidResult result) = 0;
+  virtual void close_listener(std::uint32_t listener_id, sd_bus_message* call,
                               VoidResult result) = 0;
 
   virtual std::string version() const = 0;
@@ -64,8 +71,9 @@ class ManagerObject final
   ~ManagerObject();
 
  private:
-  void CreateTunnel(PathResult&& result, std::map<std::string, sdbus::Variant> options) override;
-  void Listen(PathResult&& result, std::map<std::string, sdbus::Variant> options) override;
+  void CreateTunnel(ManagerPathResult&& result,
+                    std::map<std::string, sdbus::Variant> options) override;
+  void Listen(ManagerPathResult&& result, std::map<std::string, sdbus::Variant> options) override;
   std::string Version() override;
   std::string DataPlane() override;
   std::vector<std::string> Features() override;
@@ -73,24 +81,22 @@ class ManagerObject final
   ObjectBackend& backend_;
 };
 
-// Tunnels, sessions and listeners come and go: registered when built (not
-// yet announced), announce() sends InterfacesAdded, update() diffs and sends
-// PropertiesChanged, withdraw() sends InterfacesRemoved; the destructor
-// unregisters. finish() sends the last PropertiesChanged before withdraw():
-// it carries State closed and LastResult, unless the PropertiesChanged sent
-// last already announced closed and nothing changed since.
-class TunnelObject final
-    : public sdbus::AdaptorInterfaces<org::l2tpbus1::Tunnel_adaptor, sdbus::Properties_adaptor,
-                                      sdbus::ManagedObject_adaptor> {
+// Tunnels, sessions and listeners come and go: found through the fallback
+// vtables once BusService holds them (not yet announced), announce() sends
+// InterfacesAdded, update() diffs and sends PropertiesChanged, withdraw()
+// sends InterfacesRemoved, all while BusService still finds them. finish() sends the last
+// PropertiesChanged before withdraw(): it carries State closed and LastResult, unless the
+// PropertiesChanged sent last already announced closed and nothing changed since.
+class TunnelObject final : public org::l2tpbus1::Tunnel_vtable {
  public:
-  TunnelObject(sdbus::IConnection& bus, ObjectBackend& backend, const daemon::TunnelInfo& info);
-  ~TunnelObject();
+  TunnelObject(sd_bus* bus, ObjectBackend& backend, const daemon::TunnelInfo& info);
+  ~TunnelObject() override = default;
 
-  void announce() { emitInterfacesAddedSignal(); }
+  void announce();
   // Both return the names sent.
   std::vector<std::string> update(const daemon::TunnelInfo& info);
   std::vector<std::string> finish(const daemon::TunnelInfo& info);
-  void withdraw() { emitInterfacesRemovedSignal(); }
+  void withdraw();
   const daemon::TunnelInfo& info() const { return info_; }
 
  private:
@@ -116,23 +122,24 @@ class TunnelObject final
 
   std::vector<std::string> publish(const daemon::TunnelInfo& info, bool finishing);
 
+  std::string path() const;
+
+  sd_bus* bus_;
   ObjectBackend& backend_;
   daemon::TunnelInfo info_;
   bool closed_sent_last_ = false;
 };
 
-class SessionObject final
-    : public sdbus::AdaptorInterfaces<org::l2tpbus1::Session_adaptor, sdbus::Properties_adaptor,
-                                      sdbus::ManagedObject_adaptor> {
+class SessionObject final : public org::l2tpbus1::Session_vtable {
  public:
-  SessionObject(sdbus::IConnection& bus, ObjectBackend& backend, const daemon::SessionInfo& info);
-  ~SessionObject();
+  SessionObject(sd_bus* bus, ObjectBackend& backend, const daemon::SessionInfo& info);
+  ~SessionObject() override = default;
 
-  void announce() { emitInterfacesAddedSignal(); }
+  void announce();
   // Both return the names sent.
   std::vector<std::string> update(const daemon::SessionInfo& info);
   std::vector<std::string> finish(const daemon::SessionInfo& info);
-  void withdraw() { emitInterfacesRemovedSignal(); }
+  void withdraw();
   const daemon::SessionInfo& info() const { return info_; }
 
  private:
@@ -152,20 +159,21 @@ class SessionObject final
 
   std::vector<std::string> publish(const daemon::SessionInfo& info, bool finishing);
 
+  std::string path() const;
+
+  sd_bus* bus_;
   ObjectBackend& backend_;
   daemon::SessionInfo info_;
   bool closed_sent_last_ = false;
 };
 
-class ListenerObject final
-    : public sdbus::AdaptorInterfaces<org::l2tpbus1::Listener_adaptor, sdbus::Properties_adaptor,
-                                      sdbus::ManagedObject_adaptor> {
+class ListenerObject final : public org::l2tpbus1::Listener_vtable {
  public:
-  ListenerObject(sdbus::IConnection& bus, ObjectBackend& backend, const fsm::ListenerView& view);
-  ~ListenerObject();
+  ListenerObject(sd_bus* bus, ObjectBackend& backend, const fsm::ListenerView& view);
+  ~ListenerObject() override = default;
 
-  void announce() { emitInterfacesAddedSignal(); }
-  void withdraw() { emitInterfacesRemovedSignal(); }
+  void announce();
+  void withdraw();
 
  private:
   void Close(VoidResult&& result) override;
@@ -175,6 +183,9 @@ class ListenerObject final
   std::vector<sdbus::ObjectPath> Tunnels() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 
+  std::string path() const;
+
+  sd_bus* bus_;
   ObjectBackend& backend_;
   fsm::ListenerView view_;
 };

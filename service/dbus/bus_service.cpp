@@ -28,13 +28,16 @@ std::string listener_name(std::uint32_t listener_id) {
 BusService::BusService(sdbus::IConnection& bus, AlarmFactory& alarms, authz::Authority& authority,
                        CallerIdentifier& callers, std::string version)
     : bus_(bus),
+      raw_bus_(raw_bus(bus)),
       pipeline_(alarms, authority, callers, [this] { return daemon_ != nullptr; }),
       version_(std::move(version)) {
   manager_ = std::make_unique<ManagerObject>(bus_, backend());
+  register_object_tree();
 }
 
 BusService::~BusService() {
   // Children before the ObjectManager they hang below.
+  for (sd_bus_slot* slot : tree_slots_) sd_bus_slot_unref(slot);
   sessions_.clear();
   tunnels_.clear();
   listeners_.clear();
@@ -53,13 +56,16 @@ void BusService::tunnel_added(const daemon::TunnelInfo& tunnel) {
     publish_tunnel(tunnel_id, tunnel);
     return;
   }
+  // Found through the fallback vtable from here on, so announce() can read it.
+  TunnelObject& object =
+      *tunnels_.emplace(tunnel_id, std::make_unique<TunnelObject>(raw_bus_, backend(), tunnel))
+           .first->second;
   try {
-    auto object = std::make_unique<TunnelObject>(bus_, backend(), tunnel);
-    object->announce();
-    tunnels_.emplace(tunnel_id, std::move(object));
+    object.announce();
     log(LogLevel::kDebug, tunnel_name(tunnel_id), "on the bus (owner ", tunnel.owner, ")");
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, tunnel_name(tunnel_id), "cannot be put on the bus: ", error.getMessage());
+    tunnels_.erase(tunnel_id);
     return;
   }
   if (const std::uint32_t listener_id = tunnel.view.listener_id; listener_id != 0) {
@@ -116,16 +122,17 @@ void BusService::session_added(const daemon::SessionInfo& session) {
     session_changed(session);
     return;
   }
+  SessionObject& object =
+      *sessions_.emplace(key, std::make_unique<SessionObject>(raw_bus_, backend(), session))
+           .first->second;
   try {
-    auto object = std::make_unique<SessionObject>(bus_, backend(), session);
-    object->announce();
-    sessions_.emplace(key, std::move(object));
+    object.announce();
     log(LogLevel::kDebug, session_name(key.first, key.second), "on the bus (owner ", session.owner,
         ")");
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, session_name(key.first, key.second),
         "cannot be put on the bus: ", error.getMessage());
-    return;
+    sessions_.erase(key);
   }
 }
 
@@ -171,14 +178,16 @@ void BusService::listener_added(const fsm::ListenerView& listener) {
   if (listeners_.contains(listener_id)) return;
   fsm::ListenerView view = listener;
   view.tunnels.clear();  // none accepted yet; tunnel_added() lists them
+  ListenerObject& object =
+      *listeners_.emplace(listener_id, std::make_unique<ListenerObject>(raw_bus_, backend(), view))
+           .first->second;
   try {
-    auto object = std::make_unique<ListenerObject>(bus_, backend(), view);
-    object->announce();
-    listeners_.emplace(listener_id, std::move(object));
+    object.announce();
     log(LogLevel::kDebug, listener_name(listener_id), "on the bus");
   } catch (const sdbus::Error& error) {
     log(LogLevel::kError, listener_name(listener_id),
         "cannot be put on the bus: ", error.getMessage());
+    listeners_.erase(listener_id);
   }
 }
 

@@ -58,18 +58,16 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   using SessionKey = std::pair<std::uint32_t, std::uint32_t>;
 
   // ObjectBackend (bus_service_calls.cpp)
-  void create_tunnel(const sdbus::Message& call, PathResult result,
+  void create_tunnel(sd_bus_message* call, ManagerPathResult result,
                      const OptionDictionary& options) override;
-  void listen(const sdbus::Message& call, PathResult result,
+  void listen(sd_bus_message* call, ManagerPathResult result,
               const OptionDictionary& options) override;
-  void create_session(std::uint32_t tunnel_id, const sdbus::Message& call, PathResult result,
+  void create_session(std::uint32_t tunnel_id, sd_bus_message* call, PathResult result,
                       const OptionDictionary& options) override;
-  void close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& call,
-                    VoidResult result) override;
-  void close_session(std::uint32_t tunnel_id, std::uint32_t session_id, const sdbus::Message& call,
+  void close_tunnel(std::uint32_t tunnel_id, sd_bus_message* call, VoidResult result) override;
+  void close_session(std::uint32_t tunnel_id, std::uint32_t session_id, sd_bus_message* call,
                      VoidResult result) override;
-  void close_listener(std::uint32_t listener_id, const sdbus::Message& call,
-                      VoidResult result) override;
+  void close_listener(std::uint32_t listener_id, sd_bus_message* call, VoidResult result) override;
   std::string version() const override { return version_; }
   std::string data_plane() const override;
   std::vector<std::string> features() const override;
@@ -87,6 +85,21 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   OwnershipProbe tunnel_ownership(std::uint32_t tunnel_id);
   OwnershipProbe session_ownership(std::uint32_t tunnel_id, std::uint32_t session_id);
 
+  // The fallback vtables of tunnels, sessions and listeners and the
+  // enumerators that list them (bus_service_tree.cpp): sd-bus asks these
+  // for the object at a path when a call or a property read arrives.
+  void register_object_tree();
+  static int find_tunnel(sd_bus* bus, const char* path, const char* interface, void* service,
+                         void** found, sd_bus_error* error);
+  static int find_session(sd_bus* bus, const char* path, const char* interface, void* service,
+                          void** found, sd_bus_error* error);
+  static int find_listener(sd_bus* bus, const char* path, const char* interface, void* service,
+                           void** found, sd_bus_error* error);
+  static int enumerate_tunnels(sd_bus* bus, const char* prefix, void* service, char*** paths,
+                               sd_bus_error* error);
+  static int enumerate_listeners(sd_bus* bus, const char* prefix, void* service, char*** paths,
+                                 sd_bus_error* error);
+
   // Object bookkeeping (bus_service.cpp). A tunnel's Sessions and a
   // listener's Tunnels list the child objects on the bus, kept here as
   // children come and go and read only when asked (never signalled).
@@ -95,6 +108,9 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   void remove_session_object(const SessionKey& key, const daemon::SessionInfo* final_info);
 
   sdbus::IConnection& bus_;
+  // sdbus-c++'s own connection, for what sdbus-c++ 1.2 cannot register.
+  sd_bus* raw_bus_;
+  std::vector<sd_bus_slot*> tree_slots_;
   CallPipeline pipeline_;
   std::string version_;
   daemon::Daemon* daemon_ = nullptr;

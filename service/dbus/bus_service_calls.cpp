@@ -16,6 +16,7 @@ namespace {
 
 using daemon::log;
 
+using ManagerPathReply = CallReply<ManagerPathResult>;
 using PathReply = CallReply<PathResult>;
 using VoidReply = CallReply<VoidResult>;
 // What a Close call validates: only that its object exists.
@@ -57,7 +58,7 @@ OwnershipProbe BusService::session_ownership(std::uint32_t tunnel_id, std::uint3
 
 // ---- Manager -------------------------------------------------------------------
 
-void BusService::create_tunnel(const sdbus::Message& call, PathResult result,
+void BusService::create_tunnel(sd_bus_message* call, ManagerPathResult result,
                                const OptionDictionary& options) {
   pipeline_.run<config::TunnelRequest>(
       call, std::move(result),
@@ -76,7 +77,7 @@ void BusService::create_tunnel(const sdbus::Message& call, PathResult result,
            },
        .act =
            [this](const Caller& caller, const config::TunnelRequest& request,
-                  const PathReply& reply) {
+                  const ManagerPathReply& reply) {
              daemon_->create_tunnel(
                  request, caller.uid,
                  pipeline_.while_alive(
@@ -89,7 +90,7 @@ void BusService::create_tunnel(const sdbus::Message& call, PathResult result,
            }});
 }
 
-void BusService::listen(const sdbus::Message& call, PathResult result,
+void BusService::listen(sd_bus_message* call, ManagerPathResult result,
                         const OptionDictionary& options) {
   pipeline_.run<fsm::ListenerConfig>(
       call, std::move(result),
@@ -108,7 +109,7 @@ void BusService::listen(const sdbus::Message& call, PathResult result,
            },
        .act =
            [this](const Caller& caller, const fsm::ListenerConfig& listener_config,
-                  const PathReply& reply) {
+                  const ManagerPathReply& reply) {
              const daemon::Result<std::uint32_t> listening = daemon_->listen(listener_config);
              if (!listening) return reply.refuse(listening.error());
              log(LogLevel::kInfo, "listener " + std::to_string(*listening), "created by uid ",
@@ -119,8 +120,8 @@ void BusService::listen(const sdbus::Message& call, PathResult result,
 
 // ---- Tunnel --------------------------------------------------------------------
 
-void BusService::create_session(std::uint32_t tunnel_id, const sdbus::Message& call,
-                                PathResult result, const OptionDictionary& options) {
+void BusService::create_session(std::uint32_t tunnel_id, sd_bus_message* call, PathResult result,
+                                const OptionDictionary& options) {
   // The options are judged at once for a prompt answer, and again once
   // authorized: the tunnel may be another by then.
   pipeline_.run<config::OptionMap>(
@@ -154,8 +155,7 @@ void BusService::create_session(std::uint32_t tunnel_id, const sdbus::Message& c
            }});
 }
 
-void BusService::close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& call,
-                              VoidResult result) {
+void BusService::close_tunnel(std::uint32_t tunnel_id, sd_bus_message* call, VoidResult result) {
   pipeline_.run<std::monostate>(
       call, std::move(result),
       {.operation = Operation::kCloseTunnel,
@@ -176,7 +176,7 @@ void BusService::close_tunnel(std::uint32_t tunnel_id, const sdbus::Message& cal
 // ---- Session -------------------------------------------------------------------
 
 void BusService::close_session(std::uint32_t tunnel_id, std::uint32_t session_id,
-                               const sdbus::Message& call, VoidResult result) {
+                               sd_bus_message* call, VoidResult result) {
   pipeline_.run<std::monostate>(
       call, std::move(result),
       {.operation = Operation::kCloseSession,
@@ -198,7 +198,7 @@ void BusService::close_session(std::uint32_t tunnel_id, std::uint32_t session_id
 
 // ---- Listener ------------------------------------------------------------------
 
-void BusService::close_listener(std::uint32_t listener_id, const sdbus::Message& call,
+void BusService::close_listener(std::uint32_t listener_id, sd_bus_message* call,
                                 VoidResult result) {
   pipeline_.run<std::monostate>(
       call, std::move(result),

@@ -74,8 +74,7 @@ void CallPipeline::release_after_act(std::shared_ptr<void> object) {
   if (acting_ > 0) released_during_act_.push_back(std::move(object));
 }
 
-void CallPipeline::identify(const sdbus::Message& call,
-                            std::function<void(const Caller&)> identified,
+void CallPipeline::identify(sd_bus_message* call, std::function<void(const Caller&)> identified,
                             std::function<void(const sdbus::Error&)> refused) {
   // Known at once (a remembered uid) means still inside the dispatch of
   // `call`: acting there could remove the object being dispatched.

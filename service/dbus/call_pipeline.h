@@ -114,7 +114,7 @@ class CallPipeline {
 
   // `call` is the message being dispatched; it is read before this returns.
   template <typename Request, typename Result>
-  void run(const sdbus::Message& call, Result result, CallSteps<Request, Result> steps);
+  void run(sd_bus_message* call, Result result, CallSteps<Request, Result> steps);
 
   // An object removed while an act step runs: sd-bus checks a method reply
   // against the vtable of the object that received the call, so an object
@@ -136,7 +136,7 @@ class CallPipeline {
   // `identified` runs from the loop, never inside the dispatch of `call`:
   // when the uid is known at once, one deferral later. `refused` runs at
   // once or later.
-  void identify(const sdbus::Message& call, std::function<void(const Caller&)> identified,
+  void identify(sd_bus_message* call, std::function<void(const Caller&)> identified,
                 std::function<void(const sdbus::Error&)> refused);
   // Authorizes an operation by the owner of its object at the time, and
   // again if polkit's answer came after the object's id passed to another
@@ -158,8 +158,7 @@ class CallPipeline {
 };
 
 template <typename Request, typename Result>
-void CallPipeline::run(const sdbus::Message& call, Result result,
-                       CallSteps<Request, Result> steps) {
+void CallPipeline::run(sd_bus_message* call, Result result, CallSteps<Request, Result> steps) {
   const CallReply<Result> reply(std::move(result), steps.operation);
   if (!daemon_attached_()) return reply.refuse(daemon_not_ready());
   std::expected<Request, sdbus::Error> validated = steps.validate();

@@ -36,9 +36,15 @@ sd_bus_message* raw_message(const sdbus::Message& message) {
   return static_cast<sd_bus_message*>(MessageInternals::raw(message));
 }
 
-bool allows_interactive_authorization(const sdbus::Message& call) {
-  sd_bus_message* raw = raw_message(call);
-  return raw != nullptr && sd_bus_message_get_allow_interactive_authorization(raw) > 0;
+sd_bus* raw_bus(sdbus::IConnection& connection) {
+  const std::unique_ptr<sdbus::IProxy> driver =
+      sdbus::createProxy(connection, kBusDriverName, kBusDriverPath);
+  const sdbus::MethodCall call = driver->createMethodCall(kBusDriverInterface, "GetId");
+  return sd_bus_message_get_bus(raw_message(call));
+}
+
+bool allows_interactive_authorization(sd_bus_message* call) {
+  return call != nullptr && sd_bus_message_get_allow_interactive_authorization(call) > 0;
 }
 
 BusCallerIdentifier::BusCallerIdentifier(sdbus::IConnection& bus)
@@ -53,9 +59,10 @@ BusCallerIdentifier::BusCallerIdentifier(sdbus::IConnection& bus)
 
 BusCallerIdentifier::~BusCallerIdentifier() = default;
 
-void BusCallerIdentifier::identify(const sdbus::Message& call, Identified done) {
+void BusCallerIdentifier::identify(sd_bus_message* call, Identified done) {
   Caller caller;
-  caller.sender = call.getSender();
+  const char* raw_sender = call != nullptr ? sd_bus_message_get_sender(call) : nullptr;
+  caller.sender = raw_sender != nullptr ? raw_sender : "";
   caller.allow_interaction = allows_interactive_authorization(call);
   if (caller.sender.empty()) {
     done(std::unexpected(failed("the call has no sender")));

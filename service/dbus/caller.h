@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+struct sd_bus;
 struct sd_bus_message;
 
 namespace sdbus {
@@ -40,7 +41,7 @@ class CallerIdentifier {
   // Reads the sender and flags from `call` at once; the uid may take a round
   // trip to the bus daemon, so `done` runs at once or later from the loop.
   // Calls of one sender are answered in the order they were made.
-  virtual void identify(const sdbus::Message& call, Identified done) = 0;
+  virtual void identify(sd_bus_message* call, Identified done) = 0;
   // `departed` runs for each unique name that left the bus (one listener).
   virtual void on_departure(Departed departed) = 0;
 };
@@ -62,7 +63,7 @@ class BusCallerIdentifier final : public CallerIdentifier {
   BusCallerIdentifier(const BusCallerIdentifier&) = delete;
   BusCallerIdentifier& operator=(const BusCallerIdentifier&) = delete;
 
-  void identify(const sdbus::Message& call, Identified done) override;
+  void identify(sd_bus_message* call, Identified done) override;
   void on_departure(Departed departed) override { departed_ = std::move(departed); }
 
   // Calls of one sender that may wait for its uid; more are refused with
@@ -93,6 +94,10 @@ class BusCallerIdentifier final : public CallerIdentifier {
 // The sd_bus_message behind an sdbus-c++ message. sdbus-c++ 1.2 exposes
 // neither the raw message nor the ALLOW_INTERACTIVE_AUTHORIZATION header flag.
 sd_bus_message* raw_message(const sdbus::Message& message);
-bool allows_interactive_authorization(const sdbus::Message& call);
+// The sd_bus behind an sdbus-c++ connection (that of a message made on it),
+// for what sdbus-c++ 1.2 cannot do: fallback vtables. It lives as long as
+// `connection`.
+sd_bus* raw_bus(sdbus::IConnection& connection);
+bool allows_interactive_authorization(sd_bus_message* call);
 
 }  // namespace l2tp::dbus

@@ -1,6 +1,7 @@
 #include "dbus/properties.h"
 
 #include <chrono>
+#include <cstdint>
 
 namespace l2tp::dbus {
 
@@ -29,6 +30,58 @@ std::vector<sdbus::ObjectPath> tunnel_paths(const std::vector<std::uint32_t>& tu
   paths.reserve(tunnel_ids.size());
   for (std::uint32_t id : tunnel_ids) paths.emplace_back(tunnel_path(id));
   return paths;
+}
+
+namespace {
+
+constexpr std::string_view kTunnelPrefix = "/org/l2tpbus1/tunnel/";
+constexpr std::string_view kSessionInfix = "/session/";
+constexpr std::string_view kListenerPrefix = "/org/l2tpbus1/listener/";
+
+// A decimal id as std::to_string writes it, at the start of `text`; the
+// rest is left in `text`.
+std::optional<std::uint32_t> take_id(std::string_view& text) {
+  std::size_t digits = 0;
+  std::uint64_t value = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9' && digits < 10) {
+    value = value * 10 + static_cast<std::uint64_t>(text[digits] - '0');
+    ++digits;
+  }
+  if (digits == 0 || (digits > 1 && text[0] == '0') || value > UINT32_MAX) return std::nullopt;
+  if (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') return std::nullopt;
+  text.remove_prefix(digits);
+  return static_cast<std::uint32_t>(value);
+}
+
+bool take_prefix(std::string_view& text, std::string_view prefix) {
+  if (!text.starts_with(prefix)) return false;
+  text.remove_prefix(prefix.size());
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> tunnel_id_of(std::string_view path) {
+  if (!take_prefix(path, kTunnelPrefix)) return std::nullopt;
+  const std::optional<std::uint32_t> id = take_id(path);
+  if (!id || !path.empty()) return std::nullopt;
+  return id;
+}
+
+std::optional<std::pair<std::uint32_t, std::uint32_t>> session_ids_of(std::string_view path) {
+  if (!take_prefix(path, kTunnelPrefix)) return std::nullopt;
+  const std::optional<std::uint32_t> tunnel_id = take_id(path);
+  if (!tunnel_id || !take_prefix(path, kSessionInfix)) return std::nullopt;
+  const std::optional<std::uint32_t> session_id = take_id(path);
+  if (!session_id || !path.empty()) return std::nullopt;
+  return std::pair{*tunnel_id, *session_id};
+}
+
+std::optional<std::uint32_t> listener_id_of(std::string_view path) {
+  if (!take_prefix(path, kListenerPrefix)) return std::nullopt;
+  const std::optional<std::uint32_t> id = take_id(path);
+  if (!id || !path.empty()) return std::nullopt;
+  return id;
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/daemon.h"
@@ -30,6 +31,11 @@ std::string listener_path(std::uint32_t listener_id);
 std::vector<sdbus::ObjectPath> session_paths(std::uint32_t tunnel_id,
                                              const std::vector<std::uint32_t>& session_ids);
 std::vector<sdbus::ObjectPath> tunnel_paths(const std::vector<std::uint32_t>& tunnel_ids);
+// The ids in a path exactly as the functions above write it (decimal, no
+// leading zero, nothing before or after); nullopt for any other path.
+std::optional<std::uint32_t> tunnel_id_of(std::string_view path);
+std::optional<std::pair<std::uint32_t, std::uint32_t>> session_ids_of(std::string_view path);
+std::optional<std::uint32_t> listener_id_of(std::string_view path);
 
 // D-Bus strings must be valid UTF-8 without NUL; peers send arbitrary bytes
 // (host names, result messages). Valid UTF-8 passes, control characters,

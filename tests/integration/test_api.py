@@ -81,10 +81,19 @@ def _describe(interface):
     for method in interface.findall('method'):
         methods[method.get('name')] = [(a.get('type'), a.get('direction', 'in'))
                                        for a in method.findall('arg')]
-    props = {p.get('name'): (p.get('type'), p.get('access')) for p in interface.findall('property')}
+    # EmitsChangedSignal decides which PropertiesChanged clients may wait for.
+    props = {p.get('name'): (p.get('type'), p.get('access'), _emits_changed_signal(p))
+             for p in interface.findall('property')}
     signals = {s.get('name'): [a.get('type') for a in s.findall('arg')]
                for s in interface.findall('signal')}
     return methods, props, signals
+
+
+def _emits_changed_signal(prop):
+    for annotation in prop.findall('annotation'):
+        if annotation.get('name') == 'org.freedesktop.DBus.Property.EmitsChangedSignal':
+            return annotation.get('value')
+    return 'true'
 
 
 def _live_interfaces(stack, path):
@@ -109,7 +118,7 @@ def test_introspection_of_the_manager(stack):
     assert OBJECT_MANAGER in live
     assert_introspection_matches(stack, ROOT_PATH, MANAGER)
     # the contract's property table agrees with the XML
-    assert {k: t for k, (t, _) in _xml_interface(MANAGER)[1].items()} == MANAGER_PROPS
+    assert {k: t for k, (t, _, _) in _xml_interface(MANAGER)[1].items()} == MANAGER_PROPS
 
 
 def test_introspection_of_tunnel_session_listener(stack):
@@ -120,7 +129,7 @@ def test_introspection_of_tunnel_session_listener(stack):
     assert_introspection_matches(stack, pair.listener, LISTENER)
     for interface, contract in ((TUNNEL, TUNNEL_PROPS), (SESSION, SESSION_PROPS),
                                 (LISTENER, LISTENER_PROPS)):
-        assert {k: t for k, (t, _) in _xml_interface(interface)[1].items()} == contract
+        assert {k: t for k, (t, _, _) in _xml_interface(interface)[1].items()} == contract
     # busctl tree walks child nodes from the root
     _, root = _live_interfaces(stack, ROOT_PATH)
     children = {node.get('name') for node in root.findall('node')}
@@ -128,6 +137,11 @@ def test_introspection_of_tunnel_session_listener(stack):
     _, tunnels = _live_interfaces(stack, '/org/l2tpbus1/tunnel')
     ids = {node.get('name') for node in tunnels.findall('node')}
     assert pair.initiator.rsplit('/', 1)[1] in ids, ids
+    _, tunnel = _live_interfaces(stack, pair.initiator)
+    assert [node.get('name') for node in tunnel.findall('node')] == ['session'], \
+        'a tunnel lists its sessions below it'
+    _, sessions = _live_interfaces(stack, pair.initiator + '/session')
+    assert [node.get('name') for node in sessions.findall('node')] == [session.rsplit('/', 1)[1]]
 
 
 def test_properties_are_read_only(stack, silent_peer):

@@ -72,6 +72,36 @@ TEST_F(CallTest, SessionOptionsAreJudgedByTheTunnelsVersion) {
   expect_nothing_created();
 }
 
+// CreateSession is served by the fallback vtable, which reads its a{sv}
+// itself: every vocabulary type arrives as it was sent, and a value of any
+// other type (here a struct and an int64) is refused naming its key.
+TEST_F(CallTest, SessionOptionsOfEveryTypeArriveIntact) {
+  const std::string tunnel = make_tunnel(0);
+  const CallOutcome outcome = create_session(
+      tunnel, {{"Pseudowire", sdbus::Variant(std::string("ppp"))},
+               {"Mtu", sdbus::Variant(std::uint32_t{1400})},
+               {"UsePeerDns", sdbus::Variant(true)},
+               {"Authentication", sdbus::Variant(std::vector<std::string>{"chap", "pap"})},
+               {"User", sdbus::Variant(std::string("alice"))}});
+  ASSERT_EQ(outcome.error_name, "") << outcome.error_message;
+  ASSERT_TRUE(daemon_->last_session_config.has_value());
+  const fsm::SessionConfig& config = *daemon_->last_session_config;
+  EXPECT_EQ(config.mtu, 1400u);
+  EXPECT_TRUE(config.ppp.use_peer_dns);
+  EXPECT_EQ(config.ppp.authentication, (std::vector<std::string>{"chap", "pap"}));
+  EXPECT_EQ(config.ppp.user, "alice");
+
+  daemon_->create_session_calls = 0;
+  const CallOutcome structured = create_session(
+      tunnel, {{"Pseudowire", sdbus::Variant(sdbus::Struct<std::string, std::string>("p", "pp"))}});
+  EXPECT_EQ(structured.error_name, kErrorInvalidArgs);
+  EXPECT_EQ(structured.error_message, "Pseudowire: expected type s");
+  const CallOutcome wide = create_session(tunnel, {{"Mtu", sdbus::Variant(std::int64_t{1400})}});
+  EXPECT_EQ(wide.error_name, kErrorInvalidArgs);
+  EXPECT_EQ(wide.error_message, "Mtu: expected type u");
+  EXPECT_EQ(daemon_->create_session_calls, 0);
+}
+
 TEST_F(CallTest, RootSkipsPolkit) {
   callers_->pose_as = 0;
   EXPECT_TRUE(create_tunnel(kPeerOnly).ok());

@@ -282,7 +282,7 @@ void FakeAuthority::release() {
 
 // ---- PosingIdentifier ----------------------------------------------------------
 
-void PosingIdentifier::identify(const sdbus::Message& call, Identified done) {
+void PosingIdentifier::identify(sd_bus_message* call, Identified done) {
   real_.identify(call, [this, done = std::move(done)](std::expected<Caller, sdbus::Error> caller) {
     if (caller) {
       last_real = *caller;

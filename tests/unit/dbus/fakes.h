@@ -143,7 +143,7 @@ class FakeAuthority final : public authz::Authority {
 class PosingIdentifier final : public CallerIdentifier {
  public:
   explicit PosingIdentifier(sdbus::IConnection& bus) : real_(bus) {}
-  void identify(const sdbus::Message& call, Identified done) override;
+  void identify(sd_bus_message* call, Identified done) override;
   void on_departure(Departed departed) override { real_.on_departure(std::move(departed)); }
 
   std::optional<uid_t> pose_as;

@@ -111,6 +111,33 @@ TEST(Properties, Paths) {
   EXPECT_EQ(listener_path(2), "/org/l2tpbus1/listener/2");
 }
 
+// The fallback vtables find objects by these: only the paths the functions
+// above write name an object, so no other spelling reaches one.
+TEST(Properties, PathsAreReadBackExactly) {
+  EXPECT_EQ(tunnel_id_of(tunnel_path(4711)), 4711u);
+  EXPECT_EQ(tunnel_id_of(tunnel_path(UINT32_MAX)), UINT32_MAX);
+  EXPECT_EQ(session_ids_of(session_path(4711, 17)),
+            (std::pair<std::uint32_t, std::uint32_t>{4711, 17}));
+  EXPECT_EQ(listener_id_of(listener_path(2)), 2u);
+  for (const char* other :
+       {"/org/l2tpbus1/tunnel/", "/org/l2tpbus1/tunnel/04711", "/org/l2tpbus1/tunnel/4711/",
+        "/org/l2tpbus1/tunnel/4294967296", "/org/l2tpbus1/tunnel/99999999999",
+        "/org/l2tpbus1/tunnel/+1", "/org/l2tpbus1/tunnel/4711/session/17", "/org/l2tpbus1/tunnel",
+        "/org/l2tpbus1/tunnelx/1", "/org/l2tpbus1/listener/2"}) {
+    EXPECT_EQ(tunnel_id_of(other), std::nullopt) << other;
+  }
+  for (const char* other :
+       {"/org/l2tpbus1/tunnel/4711/session/", "/org/l2tpbus1/tunnel/4711/session/017",
+        "/org/l2tpbus1/tunnel/4711/session", "/org/l2tpbus1/tunnel/4711/session/17/x",
+        "/org/l2tpbus1/tunnel/4711/sessions/17", "/org/l2tpbus1/tunnel/4711"}) {
+    EXPECT_EQ(session_ids_of(other), std::nullopt) << other;
+  }
+  for (const char* other : {"/org/l2tpbus1/listener/", "/org/l2tpbus1/listener/0x2",
+                            "/org/l2tpbus1/listener/2/", "/org/l2tpbus1/tunnel/2"}) {
+    EXPECT_EQ(listener_id_of(other), std::nullopt) << other;
+  }
+}
+
 TEST(Properties, BusStringsAreValidUtf8WithoutControls) {
   EXPECT_EQ(to_bus_string("lns.example.net"), "lns.example.net");
   EXPECT_EQ(to_bus_string("caf\xc3\xa9"), "caf\xc3\xa9");       // valid UTF-8 passes
