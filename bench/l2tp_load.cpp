@@ -52,6 +52,10 @@ struct Options {
   // Tunnel counts at which to stop opening more until a line on stdin, so
   // that bench/run can read the LNS's CPU time there (ascending).
   std::vector<unsigned> pause_at;
+  // Sessions are opened once every tunnel's handshake has ended, not as each
+  // tunnel comes up, so that the LNS's memory and CPU can be read between
+  // the two: what the tunnels cost, then what the sessions cost.
+  bool sessions_after_tunnels = false;
 };
 
 constexpr std::chrono::milliseconds kMaxRetransmitInterval{8000};
@@ -99,6 +103,7 @@ struct Tunnel {
   unsigned sessions_unresolved = 0;
   bool handshake_resolved = false;  // up, refused or lost: its window slot is free
   bool setup_resolved = false;      // and every session of it too
+  bool sessions_opened = false;
   std::vector<Session> sessions;
 };
 
@@ -141,6 +146,9 @@ class Generator {
   Session* session_of(Tunnel& tunnel, std::uint16_t header_session_id,
                       const wire::Message& message);
   bool pause_due() const;
+  void open_sessions(Tunnel& tunnel, Clock::time_point now);
+  void open_all_sessions(Clock::time_point now);
+  void start_session_batches(Clock::time_point now);
   void print_results() const;
 
   Options options_;
@@ -151,6 +159,16 @@ class Generator {
   unsigned next_tunnel_ = 0;
   unsigned in_flight_ = 0;
   unsigned setups_resolved_ = 0;
+  unsigned handshakes_resolved_ = 0;
+  // With sessions_after_tunnels: not yet, waiting for stdin, opened.
+  enum class DeferredSessions {
+    kNotYet,
+    kWaiting,
+    kOpened
+  } deferred_sessions_ = DeferredSessions::kNotYet;
+  // Then the window bounds the tunnels whose sessions are being set up.
+  unsigned next_session_tunnel_ = 0;
+  unsigned session_batches_in_flight_ = 0;
   unsigned next_teardown_ = 0;
   unsigned teardowns_resolved_ = 0;
   unsigned teardowns_total_ = 0;
@@ -288,6 +306,10 @@ void Generator::check_setup_done(Tunnel& tunnel, Clock::time_point now) {
   if (!failed && tunnel.state != TunnelState::kUp) return;
   tunnel.setup_resolved = true;
   ++setups_resolved_;
+  if (options_.sessions_after_tunnels && tunnel.sessions_opened) {
+    --session_batches_in_flight_;
+    start_session_batches(now);
+  }
   end_handshake(tunnel, now);
 }
 
@@ -296,6 +318,7 @@ void Generator::check_setup_done(Tunnel& tunnel, Clock::time_point now) {
 void Generator::end_handshake(Tunnel& tunnel, Clock::time_point now) {
   if (tunnel.handshake_resolved) return;
   tunnel.handshake_resolved = true;
+  ++handshakes_resolved_;
   --in_flight_;
   start_tunnels(now);
 }
@@ -358,19 +381,7 @@ void Generator::on_acked(Tunnel& tunnel, const Sent& sent, Clock::time_point now
       last_tunnel_up_ = now;
       end_handshake(tunnel, now);
       tunnel.sessions_unresolved = static_cast<unsigned>(tunnel.sessions.size());
-      for (std::size_t i = 0; i < tunnel.sessions.size(); ++i) {
-        Session& session = tunnel.sessions[i];
-        session.state = SessionState::kRequested;
-        session.started = now;
-        if (!first_icrq_) first_icrq_ = now;
-        const auto index = static_cast<std::uint16_t>(i + 1);
-        send(tunnel, MessageType::kIcrq, static_cast<int>(i),
-             options_.version == ProtocolVersion::kV2
-                 ? bench::icrq(index, ++call_serial_)
-                 : bench::icrq_v3(v3_session_id(tunnel.our_id, index), ++call_serial_,
-                                  options_.pseudowire),
-             now);
-      }
+      if (!options_.sessions_after_tunnels) open_sessions(tunnel, now);
       check_setup_done(tunnel, now);
       break;
     }
@@ -386,6 +397,37 @@ void Generator::on_acked(Tunnel& tunnel, const Sent& sent, Clock::time_point now
       break;
     default:
       break;
+  }
+}
+
+void Generator::open_sessions(Tunnel& tunnel, Clock::time_point now) {
+  tunnel.sessions_opened = true;
+  for (std::size_t i = 0; i < tunnel.sessions.size(); ++i) {
+    Session& session = tunnel.sessions[i];
+    session.state = SessionState::kRequested;
+    session.started = now;
+    if (!first_icrq_) first_icrq_ = now;
+    const auto index = static_cast<std::uint16_t>(i + 1);
+    send(tunnel, MessageType::kIcrq, static_cast<int>(i),
+         options_.version == ProtocolVersion::kV2
+             ? bench::icrq(index, ++call_serial_)
+             : bench::icrq_v3(v3_session_id(tunnel.our_id, index), ++call_serial_,
+                              options_.pseudowire),
+         now);
+  }
+}
+
+void Generator::open_all_sessions(Clock::time_point now) {
+  deferred_sessions_ = DeferredSessions::kOpened;
+  start_session_batches(now);
+}
+
+void Generator::start_session_batches(Clock::time_point now) {
+  while (session_batches_in_flight_ < options_.window && next_session_tunnel_ < tunnels_.size()) {
+    Tunnel& tunnel = tunnels_[next_session_tunnel_++];
+    if (tunnel.state != TunnelState::kUp || tunnel.setup_resolved) continue;
+    ++session_batches_in_flight_;
+    open_sessions(tunnel, now);
   }
 }
 
@@ -576,6 +618,26 @@ int Generator::run() {
       break;
     }
     const bool stdin_ready = (fds.back().revents & (POLLIN | POLLHUP)) != 0;
+    if (options_.sessions_after_tunnels && phase_ == Phase::kSetup &&
+        deferred_sessions_ != DeferredSessions::kOpened) {
+      if (deferred_sessions_ == DeferredSessions::kWaiting && stdin_ready) {
+        char line[256];
+        [[maybe_unused]] auto ignored = read(STDIN_FILENO, line, sizeof line);
+        wait_for_stdin_ = false;
+        open_all_sessions(now);
+      } else if (deferred_sessions_ == DeferredSessions::kNotYet &&
+                 handshakes_resolved_ == tunnels_.size()) {
+        if (options_.hold_until_stdin) {
+          // bench/run reads the LNS's memory and CPU now, then writes a line.
+          std::fprintf(stderr, "l2tp-load: tunnels set up (%u up)\n", counts_.tunnels_up);
+          std::fflush(stderr);
+          deferred_sessions_ = DeferredSessions::kWaiting;
+          wait_for_stdin_ = true;
+        } else {
+          open_all_sessions(now);
+        }
+      }
+    }
     if (paused_ && stdin_ready) {
       char line[256];
       [[maybe_unused]] auto ignored = read(STDIN_FILENO, line, sizeof line);
@@ -679,7 +741,8 @@ constexpr const char* kUsage =
     "usage: l2tp-load --lns ADDRESS:PORT [--tunnels N] [--window W] [--sessions S]\n"
     "                 [--sources K] [--hold SECONDS] [--hold-until-stdin] [--expect-all]\n"
     "                 [--timeout SECONDS] [--retransmit-ms MS] [--max-retransmits N]\n"
-    "                 [--version 2|3] [--pseudowire ppp|eth] [--pause-at N,N,...]\n";
+    "                 [--version 2|3] [--pseudowire ppp|eth] [--pause-at N,N,...]\n"
+    "                 [--sessions-after-tunnels]\n";
 
 // "1000,4000": ascending tunnel counts.
 std::optional<std::vector<unsigned>> parse_counts(const std::string& text) {
@@ -704,6 +767,10 @@ std::optional<Options> parse(int argc, char** argv) {
     const std::string_view flag = argv[i];
     if (flag == "--hold-until-stdin") {
       options.hold_until_stdin = true;
+      continue;
+    }
+    if (flag == "--sessions-after-tunnels") {
+      options.sessions_after_tunnels = true;
       continue;
     }
     if (flag == "--expect-all") {
