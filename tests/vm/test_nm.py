@@ -32,6 +32,7 @@ import time
 
 import pytest
 
+from wire_timeline import WireTimeline
 from vmtest import (Xl2tpdPeers, build_dir, build_options, in_network_namespace, pids_of,
                     pool_lns_beside_root, sh, wait_until)
 
@@ -452,12 +453,12 @@ def root_xl2tpd_pids():
     return pids_of('xl2tpd', in_network_namespace(os.stat('/proc/self/ns/net').st_ino))
 
 
-def nm_activation_span(nm_log, name, plugin):
-    """Seconds from NetworkManager's "starting <plugin>" of the profile's last
-    activation to its "activated", as NetworkManager logs them: the same span
-    without nmcli's own start-up, which under TCG varies by a second. Finding
-    "starting <plugin>" also shows that NetworkManager took the profile's
-    service from that plugin's .name file."""
+def nm_activation_times(nm_log, name, plugin):
+    """When NetworkManager logged "starting <plugin>" for the profile's last
+    activation and when it logged it "activated" (wall-clock seconds): the
+    span between is the activation without nmcli's own start-up, which under
+    TCG varies by a second. Finding "starting <plugin>" also shows that
+    NetworkManager took the profile's service from that plugin's .name file."""
     started = activated = None
     prefix = re.compile(r'^<\w+>\s+\[([\d.]+)\] vpn\[[^\]]*"' + re.escape(name) + r'"')
     for line in nm_log.read_text(errors='replace').splitlines():
@@ -470,13 +471,15 @@ def nm_activation_span(nm_log, name, plugin):
             activated = float(m[1])
     assert started is not None, f'NetworkManager never logged "starting {plugin}" for {name}'
     assert activated is not None, f'NetworkManager never logged {name} activated'
-    return activated - started
+    return started, activated
 
 
 def timed_activation(name, desktop):
     """Seconds from `nmcli connection up` to activated, once the profile is
     known to have really come up: a ppp interface with a pool address that
-    reaches the LNS. Takes the profile down again, leaving nothing behind."""
+    reaches the LNS; then the span NetworkManager logged, and its start and
+    end (nm_activation_times). Takes the profile down again, leaving nothing
+    behind."""
     result, took = up(name)
     if result.returncode != 0:
         raise AssertionError(f'nmcli connection up {name} failed after {took:.2f} s:\n'
@@ -488,11 +491,11 @@ def timed_activation(name, desktop):
     assert device, f'{name}: no ppp interface holds {address}'
     sh('ping', '-n', '-c', '1', '-W', '5', '-I', device, '10.78.0.1', timeout=20)
     plugin = show(name, 'vpn.service-type').rsplit('.', 1)[1]
-    in_nm = nm_activation_span(desktop.nm_log, name, plugin)
+    started, activated = nm_activation_times(desktop.nm_log, name, plugin)
     nmcli('connection', 'down', name, timeout=60)
     assert_nothing_left()
     wait_until(lambda: not root_xl2tpd_pids(), 20, f'{name}: the LAC xl2tpd to go')
-    return took, in_nm
+    return took, activated - started, (started, activated)
 
 
 def median(values):
@@ -523,6 +526,30 @@ def test_activation_time_beside_networkmanager_l2tp(desktop, xl2tpd_lns, capsys)
         print(side_by_side(f'activation medians of {ROUNDS}',
                            *((median(t[0] for t in times), median(t[1] for t in times))
                              for times in (ours, theirs))))
+        for name in ('ours-vpn', 'theirs-vpn'):
+            print(where_the_time_goes(name, desktop))
+
+
+WIRE_MILESTONES = ('SCCRQ', 'ICCN', 'first LCP', 'LCP up', 'authenticated', 'IPCP up')
+
+
+def where_the_time_goes(name, desktop):
+    """One more activation with the link watched: after `nmcli connection up`
+    began, when NetworkManager started the plugin, when each L2TP and PPP
+    milestone crossed the link, and when NetworkManager logged it activated.
+    A profile of the activation, for both plugins alike."""
+    with WireTimeline(NM_IF) as timeline:
+        began = time.time()
+        _, _, (started, activated) = timed_activation(name, desktop)
+    crossed = timeline.milestones(began)
+    for milestone in ('SCCRQ', 'ICCN', 'IPCP up'):
+        assert milestone in crossed, f'{name}: no {milestone} seen on {NM_IF}: {crossed}'
+    steps = [('plugin started', started - began)]
+    steps += [(milestone, crossed[milestone]) for milestone in WIRE_MILESTONES
+              if milestone in crossed]
+    steps.append(('activated', activated - began))
+    return f'{name}, seconds after nmcli connection up: ' + ', '.join(
+        f'{label} {at:.2f}' for label, at in steps)
 
 
 def side_by_side(label, ours, theirs):
