@@ -257,7 +257,9 @@ daemon::Statistics BusService::listener_statistics(std::uint32_t listener_id) co
   return {{"accepted", view->accepted},
           {"rejected", view->rejected},
           {"tunnels-refused", view->tunnels_refused},
-          {"calls-refused", view->calls_refused}};
+          {"calls-refused", view->calls_refused},
+          {"refusals-unanswered", view->refusals_unanswered},
+          {"tunnels-evicted", view->tunnels_evicted}};
 }
 
 }  // namespace l2tp::dbus

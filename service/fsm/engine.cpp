@@ -154,6 +154,8 @@ std::optional<ListenerView> Engine::Impl::listener_view(std::uint32_t listener_i
   view.rejected = listener.rejected;
   view.tunnels_refused = listener.tunnels_refused;
   view.calls_refused = listener.calls_refused;
+  view.refusals_unanswered = listener.refusals_unanswered;
+  view.tunnels_evicted = listener.tunnels_evicted;
   view.established_tunnels = listener.established;
   view.sessions = listener.sessions;
   return view;

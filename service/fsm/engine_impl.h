@@ -99,6 +99,8 @@ class Engine::Impl final : public TunnelHost {
     CallRateLimiter call_rate{1};
     std::uint64_t tunnels_refused = 0;
     std::uint64_t calls_refused = 0;
+    std::uint64_t refusals_unanswered = 0;
+    std::uint64_t tunnels_evicted = 0;
   };
   enum class TieOutcome : std::uint8_t { kProceed, kDiscard };
 

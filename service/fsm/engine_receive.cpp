@@ -160,6 +160,7 @@ void Engine::Impl::receive_new_connection(const wire::ControlPacket& packet,
   if (admission.evicted) {
     if (auto victim = tunnels_.find(*admission.evicted); victim != tunnels_.end()) {
       ++stats_.half_open_evicted;
+      if (Listener* owner = listener_of(*victim->second)) ++owner->tunnels_evicted;
       const std::string reason = "dropped: too many half-open control connections (MaxHalfOpen " +
                                  std::to_string(limits_.max_half_open) + ")";
       log_refusal(RefusalKind::kHalfOpenEvicted, victim->second->log_name(), reason);
@@ -187,6 +188,7 @@ void Engine::Impl::refuse_sccrq(Listener& listener, const wire::ControlPacket& p
   const auto id = registry_.allocate_tunnel_id(packet.header.version, env_.random);
   if (!id || !refusal_replies_.admit(env_.clock.now())) {
     ++stats_.refusals_unanswered;
+    ++listener.refusals_unanswered;
     log_refusal(refusal.kind, object,
                 "SCCRQ from " + datagram.peer.to_string() + " refused, unanswered (" +
                     (id ? "over the refusals a second" : "no tunnel id free") +

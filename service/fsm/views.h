@@ -73,6 +73,11 @@ struct ListenerView {
   // SCCCNs past the tunnel limits, ICRQs/OCRQs past the session and rate ones.
   std::uint64_t tunnels_refused = 0;
   std::uint64_t calls_refused = 0;
+  // Of tunnels_refused, those past the refusals a second (or with no tunnel
+  // id free) that got no StopCCN; and handshakes ended by MaxHalfOpen, each
+  // with a StopCCN (EngineStats counts both for the whole engine).
+  std::uint64_t refusals_unanswered = 0;
+  std::uint64_t tunnels_evicted = 0;
   std::size_t established_tunnels = 0;
   std::size_t sessions = 0;
 };

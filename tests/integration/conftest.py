@@ -119,7 +119,8 @@ LISTENER_PROPS = {'Local': 's', 'Version': 'u', 'Encapsulation': 's', 'Tunnels':
 TUNNEL_STATISTICS = {'control-tx', 'control-rx', 'retransmits', 'hello-tx'}
 SESSION_STATISTICS = {'tx-packets', 'tx-bytes', 'tx-errors', 'rx-packets', 'rx-bytes',
                       'rx-errors', 'rx-seq-discards', 'rx-oos-packets'}
-LISTENER_STATISTICS = {'accepted', 'rejected', 'tunnels-refused', 'calls-refused'}
+LISTENER_STATISTICS = {'accepted', 'rejected', 'tunnels-refused', 'calls-refused',
+                       'refusals-unanswered', 'tunnels-evicted'}
 STATES = ('connecting', 'established', 'closing', 'closed')
 
 

@@ -132,6 +132,9 @@ def test_one_source_cannot_fill_the_table_and_root_still_creates(make_stack, sil
         wait_established(stack, listener, 20, 'the accepted handshakes established')
         statistics = stack.root.prop(listener, LISTENER, 'Statistics')
         assert statistics['tunnels-refused'] == 20, statistics
+        # Each refusal was answered: none past the refusals a second.
+        assert statistics['refusals-unanswered'] == 0, statistics
+        assert statistics['tunnels-evicted'] == 0, statistics
         # A refused SCCRQ makes no object on the bus.
         assert len(stack.root.prop(listener, LISTENER, 'Tunnels')) == len(assigned)
         # Root and config files keep their share.

@@ -471,13 +471,14 @@ INSTANTIATE_TEST_SUITE_P(AllTransports, SmallHalfOpenTest, ::testing::ValuesIn(a
                          transport_name);
 
 TEST_P(SmallHalfOpenTest, AnEvictedHandshakeGetsOneStopccnAndLeavesNothingBehind) {
-  lns_pair.listen();
+  const std::uint32_t listener = lns_pair.listen();
   for (std::uint32_t i = 0; i < 6; ++i) {
     lns_pair.net.inject(
         lns_pair.lns, sccrq(GetParam().version, GetParam().encapsulation, 100 + i, "evict"),
         lns_pair.lns_endpoint, spoofed_source(GetParam(), i), GetParam().encapsulation);
   }
   EXPECT_EQ(lns_pair.lns.engine().stats().half_open_evicted, 2u);
+  EXPECT_EQ(lns_pair.lns.engine().listener(listener)->tunnels_evicted, 2u);
   EXPECT_EQ(lns_pair.lns.tunnel_count(), 4u);
   const auto stops = sent_messages(lns_pair.net, lns_pair.lns, MessageType::kStopccn);
   ASSERT_EQ(stops.size(), 2u);
@@ -498,6 +499,36 @@ TEST_P(SmallHalfOpenTest, AnEvictedHandshakeGetsOneStopccnAndLeavesNothingBehind
       ++to_evicted;
   }
   EXPECT_EQ(to_evicted, 2u);
+}
+
+class RefusalBudgetTest : public ::testing::TestWithParam<Transport> {
+ protected:
+  void TearDown() override { EXPECT_EQ(lns_pair.net.problems(), ""); }
+  LacLns lns_pair{{.transport = GetParam(),
+                   .lns_limits = {.max_half_open_per_source = 1, .refusals_per_second = 2}}};
+};
+INSTANTIATE_TEST_SUITE_P(AllTransports, RefusalBudgetTest, ::testing::ValuesIn(all_transports()),
+                         transport_name);
+
+// Past the refusals a second, a refused SCCRQ gets no StopCCN (a flood
+// cannot turn the LNS into an amplifier), and the listener counts it apart.
+TEST_P(RefusalBudgetTest, RefusalsPastTheBudgetAreCountedUnanswered) {
+  const std::uint32_t listener = lns_pair.listen();
+  const fsm::Endpoint source = spoofed_source(GetParam(), 1);
+  for (std::uint32_t i = 0; i < 6; ++i) {
+    const fsm::Endpoint from =
+        source.port == 0 ? source : source.with_port(static_cast<std::uint16_t>(2000 + i));
+    lns_pair.net.inject(lns_pair.lns,
+                        sccrq(GetParam().version, GetParam().encapsulation, 100 + i, "budget"),
+                        lns_pair.lns_endpoint, from, GetParam().encapsulation);
+  }
+  const auto view = lns_pair.lns.engine().listener(listener);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->tunnels_refused, 5u);
+  EXPECT_EQ(view->refusals_unanswered, 3u);
+  EXPECT_EQ(lns_pair.lns.engine().stats().refusals_unanswered, 3u);
+  EXPECT_EQ(sent_messages(lns_pair.net, lns_pair.lns, MessageType::kStopccn).size(), 2u);
+  EXPECT_EQ(lns_pair.lns.tunnel_count(), 1u);
 }
 
 }  // namespace
