@@ -9,6 +9,7 @@ import struct
 import threading
 import time
 
+ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
 L2TP_PORT = 1701
 MESSAGE_TYPES = {1: 'SCCRQ', 2: 'SCCRP', 3: 'SCCCN', 4: 'StopCCN', 6: 'HELLO', 10: 'ICRQ',
@@ -32,7 +33,7 @@ def decode(datagram):
     if len(l2tp) < 6:
         return None
     flags = struct.unpack_from('!H', l2tp)[0]
-    if flags & 0xf != 2:
+    if (flags & 0xf) != 2:
         return None
     offset = 2 + (2 if flags & 0x4000 else 0) + 4 + (4 if flags & 0x0800 else 0)
     if flags & 0x0200:  # offset size and padding
@@ -65,9 +66,11 @@ class WireTimeline:
         self._stop = threading.Event()
 
     def __enter__(self):
+        # Only a socket for every protocol sees what the host sends too (the
+        # kernel hands outgoing packets to ETH_P_ALL taps alone).
         self._socket = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
-                                     socket.htons(ETH_P_IP))
-        self._socket.bind((self.interface, ETH_P_IP))
+                                     socket.htons(ETH_P_ALL))
+        self._socket.bind((self.interface, ETH_P_ALL))
         self._socket.settimeout(0.1)
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -81,8 +84,10 @@ class WireTimeline:
     def _read(self):
         while not self._stop.is_set():
             try:
-                datagram = self._socket.recv(65535)
+                datagram, address = self._socket.recvfrom(65535)
             except socket.timeout:
+                continue
+            if address[1] != ETH_P_IP:
                 continue
             decoded = decode(datagram)
             if decoded is not None:
