@@ -56,37 +56,37 @@ void BusService::register_object_tree() {
   }
 }
 
+namespace {
+
+// The object behind `key` in `objects`, handed to sd-bus as its vtable's
+// class; 0 when the path names none.
+template <typename Vtable, typename Objects, typename Key>
+int hand_over(const Objects& objects, const std::optional<Key>& key, void** found) {
+  if (!key) return 0;
+  const auto it = objects.find(*key);
+  if (it == objects.end()) return 0;
+  *found = static_cast<Vtable*>(it->second.get());
+  return 1;
+}
+
+}  // namespace
+
 int BusService::find_tunnel(sd_bus*, const char* path, const char*, void* service, void** found,
                             sd_bus_error*) {
-  const auto& tunnels = static_cast<BusService*>(service)->tunnels_;
-  const std::optional<std::uint32_t> id = tunnel_id_of(path);
-  if (!id) return 0;
-  const auto it = tunnels.find(*id);
-  if (it == tunnels.end()) return 0;
-  *found = static_cast<org::l2tpbus1::Tunnel_vtable*>(it->second.get());
-  return 1;
+  return hand_over<org::l2tpbus1::Tunnel_vtable>(static_cast<BusService*>(service)->tunnels_,
+                                                 tunnel_id_of(path), found);
 }
 
 int BusService::find_session(sd_bus*, const char* path, const char*, void* service, void** found,
                              sd_bus_error*) {
-  const auto& sessions = static_cast<BusService*>(service)->sessions_;
-  const auto ids = session_ids_of(path);
-  if (!ids) return 0;
-  const auto it = sessions.find(*ids);
-  if (it == sessions.end()) return 0;
-  *found = static_cast<org::l2tpbus1::Session_vtable*>(it->second.get());
-  return 1;
+  return hand_over<org::l2tpbus1::Session_vtable>(static_cast<BusService*>(service)->sessions_,
+                                                  session_ids_of(path), found);
 }
 
 int BusService::find_listener(sd_bus*, const char* path, const char*, void* service, void** found,
                               sd_bus_error*) {
-  const auto& listeners = static_cast<BusService*>(service)->listeners_;
-  const std::optional<std::uint32_t> id = listener_id_of(path);
-  if (!id) return 0;
-  const auto it = listeners.find(*id);
-  if (it == listeners.end()) return 0;
-  *found = static_cast<org::l2tpbus1::Listener_vtable*>(it->second.get());
-  return 1;
+  return hand_over<org::l2tpbus1::Listener_vtable>(static_cast<BusService*>(service)->listeners_,
+                                                   listener_id_of(path), found);
 }
 
 int BusService::enumerate_tunnels(sd_bus*, const char* prefix, void* service, char*** paths,
