@@ -125,7 +125,7 @@ class MethodResult {
   }
 
   void returnError(const sdbus::Error& error) const {
-    sd_bus_error reply_error = SD_BUS_ERROR_NULL;
+    sd_bus_error reply_error{};  // SD_BUS_ERROR_NULL is a C compound literal
     sd_bus_error_set(&reply_error, error.getName().c_str(), error.getMessage().c_str());
     const int r = sd_bus_reply_method_error(call_, &reply_error);
     sd_bus_error_free(&reply_error);
