@@ -8,16 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "test_bytes.h"
+
 namespace l2tp::vici {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-Bytes bytes(std::initializer_list<int> values) {
-  Bytes out;
-  for (int value : values) out.push_back(static_cast<std::uint8_t>(value));
-  return out;
-}
+using testing::Bytes;
+using testing::bytes;
 
 // mode = transport; child = { esp = [ aes, sha ]; local = { auth = psk } }
 Section example() {

@@ -8,16 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "test_bytes.h"
+
 namespace l2tp::vici {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-Bytes bytes(std::initializer_list<int> values) {
-  Bytes out;
-  for (int value : values) out.push_back(static_cast<std::uint8_t>(value));
-  return out;
-}
+using testing::Bytes;
+using testing::bytes;
 
 TEST(ViciPacket, CommandRequestWithAnEmptyMessage) {
   const auto encoded = encode_packet({PacketType::kCommandRequest, "version", {}});
@@ -64,7 +61,7 @@ TEST(ViciPacket, MalformedSegmentsAreRefused) {
   for (const Bytes& segment :
        {Bytes{}, bytes({8}), bytes({0xff}), bytes({0}), bytes({0, 5, 'a'}), bytes({3, 0}),
         bytes({3, 2, 'a', '\n'}), bytes({5, 0}), bytes({2, 1, 2, 3}), bytes({1, 9})}) {
-    EXPECT_FALSE(decode_packet(segment).has_value()) << testing::PrintToString(segment);
+    EXPECT_FALSE(decode_packet(segment).has_value()) << ::testing::PrintToString(segment);
   }
 }
 
