@@ -47,8 +47,7 @@ std::expected<std::unique_ptr<ViciClient>, std::string> ViciClient::connect(
 }
 
 ViciClient::ViciClient(loop::EventLoop& loop, int fd, OnEvent on_event, OnDisconnect on_disconnect)
-    : loop_(loop),
-      fd_(fd),
+    : fd_(fd),
       on_event_(std::move(on_event)),
       on_disconnect_(std::move(on_disconnect)),
       deferred_alarm_(loop.create([this] {

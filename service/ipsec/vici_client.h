@@ -73,7 +73,6 @@ class ViciClient {
   // re-enters the caller of command() or subscribe().
   void later(std::function<void()> callback);
 
-  loop::EventLoop& loop_;
   int fd_;
   OnEvent on_event_;
   OnDisconnect on_disconnect_;
