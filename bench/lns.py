@@ -217,7 +217,19 @@ class L2tpbusd:
 
 class NamespacedLns:
     """An LNS that is one process (`pid`) in namespaces of its own, started
-    through `process`, writing to `output`."""
+    through `process`, writing to `output`; `binary` is its executable."""
+    binary = None
+
+    def __init__(self, directory, load):
+        self.dir = directory
+        self.load = load
+        self.process = None
+
+    @classmethod
+    def unavailable(cls):
+        if not os.access(cls.binary, os.X_OK):
+            return f'{cls.binary} is missing (tools/setup.sh installs it)'
+        return None
 
     def cpu_pids(self):
         return [self.pid]
@@ -240,17 +252,6 @@ class Xl2tpd(NamespacedLns):
     binary = '/usr/sbin/xl2tpd'
     versions = (2,)
     load_prefix = []
-
-    def __init__(self, directory, load):
-        self.dir = directory
-        self.load = load
-        self.process = None
-
-    @classmethod
-    def unavailable(cls):
-        if not os.access(cls.binary, os.X_OK):
-            return f'{cls.binary} is missing (tools/setup.sh installs it)'
-        return None
 
     def start(self):
         self.dir.mkdir(parents=True)
@@ -297,15 +298,10 @@ class L2tpns(NamespacedLns):
     versions = (2,)
     port = 1701
 
-    def __init__(self, directory, load):
-        self.dir = directory
-        self.load = load
-        self.process = None
-
     @classmethod
     def unavailable(cls):
-        if not os.access(cls.binary, os.X_OK):
-            return f'{cls.binary} is missing (tools/setup.sh installs it)'
+        if missing := super().unavailable():
+            return missing
         if not os.path.isdir('/etc/l2tpns'):
             return '/etc/l2tpns is missing: its configuration is bind-mounted there'
         if not os.access('/dev/net/tun', os.R_OK | os.W_OK):
