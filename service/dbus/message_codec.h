@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <string>
 #include <tuple>
@@ -80,23 +81,28 @@ inline void throw_if_failed(int r, const char* what) {
   if (r < 0) throw sdbus::createError(-r, what);
 }
 
-// Runs a method handler; an sdbus::Error it throws becomes the error reply.
+// Runs a method handler; an sdbus::Error it throws becomes the error reply,
+// anything else Failed: no exception may cross sd-bus's C frames.
 template <typename Handler>
 int serve_method(sd_bus_error* error, Handler handler) {
   try {
     return handler();
   } catch (const sdbus::Error& thrown) {
     return sd_bus_error_set(error, thrown.getName().c_str(), thrown.getMessage().c_str());
+  } catch (const std::exception& thrown) {
+    return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, thrown.what());
   }
 }
 
-// Appends what a getter returns; an sdbus::Error it throws becomes the error.
+// Appends what a getter returns; what it throws becomes the error, as above.
 template <typename Getter>
 int serve_property(sd_bus_message* reply, sd_bus_error* error, Getter getter) {
   try {
     return append(reply, getter());
   } catch (const sdbus::Error& thrown) {
     return sd_bus_error_set(error, thrown.getName().c_str(), thrown.getMessage().c_str());
+  } catch (const std::exception& thrown) {
+    return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, thrown.what());
   }
 }
 
