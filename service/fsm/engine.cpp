@@ -29,6 +29,7 @@ Engine::Impl::Impl(const Environment& environment, const EngineLimits& limits)
           .observer = environment.observer,
           .logger = environment.logger,
           .call_admission = environment.call_admission,
+          .ipsec = environment.ipsec,
       }),
       limits_(limits),
       registry_(limits.max_half_open, limits.max_half_open_per_source),
@@ -45,6 +46,9 @@ Engine::Impl::~Impl() {
 
 std::expected<std::uint32_t, Error> Engine::Impl::create_tunnel(const TunnelConfig& config) {
   if (auto valid = validate_tunnel_config(config); !valid) return std::unexpected(valid.error());
+  if (config.ipsec && env_.ipsec == nullptr) {
+    return failure(ErrorCode::kNotSupported, "Ipsec: no IPsec port here");
+  }
   if (tunnels_.size() >= limits_.max_tunnels) {
     return failure(
         ErrorCode::kLimitExceeded,
@@ -470,6 +474,16 @@ void Engine::receive(const Datagram& datagram) {
 void Engine::data_plane_tunnel_ready(std::uint32_t tunnel_id) {
   const Impl::Entry entry(*impl_);
   if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->kernel_tunnel_ready();
+}
+
+void Engine::ipsec_established(std::uint32_t tunnel_id, const IpsecStatus& status) {
+  const Impl::Entry entry(*impl_);
+  if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->ipsec_established(status);
+}
+
+void Engine::ipsec_failed(std::uint32_t tunnel_id, const std::string& reason) {
+  const Impl::Entry entry(*impl_);
+  if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->ipsec_failed(reason);
 }
 
 void Engine::data_plane_tunnel_failed(std::uint32_t tunnel_id, const std::string& reason) {

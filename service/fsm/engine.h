@@ -42,6 +42,8 @@ struct Environment {
   EngineObserver& observer;
   Logger* logger = nullptr;                 // optional: transitions and refusals, never secrets
   CallAdmission* call_admission = nullptr;  // optional: the owner's limits on peers' calls
+  // Optional: without it, tunnels with IPsec settings are refused (kNotSupported).
+  IpsecPort* ipsec = nullptr;
 };
 
 struct EngineLimits {
@@ -124,6 +126,9 @@ struct EngineStats {
 //   {2, 6, "kernel tunnel failed: ..."}    data_plane_tunnel_failed
 //   {2, 8, ...} / {2, 6, ...}              unknown mandatory AVP / required AVP missing
 //   {7, 0, ...}                            a control message out of sequence
+//   {2, 6, "IPsec ..."}                    the IPsec step failed, timed out
+//                                          (one control retransmission cycle), or
+//                                          the SA went down (no StopCCN then)
 // L2TPv3 messages whose Message Digest fails are dropped unanswered (and
 // counted), so a wrong v3 secret ends as {2, 0, "peer not responding"}.
 //
@@ -152,7 +157,7 @@ struct EngineStats {
 // listener's (accepted tunnels) or the tunnel's (initiated tunnels)
 // pseudowires; PPP runs as server for calls accepted on listener tunnels and
 // as client otherwise. An OCRQ is answered with OCRP and OCCN at once.
-class Engine final : public DataPlaneEvents {
+class Engine final : public DataPlaneEvents, public IpsecEvents {
  public:
   explicit Engine(const Environment& environment, const EngineLimits& limits = {});
   ~Engine() override;
@@ -204,6 +209,13 @@ class Engine final : public DataPlaneEvents {
   void ppp_ended(std::uint32_t tunnel_id, std::uint32_t session_id, int exit_status,
                  bool authentication_failed, const std::string& message) override;
 
+  // Answers from the IpsecPort. Established: the SCCRQ goes out. Failed
+  // while negotiating: the tunnel ends with {2, 6, reason}. Failed once
+  // established (the SA is gone, and with it the protection): the tunnel ends
+  // at once, with no StopCCN that would leave in cleartext.
+  void ipsec_established(std::uint32_t tunnel_id, const IpsecStatus& status) override;
+  void ipsec_failed(std::uint32_t tunnel_id, const std::string& reason) override;
+
   // Queries (copies, for properties).
   std::optional<TunnelView> tunnel(std::uint32_t tunnel_id) const;
   std::optional<SessionView> session(std::uint32_t tunnel_id, std::uint32_t session_id) const;
@@ -222,7 +234,7 @@ class Engine final : public DataPlaneEvents {
 // The data-plane answers for the engine its owner holds in `engine`. The
 // data plane is built before the engine (the engine needs it) and is given
 // this; answers that come while `engine` holds none reach nobody.
-class ToEngine final : public DataPlaneEvents {
+class ToEngine final : public DataPlaneEvents, public IpsecEvents {
  public:
   explicit ToEngine(const std::unique_ptr<Engine>& engine) : engine_(engine) {}
 
@@ -248,6 +260,12 @@ class ToEngine final : public DataPlaneEvents {
                  bool authentication_failed, const std::string& message) override {
     if (engine_)
       engine_->ppp_ended(tunnel_id, session_id, exit_status, authentication_failed, message);
+  }
+  void ipsec_established(std::uint32_t tunnel_id, const IpsecStatus& status) override {
+    if (engine_) engine_->ipsec_established(tunnel_id, status);
+  }
+  void ipsec_failed(std::uint32_t tunnel_id, const std::string& reason) override {
+    if (engine_) engine_->ipsec_failed(tunnel_id, reason);
   }
 
  private:

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/data_plane.h"
 #include "core/endpoint.h"
+#include "core/ipsec.h"
 #include "transport/control_channel.h"
 #include "wire/bytes.h"
 #include "wire/header.h"
@@ -56,6 +58,9 @@ struct TunnelConfig {
   ControlSettings control;
   bool udp_checksum = true;
   std::vector<Pseudowire> pseudowires{Pseudowire::kPpp, Pseudowire::kEth};  // v3 capabilities
+  // Set: the SCCRQ waits until Environment::ipsec protected the path. The
+  // engine only hands the settings over; it never reads the keys.
+  std::shared_ptr<const IpsecSettings> ipsec;
 };
 
 enum class CallType : std::uint8_t {
@@ -94,6 +99,8 @@ struct ListenerConfig {
   std::uint32_t max_tunnels_per_peer = 64;    // established tunnels from one address
   std::optional<std::uint32_t> max_sessions;  // sessions in its tunnels at once
   std::uint32_t max_calls_per_second = 20;    // ICRQs and OCRQs; as many at once
+  // The daemon's, for charon and the socket's policy; the engine ignores it.
+  std::shared_ptr<const IpsecSettings> ipsec;
 };
 
 }  // namespace l2tp::fsm

@@ -7,6 +7,7 @@
 
 #include "core/data_plane.h"
 #include "core/endpoint.h"
+#include "core/ipsec.h"
 #include "core/log.h"
 #include "core/timing.h"
 #include "fsm/options.h"
@@ -19,6 +20,10 @@ namespace l2tp::fsm {
 // fsm's.
 using l2tp::DataPlane;
 using l2tp::DataPlaneEvents;
+using l2tp::IpsecEvents;
+using l2tp::IpsecPort;
+using l2tp::IpsecSettings;
+using l2tp::IpsecStatus;
 using l2tp::KernelSessionParams;
 using l2tp::KernelTunnelParams;
 using l2tp::Logger;

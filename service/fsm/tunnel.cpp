@@ -22,6 +22,8 @@ const char* to_string(TunnelPhase phase) {
   switch (phase) {
     case TunnelPhase::kIdle:
       return "idle";
+    case TunnelPhase::kWaitIpsec:
+      return "wait-ipsec";
     case TunnelPhase::kWaitCtlReply:
       return "wait-ctl-reply";
     case TunnelPhase::kWaitCtlConn:
@@ -39,6 +41,7 @@ const char* to_string(TunnelPhase phase) {
 ObjectState public_state(TunnelPhase phase) {
   switch (phase) {
     case TunnelPhase::kIdle:
+    case TunnelPhase::kWaitIpsec:
     case TunnelPhase::kWaitCtlReply:
     case TunnelPhase::kWaitCtlConn:
       return ObjectState::kConnecting;
@@ -122,6 +125,10 @@ void Tunnel::derive_keys() {
 
 void Tunnel::start() {
   derive_keys();
+  if (config_.ipsec) {
+    ipsec_status_.state = IpsecState::kNegotiating;
+    ipsec_status_.ike_version = config_.ipsec->ike_version;
+  }
   if (config_.mode != TunnelMode::kStatic) {
     // The conversions happen here, where the private bases are accessible.
     transport::ChannelOutput<OutgoingMessage>& output = *this;
@@ -149,6 +156,10 @@ void Tunnel::start() {
     } else {
       local_nonce_ = random_bytes(random, kNonceSize);
     }
+  }
+  if (config_.ipsec) {
+    enter_state(TunnelPhase::kWaitIpsec);
+    return;
   }
   enter_state(TunnelPhase::kWaitCtlReply);
   send_sccrq();
@@ -195,6 +206,9 @@ void Tunnel::enter_state(TunnelPhase next) {
   host_.tunnel_phase_changed(*this, previous, next);
 
   switch (next) {
+    case TunnelPhase::kWaitIpsec:
+      request_ipsec();
+      break;
     case TunnelPhase::kEstablished: {
       if (!kernel_requested_) request_kernel_tunnel(config_.mode != TunnelMode::kStatic);
       std::vector<std::uint32_t> waiting;
@@ -217,6 +231,7 @@ void Tunnel::enter_state(TunnelPhase next) {
       if (kernel_requested_) host_.env().data_plane.delete_tunnel(id_);
       kernel_requested_ = false;
       kernel_ready_ = false;
+      release_ipsec();
       break;
     default:
       break;
@@ -282,6 +297,56 @@ void Tunnel::kernel_tunnel_failed(const std::string& reason) {
   fail({2, 6, "kernel tunnel failed: " + reason.substr(0, 200)});
 }
 
+void Tunnel::request_ipsec() {
+  ipsec_requested_ = true;
+  // As patient as the control channel is with an SCCRQ; charon's own IKE
+  // retransmissions go on for minutes.
+  const Duration patience = retransmission_cycle(control_->channel);
+  ipsec_deadline_ = host_.env().alarms.create([this, patience] {
+    ipsec_failed(
+        "no SA within " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(patience).count()) + " s");
+  });
+  ipsec_deadline_->arm(patience);
+  host_.env().ipsec->establish(id_, local_, peer_, config_.ipsec);
+}
+
+void Tunnel::release_ipsec() {
+  ipsec_deadline_.reset();
+  if (!ipsec_requested_) return;
+  ipsec_requested_ = false;
+  host_.env().ipsec->release(id_);
+}
+
+void Tunnel::ipsec_established(const IpsecStatus& status) {
+  if (phase_ != TunnelPhase::kWaitIpsec) return;
+  ipsec_deadline_.reset();
+  ipsec_status_ = status;
+  ipsec_status_.state = IpsecState::kEstablished;
+  log(LogLevel::kInfo, "IPsec established (" + ipsec_status_.esp_proposal +
+                           (ipsec_status_.nat_traversal ? ", UDP-encapsulated)" : ")"));
+  report(&EngineObserver::tunnel_changed);
+  enter_state(TunnelPhase::kWaitCtlReply);
+  send_sccrq();
+}
+
+void Tunnel::ipsec_failed(const std::string& reason) {
+  if (!ipsec_requested_ || phase_ == TunnelPhase::kClosed) return;
+  ipsec_status_.state = IpsecState::kFailed;
+  const std::string shown = reason.substr(0, 200);
+  if (phase_ == TunnelPhase::kWaitIpsec) {
+    abandon({2, 6, "IPsec failed: " + shown});
+    return;
+  }
+  // The SA and its policies are gone: a StopCCN now would leave in
+  // cleartext (or be dropped by the socket's policy), so none is sent.
+  if (phase_ == TunnelPhase::kClosing) {
+    enter_state(TunnelPhase::kClosed);
+    return;
+  }
+  abandon({2, 6, "IPsec SA went down: " + shown});
+}
+
 void Tunnel::finish_closing() {
   if (phase_ != TunnelPhase::kClosing) return;
   enter_state(TunnelPhase::kClosed);
@@ -328,6 +393,7 @@ TunnelView Tunnel::view() const {
   view.hello_interval =
       config_.mode == TunnelMode::kStatic ? Duration{0} : control_->channel.hello_interval;
   view.last_result = last_result_;
+  view.ipsec = ipsec_status_;
   view.sessions.reserve(sessions_.size());
   for (const auto& entry : sessions_) view.sessions.push_back(entry.first);
   std::sort(view.sessions.begin(), view.sessions.end());
@@ -620,6 +686,7 @@ void Tunnel::on_peer_dead() {
       finish_closing();  // our StopCCN's result stays the LastResult
       break;
     case TunnelPhase::kIdle:
+    case TunnelPhase::kWaitIpsec:
     case TunnelPhase::kWaitCtlReply:
     case TunnelPhase::kWaitCtlConn:
     case TunnelPhase::kEstablished:

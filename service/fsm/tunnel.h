@@ -28,6 +28,7 @@ class Tunnel;
 // teardown steps. ObjectState is the public projection (tunnel_state()).
 enum class TunnelPhase : std::uint8_t {
   kIdle,
+  kWaitIpsec,     // initiator: IPsec protecting the path; nothing sent yet
   kWaitCtlReply,  // initiator: SCCRQ sent
   kWaitCtlConn,   // responder: SCCRP sent
   kEstablished,
@@ -134,6 +135,8 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   void receive(const wire::ControlPacket& packet, wire::Message message, const Endpoint& from);
   void kernel_tunnel_ready();
   void kernel_tunnel_failed(const std::string& reason);
+  void ipsec_established(const IpsecStatus& status);
+  void ipsec_failed(const std::string& reason);
   Session* find_session(std::uint32_t session_id);
 
   // ---- Queries ----
@@ -246,6 +249,12 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   bool announced_ = false;
   bool removed_ = false;
   bool disposed_ = false;
+  // The IPsec step (config_.ipsec): asked of the port until kClosed.
+  void request_ipsec();
+  void release_ipsec();
+  IpsecStatus ipsec_status_;
+  bool ipsec_requested_ = false;
+  std::unique_ptr<Alarm> ipsec_deadline_;
   bool holding_ = false;  // a received StopCCN: stay a while to acknowledge retransmissions
   LastResult last_result_;
 

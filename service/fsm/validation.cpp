@@ -93,6 +93,13 @@ std::expected<void, Error> validate_tunnel_config(const TunnelConfig& config) {
   if (!v2 && config.mode == TunnelMode::kDynamic && config.pseudowires.empty()) {
     return invalid("Pseudowires: at least one is needed for L2TPv3");
   }
+  // The IPsec step precedes the SCCRQ, and its selectors name UDP ports.
+  if (config.ipsec && config.mode != TunnelMode::kDynamic) {
+    return invalid("Ipsec: needs Mode dynamic");
+  }
+  if (config.ipsec && config.encapsulation != wire::Encapsulation::kUdp) {
+    return invalid("Ipsec: needs Encapsulation udp");
+  }
   return validate_control(config.control, config.version);
 }
 

@@ -42,6 +42,7 @@ struct TunnelView {
   LastResult last_result;
   std::vector<std::uint32_t> sessions;
   std::uint32_t listener_id = 0;  // 0: created by create_tunnel
+  IpsecStatus ipsec;              // state kNone: no IPsec
   std::uint64_t control_tx = 0;
   std::uint64_t control_rx = 0;
   std::uint64_t retransmits = 0;

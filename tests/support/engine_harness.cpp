@@ -495,7 +495,8 @@ Node::Node(Network& network, NodeOptions options)
     null_data_plane_ = std::make_unique<dataplane::NullDataPlane>(clock, to_engine_);
     data_plane = null_data_plane_.get();
   }
-  const fsm::Environment environment{clock, clock, random_, *sink_, *data_plane, observer_};
+  fsm::Environment environment{clock, clock, random_, *sink_, *data_plane, observer_};
+  environment.ipsec = options_.ipsec;
   engine_ = std::make_unique<fsm::Engine>(environment, options_.limits);
 }
 
@@ -758,8 +759,9 @@ SequenceNumbers next_sequence(const Network& network, const Node& from, std::uin
 namespace {
 
 NodeOptions node_options(const std::string& name, std::uint8_t host, std::uint32_t seed,
-                         const PairOptions& options, fsm::EngineLimits limits) {
-  return {name, {ipv4(host, 0), ipv6(host, 0)}, seed, limits, options.recording_data_plane};
+                         const PairOptions& options, fsm::EngineLimits limits,
+                         fsm::IpsecPort* ipsec = nullptr) {
+  return {name, {ipv4(host, 0), ipv6(host, 0)}, seed, limits, options.recording_data_plane, ipsec};
 }
 
 }  // namespace
@@ -767,7 +769,8 @@ NodeOptions node_options(const std::string& name, std::uint8_t host, std::uint32
 LacLns::LacLns(const PairOptions& options)
     : net(options.seed, options.impairment),
       transport(options.transport),
-      lac(net.add_node(node_options("lac", 1, options.seed * 2 + 1, options, {}))),
+      lac(net.add_node(
+          node_options("lac", 1, options.seed * 2 + 1, options, {}, options.lac_ipsec))),
       lns(net.add_node(node_options("lns", 2, options.seed * 2 + 2, options, options.lns_limits))),
       lac_endpoint(endpoint_for(options.transport, 1)),
       lns_endpoint(endpoint_for(options.transport, 2)) {}

@@ -215,6 +215,7 @@ struct NodeOptions {
   std::uint32_t seed = 1;                // of the node's random source
   fsm::EngineLimits limits{};
   bool recording_data_plane = false;  // else NullDataPlane
+  fsm::IpsecPort* ipsec = nullptr;    // the test's, answered by calling the engine
 };
 
 class Node {
@@ -374,6 +375,7 @@ struct PairOptions {
   LinkImpairment impairment{};  // default: a perfect link with 10 ms latency
   bool recording_data_plane = false;
   fsm::EngineLimits lns_limits{};
+  fsm::IpsecPort* lac_ipsec = nullptr;
 };
 
 struct TunnelPair {
