@@ -29,6 +29,7 @@
 #include "config/key_file_layout.h"
 #include "config/option_parsing.h"
 #include "config/text_checks.h"
+#include "core/ipsec.h"
 
 namespace l2tp::config {
 
@@ -216,6 +217,30 @@ std::vector<std::string> split_list(std::string_view text, bool& has_empty_eleme
   return elements;
 }
 
+// Certificates and keys are PEM or DER files that a key file names: their
+// contents do not fit a GKeyFile value. Files are root's, like the key file.
+std::expected<OptionValue, std::string> read_credential_file(const std::string& path) {
+  constexpr gsize kMaxCredentialBytes = 65535;
+  if (path.empty() || path.front() != '/') return std::unexpected("expected an absolute path");
+  gchar* contents = nullptr;
+  gsize size = 0;
+  GError* error = nullptr;
+  if (!g_file_get_contents(path.c_str(), &contents, &size, &error)) {
+    std::string message = "cannot read " + shown_in_error(path) + ": " + error->message;
+    g_error_free(error);
+    return std::unexpected(message);
+  }
+  std::vector<std::uint8_t> data;
+  if (size <= kMaxCredentialBytes) data.assign(contents, contents + size);
+  // A private key must not linger in freed memory.
+  wipe(contents, size);
+  g_free(contents);
+  if (size == 0 || size > kMaxCredentialBytes) {
+    return std::unexpected(shown_in_error(path) + " must hold 1..65535 bytes");
+  }
+  return data;
+}
+
 std::expected<OptionValue, std::string> convert_value(std::string_view key, OptionType type,
                                                       const std::string& text) {
   switch (type) {
@@ -233,6 +258,9 @@ std::expected<OptionValue, std::string> convert_value(std::string_view key, Opti
         auto bytes = parse_hex(text);
         if (!bytes) return std::unexpected(bytes.error());
         return *bytes;
+      }
+      if (key == "IpsecCertificate" || key == "IpsecPrivateKey" || key == "IpsecCa") {
+        return read_credential_file(text);
       }
       return std::vector<std::uint8_t>(text.begin(), text.end());
     case OptionType::kStringList: {

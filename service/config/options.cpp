@@ -54,6 +54,8 @@
 // | MaxCallsPerSecond          | 1..1000000 ICRQs/OCRQs a second (as many  | 20                 |
 // |                            | at once)                                  |                    |
 //
+// The Ipsec* keys of tunnels and listeners: ipsec_options.cpp.
+//
 // Session keys marked (ppp) are refused for eth sessions; listener keys
 // starting with Ppp are refused when Pseudowires lacks ppp.
 #include "config/options.h"
@@ -62,6 +64,7 @@
 #include <array>
 #include <type_traits>
 
+#include "config/ipsec_options.h"
 #include "config/option_parsing.h"
 #include "config/text_checks.h"
 
@@ -333,11 +336,13 @@ std::optional<OptionType> option_type(ObjectKind kind, std::string_view key) {
   switch (kind) {
     case ObjectKind::kTunnel:
       if (auto type = lookup(kControlKeys, key)) return type;
+      if (auto type = detail::ipsec_option_type(kind, key)) return type;
       return lookup(kTunnelKeys, key);
     case ObjectKind::kSession:
       return lookup(kSessionKeys, key);
     case ObjectKind::kListener:
       if (auto type = lookup(kControlKeys, key)) return type;
+      if (auto type = detail::ipsec_option_type(kind, key)) return type;
       return lookup(kListenerKeys, key);
   }
   return std::nullopt;
@@ -395,6 +400,18 @@ std::expected<TunnelRequest, OptionError> parse_tunnel_options(const OptionMap& 
   if (!control) return std::unexpected(control.error());
   config.control = std::move(*control);
   config.udp_checksum = reader.boolean("UdpChecksum", true);
+
+  auto ipsec = detail::read_ipsec_settings(reader, ObjectKind::kTunnel);
+  if (!ipsec) return std::unexpected(ipsec.error());
+  if (*ipsec) {
+    // The IPsec step runs before the SCCRQ and its selectors name UDP ports.
+    const char* credential = (*ipsec)->uses_certificate() ? "IpsecCertificate" : "IpsecPsk";
+    if (config.mode != fsm::TunnelMode::kDynamic) return fail(credential, "needs Mode dynamic");
+    if (config.encapsulation != wire::Encapsulation::kUdp) {
+      return fail(credential, "needs Encapsulation udp");
+    }
+    config.ipsec = std::move(*ipsec);
+  }
   return request;
 }
 
@@ -438,6 +455,14 @@ std::expected<fsm::ListenerConfig, OptionError> parse_listener_options(const Opt
   if (auto limits = read_listener_limits(reader, config); !limits) {
     return std::unexpected(limits.error());
   }
+
+  auto ipsec = detail::read_ipsec_settings(reader, ObjectKind::kListener);
+  if (!ipsec) return std::unexpected(ipsec.error());
+  if (*ipsec && config.encapsulation != wire::Encapsulation::kUdp) {
+    return fail((*ipsec)->uses_certificate() ? "IpsecCertificate" : "IpsecPsk",
+                "needs Encapsulation udp");
+  }
+  config.ipsec = std::move(*ipsec);
   return config;
 }
 

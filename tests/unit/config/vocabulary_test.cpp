@@ -79,6 +79,11 @@ TEST(VocabularyTest, NearMissesAndOtherKindsKeysAreUnknown) {
   EXPECT_FALSE(option_type(ObjectKind::kListener, "Mode").has_value());
   EXPECT_FALSE(option_type(ObjectKind::kListener, "UdpChecksum").has_value());
   EXPECT_FALSE(option_type(ObjectKind::kListener, "Pseudowire").has_value());
+  EXPECT_FALSE(option_type(ObjectKind::kListener, "IpsecRemoteId").has_value());
+  EXPECT_FALSE(option_type(ObjectKind::kTunnel, "IpsecRequired").has_value());
+  EXPECT_FALSE(option_type(ObjectKind::kSession, "IpsecPsk").has_value());
+  EXPECT_FALSE(option_type(ObjectKind::kTunnel, "Ipsec").has_value());
+  EXPECT_FALSE(option_type(ObjectKind::kTunnel, "IpsecPSK").has_value());
 }
 
 TEST(VocabularyTest, BasesAreGood) {
@@ -111,7 +116,7 @@ TEST(VocabularyTest, EveryKeyRefusesEveryOtherType) {
       }
     }
   }
-  EXPECT_EQ(checked, (16 + 21 + 20) * 4);
+  EXPECT_EQ(checked, (30 + 21 + 34) * 4);
 }
 
 TEST(VocabularyTest, EveryStringKeyRefusesControlCharactersAndBrokenUtf8) {
