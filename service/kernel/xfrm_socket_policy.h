@@ -1,0 +1,26 @@
+// Per-socket IPsec policies (IP_XFRM_POLICY / IPV6_XFRM_POLICY): a socket
+// that requires ESP in transport mode, so that the kernel itself drops L2TP
+// datagrams that did not arrive under an SA, and sends nothing unprotected.
+// The policy is built as bytes apart from the setsockopt that applies it, and
+// tested from those bytes.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <vector>
+
+#include "core/endpoint.h"
+
+namespace l2tp::kernel {
+
+enum class PolicyDirection : std::uint8_t { kIn = 0, kOut = 1 };  // XFRM_POLICY_IN/OUT
+
+// struct xfrm_userpolicy_info followed by one struct xfrm_user_tmpl: allow,
+// through ESP in transport mode with any SA (reqid 0) and any algorithm.
+std::vector<std::uint8_t> esp_transport_policy(Endpoint::Family family, PolicyDirection direction);
+
+// Both directions on `fd`; the error is errno (EPERM without CAP_NET_ADMIN,
+// ENOPROTOOPT or EINVAL where the kernel lacks xfrm).
+std::expected<void, int> require_esp(int fd, Endpoint::Family family);
+
+}  // namespace l2tp::kernel
