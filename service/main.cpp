@@ -26,6 +26,7 @@
 #include "dbus/caller.h"
 #include "dbus/properties.h"
 #include "dbus/version.h"
+#include "ipsec/charon_ipsec.h"
 #include "kernel/l2tp_probe.h"
 #include "loop/event_loop.h"
 #include "resolve/resolver.h"
@@ -56,6 +57,8 @@ constexpr const char* kUsage =
     "  --ppp-plugin PATH              l2tpbus's pppd plugin\n"
     "                                 (default: " L2TPBUS_PPP_PLUGIN
     ")\n"
+    "  --vici PATH                    charon's VICI socket, for L2TP/IPsec\n"
+    "                                 (default: /run/charon.vici)\n"
     "  --state-dir DIR                where static kernel tunnels and running pppd\n"
     "                                 are recorded (root's own, not group/world-writable)\n"
     "                                 (default: " L2TPBUS_STATE_DIR
@@ -75,6 +78,7 @@ struct Arguments {
   std::string pppd = L2TPBUS_PPPD;
   std::string ppp_plugin = L2TPBUS_PPP_PLUGIN;
   std::string state_directory = L2TPBUS_STATE_DIR;
+  std::string vici = "/run/charon.vici";
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -100,6 +104,7 @@ Arguments parse_arguments(int argc, char** argv) {
     kPppd,
     kPppPlugin,
     kStateDir,
+    kVici,
     kHelp,
     kVersion
   };
@@ -111,6 +116,7 @@ Arguments parse_arguments(int argc, char** argv) {
       {"pppd", required_argument, nullptr, kPppd},
       {"ppp-plugin", required_argument, nullptr, kPppPlugin},
       {"state-dir", required_argument, nullptr, kStateDir},
+      {"vici", required_argument, nullptr, kVici},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -153,12 +159,14 @@ Arguments parse_arguments(int argc, char** argv) {
       case kPppd:
       case kPppPlugin:
       case kStateDir:
+      case kVici:
         // pppd loads the plugin by path, and the state file is found again
         // after a restart: relative paths would depend on the working directory.
         if (value.empty() || value[0] != '/')
           usage_error(std::string(argv[index]) + " wants an absolute path, not '" + value + "'");
         (choice == kPppd        ? arguments.pppd
          : choice == kPppPlugin ? arguments.ppp_plugin
+         : choice == kVici      ? arguments.vici
                                 : arguments.state_directory) = value;
         break;
       case kHelp:
@@ -226,6 +234,12 @@ l2tp::daemon::DaemonPorts daemon_ports(const Arguments& arguments, l2tp::loop::E
       .open_sockets = std::move(open_sockets),
       .open_data_plane = std::move(open_data_plane),
       .resolver = std::move(resolver),
+      .open_ipsec = [&loop, &arguments](l2tp::IpsecEvents& events, l2tp::Logger& logger)
+          -> std::expected<std::unique_ptr<l2tp::IpsecService>, std::string> {
+        auto charon = l2tp::ipsec::CharonIpsec::connect(loop, arguments.vici, events, logger);
+        if (!charon) return std::unexpected(charon.error());
+        return std::move(*charon);
+      },
   };
 }
 

@@ -59,6 +59,17 @@ DaemonImpl::DaemonImpl(DaemonPorts ports, const DaemonOptions& options, DaemonOb
   data_plane_ = ports.open_data_plane(to_engine_, *sockets_, static_cast<fsm::Logger&>(*this));
   if (auto reason = data_plane_->unavailable())
     l2tp::daemon::log(LogLevel::kNotice, "daemon", *reason);
+  ipsec_unavailable_ = "this daemon was started without IPsec";
+  if (ports.open_ipsec) {
+    auto ipsec = ports.open_ipsec(to_engine_, static_cast<fsm::Logger&>(*this));
+    if (ipsec) {
+      ipsec_ = std::move(*ipsec);
+      ipsec_->remove_leftovers();
+    } else {
+      ipsec_unavailable_ = ipsec.error();
+      l2tp::daemon::log(LogLevel::kNotice, "daemon", "no IPsec: " + ipsec_unavailable_);
+    }
+  }
 
   fsm::EngineLimits limits;
   limits.max_tunnels = options_.settings.max_tunnels;
@@ -76,6 +87,7 @@ DaemonImpl::DaemonImpl(DaemonPorts ports, const DaemonOptions& options, DaemonOb
           .observer = *this,
           .logger = this,
           .call_admission = this,
+          .ipsec = ipsec_.get(),
       },
       limits);
   // Deleting what an earlier run left waits for the loop, which only runs
@@ -143,6 +155,14 @@ Result<void> DaemonImpl::check_tunnel_limits(uid_t owner) const {
   return {};
 }
 
+std::optional<Failure> DaemonImpl::refuse_ipsec() const {
+  if (ipsec_) return std::nullopt;
+  return Failure{FailureKind::kNotSupported,
+                 "Ipsec: IPsec needs strongSwan's charon with its VICI socket (Debian: "
+                 "charon-systemd and strongswan-swanctl): " +
+                     ipsec_unavailable_};
+}
+
 void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner,
                                std::function<void(Result<std::uint32_t>)> done) {
   if (auto unavailable = data_plane_->unavailable();
@@ -157,6 +177,12 @@ void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner
                                  "Encapsulation ip needs L2TP/IP sockets: load l2tp_ip and "
                                  "l2tp_ip6"}));
     return;
+  }
+  if (request.config.ipsec) {
+    if (auto refused = refuse_ipsec()) {
+      done(std::unexpected(*refused));
+      return;
+    }
   }
   if (auto limits = check_tunnel_limits(owner); !limits) {
     done(std::unexpected(limits.error()));
@@ -269,9 +295,13 @@ Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
     return std::unexpected(Failure{FailureKind::kNotSupported,
                                    "Encapsulation ip needs L2TP/IP sockets: load l2tp_ip and "
                                    "l2tp_ip6"});
+  if (requested.ipsec) {
+    if (auto refused = refuse_ipsec()) return std::unexpected(*refused);
+  }
   fsm::ListenerConfig config = requested;
   const std::uint32_t handle = next_listener_socket_++;
-  auto bound = sockets_->open_listener(handle, config.local, config.encapsulation);
+  auto bound = sockets_->open_listener(handle, config.local, config.encapsulation,
+                                       config.ipsec && config.ipsec->required);
   if (!bound) {
     const bool in_use = bound.error().find("in use") != std::string::npos ||
                         bound.error().find("already") != std::string::npos;
@@ -286,6 +316,16 @@ Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
     return std::unexpected(from_engine(created.error()));
   }
   listener_sockets_[*created] = handle;
+  if (config.ipsec) {
+    const std::uint32_t listener_id = *created;
+    ipsec_->protect_listener(listener_id, config.local, config.ipsec,
+                             [listener_id](std::expected<void, std::string> loaded) {
+                               if (loaded) return;
+                               l2tp::daemon::log(LogLevel::kWarning,
+                                                 "listener " + std::to_string(listener_id),
+                                                 "IPsec responder not loaded: " + loaded.error());
+                             });
+  }
   if (auto view = engine_->listener(*created)) observer_.listener_added(*view);
   return *created;
 }
@@ -309,6 +349,7 @@ Result<void> DaemonImpl::close_listener(std::uint32_t listener_id) {
     sockets_->close_listener(it->second);
     listener_sockets_.erase(it);
   }
+  if (ipsec_) ipsec_->release_listener(listener_id);
   observer_.listener_removed(listener_id);
   return {};
 }
@@ -408,6 +449,7 @@ std::vector<std::string> DaemonImpl::features() const {
   features.push_back("hidden-avps");
   features.push_back("tunnel-authentication");
   features.push_back("message-digest");
+  if (ipsec_) features.push_back("ipsec");
   return features;
 }
 

@@ -98,6 +98,9 @@ class DaemonImpl final : public Daemon,
   std::unique_ptr<TunnelSockets> sockets_;
   std::unique_ptr<dataplane::DataPlaneBackend> data_plane_;
   std::unique_ptr<resolve::Resolver> resolver_;
+  std::unique_ptr<IpsecService> ipsec_;
+  std::string ipsec_unavailable_;  // why ipsec_ is null
+  std::optional<Failure> refuse_ipsec() const;
   std::unique_ptr<Alarm> reconcile_alarm_;
 
   // Noted by the commands before the engine's events are delivered (under an

@@ -13,6 +13,7 @@
 
 #include "core/data_plane.h"
 #include "core/endpoint.h"
+#include "core/ipsec.h"
 #include "core/log.h"
 #include "core/timing.h"
 #include "dataplane/backend.h"
@@ -28,8 +29,12 @@ namespace l2tp::daemon {
 class TunnelSockets : public fsm::PacketSink {
  public:
   // Binds a listener socket; port 0 picks one. Returns the bound address.
-  virtual std::expected<fsm::Endpoint, std::string> open_listener(
-      std::uint32_t listener_id, const fsm::Endpoint& local, wire::Encapsulation encapsulation) = 0;
+  // `require_esp`: the kernel passes only datagrams that arrived under an
+  // IPsec SA, to it and to the sockets of the tunnels it accepts.
+  virtual std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t listener_id,
+                                                                  const fsm::Endpoint& local,
+                                                                  wire::Encapsulation encapsulation,
+                                                                  bool require_esp) = 0;
   virtual void close_listener(std::uint32_t listener_id) = 0;
   // Opens the socket of a tunnel about to be initiated, so that its local
   // address is known before the engine sends the SCCRQ; the engine's first
@@ -59,6 +64,11 @@ struct DaemonPorts {
       open_data_plane;
   // Null: host names in Peer are refused (give an address).
   std::unique_ptr<resolve::Resolver> resolver;
+  // The IKE daemon, or why there is none (IPsec options are then refused
+  // with NotSupported and this reason). Unset: no IPsec.
+  std::function<std::expected<std::unique_ptr<IpsecService>, std::string>(IpsecEvents& events,
+                                                                          Logger& logger)>
+      open_ipsec;
 };
 
 }  // namespace l2tp::daemon

@@ -7,6 +7,7 @@
 
 #include "daemon/log.h"
 #include "kernel/tunnel_socket.h"
+#include "kernel/xfrm_socket_policy.h"
 
 namespace l2tp::daemon {
 
@@ -128,10 +129,18 @@ TunnelIo::Socket* TunnelIo::udp_listener_for(const fsm::Endpoint& local) {
   return nullptr;
 }
 
-std::expected<fsm::Endpoint, std::string> TunnelIo::open_listener(
-    std::uint32_t listener_id, const fsm::Endpoint& local, wire::Encapsulation encapsulation) {
+std::expected<fsm::Endpoint, std::string> TunnelIo::open_listener(std::uint32_t listener_id,
+                                                                  const fsm::Endpoint& local,
+                                                                  wire::Encapsulation encapsulation,
+                                                                  bool require_esp) {
   auto socket = open_socket(local, nullptr, encapsulation, 0, /*share_address=*/true);
   if (!socket) return std::unexpected(socket.error());
+  if (require_esp) {
+    if (auto required = kernel::require_esp((*socket)->fd.get(), local.family); !required) {
+      return std::unexpected("cannot require IPsec on it: " + error_text(required.error()));
+    }
+    (*socket)->requires_esp = true;
+  }
   // A second listener on the same address would silently split the SCCRQs.
   for (const auto& [id, other] : listeners_) {
     if (other->encapsulation == encapsulation && other->local == (*socket)->local)
@@ -204,6 +213,14 @@ std::expected<int, std::string> TunnelIo::tunnel_socket(const fsm::Path& path) {
     auto opened = open_socket(path.local, &path.peer, path.encapsulation, ip ? path.tunnel_id : 0,
                               /*share_address=*/!ip);
     if (!opened) return std::unexpected(opened.error());
+    // The accepted tunnel's own socket shares the listener's address, and
+    // takes over its peer's datagrams: it must be as strict.
+    if (const Socket* listener = ip ? nullptr : udp_listener_for(path.local);
+        listener != nullptr && listener->requires_esp) {
+      if (auto required = kernel::require_esp((*opened)->fd.get(), path.local.family); !required) {
+        return std::unexpected("cannot require IPsec: " + error_text(required.error()));
+      }
+    }
     socket = std::move(*opened);
   }
   const int fd = socket->fd.get();

@@ -40,9 +40,10 @@ class TunnelIo final : public TunnelSockets {
   ~TunnelIo() override;
 
   // Binds a listener socket; port 0 picks one. Returns the bound address.
-  std::expected<fsm::Endpoint, std::string> open_listener(
-      std::uint32_t listener_id, const fsm::Endpoint& local,
-      wire::Encapsulation encapsulation) override;
+  std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t listener_id,
+                                                          const fsm::Endpoint& local,
+                                                          wire::Encapsulation encapsulation,
+                                                          bool require_esp) override;
   void close_listener(std::uint32_t listener_id) override;
 
   // Opens the socket of a tunnel we are about to initiate, so that its local
@@ -76,6 +77,7 @@ class TunnelIo final : public TunnelSockets {
     std::unique_ptr<loop::IoWatch> watch;
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // expires with the socket
     int read_budget = 1;                                         // datagrams per wake-up
+    bool requires_esp = false;  // a listener whose tunnels take only IPsec-protected datagrams
   };
   using SocketPtr = std::unique_ptr<Socket>;
 

@@ -188,6 +188,9 @@ sdbus::ObjectPath TunnelObject::Listener() {
 std::vector<sdbus::ObjectPath> TunnelObject::Sessions() {
   return session_paths(info_.view.tunnel_id, backend_.tunnel_sessions(info_.view.tunnel_id));
 }
+std::map<std::string, sdbus::Variant> TunnelObject::Ipsec() {
+  return ipsec_status(info_.view.ipsec);
+}
 LastResultValue TunnelObject::LastResult() {
   return to_property(info_.view.last_result);
 }

@@ -117,6 +117,7 @@ class TunnelObject final : public org::l2tpbus1::Tunnel_vtable {
   std::uint32_t HelloInterval() override;
   sdbus::ObjectPath Listener() override;
   std::vector<sdbus::ObjectPath> Sessions() override;
+  std::map<std::string, sdbus::Variant> Ipsec() override;
   LastResultValue LastResult() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 

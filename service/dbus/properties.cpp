@@ -169,6 +169,17 @@ bool has_ip4(const std::optional<fsm::PppAddresses>& ppp) {
 
 }  // namespace
 
+std::map<std::string, sdbus::Variant> ipsec_status(const IpsecStatus& status) {
+  std::map<std::string, sdbus::Variant> values;
+  values.emplace("state", sdbus::Variant(std::string(to_string(status.state))));
+  if (status.state != IpsecState::kEstablished) return values;
+  values.emplace("ike-version", sdbus::Variant(static_cast<std::uint32_t>(status.ike_version)));
+  values.emplace("ike-proposal", sdbus::Variant(to_bus_string(status.ike_proposal)));
+  values.emplace("esp-proposal", sdbus::Variant(to_bus_string(status.esp_proposal)));
+  values.emplace("nat-traversal", sdbus::Variant(status.nat_traversal));
+  return values;
+}
+
 std::map<std::string, sdbus::Variant> ip4_config(const std::optional<fsm::PppAddresses>& ppp) {
   std::map<std::string, sdbus::Variant> config;
   if (!has_ip4(ppp)) return config;
@@ -261,6 +272,7 @@ std::vector<std::string> changed_properties(const daemon::TunnelInfo& before,
   differences.compare("PeerHostName", a.peer_host_name, b.peer_host_name);
   differences.compare("PeerVendorName", a.peer_vendor_name, b.peer_vendor_name);
   differences.compare("HelloInterval", a.hello_interval, b.hello_interval);
+  differences.compare("Ipsec", a.ipsec, b.ipsec);
   differences.compare("LastResult", a.last_result, b.last_result);
   return differences.take();
 }

@@ -49,6 +49,8 @@ LastResultValue to_property(const fsm::LastResult& result);
 // PPP's IPv4 configuration: address s, peer s, prefix u, dns as, mtu u; empty
 // until IPCP gave an address.
 std::map<std::string, sdbus::Variant> ip4_config(const std::optional<fsm::PppAddresses>& ppp);
+// Tunnel.Ipsec: state, and once established the IKE version, proposals and NAT-T.
+std::map<std::string, sdbus::Variant> ipsec_status(const IpsecStatus& status);
 // PPP with Ipv6: the link-local addresses IPV6CP's interface ids make.
 std::map<std::string, sdbus::Variant> ip6_config(const std::optional<fsm::PppAddresses>& ppp);
 // "pending", "up", "refused" or "off": IPV6CP's outcome; Ethernet has none.

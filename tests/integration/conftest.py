@@ -106,7 +106,7 @@ TUNNEL_PROPS = {
     'State': 's', 'Mode': 's', 'Version': 'u', 'Encapsulation': 's', 'Role': 's',
     'Local': 's', 'Peer': 's', 'TunnelId': 'u', 'PeerTunnelId': 'u', 'PeerHostName': 's',
     'PeerVendorName': 's', 'Owner': 'u', 'HelloInterval': 'u', 'Listener': 'o',
-    'Sessions': 'ao',
+    'Sessions': 'ao', 'Ipsec': 'a{sv}',
     'LastResult': '(uus)', 'Statistics': 'a{st}',
 }
 SESSION_PROPS = {

@@ -20,7 +20,7 @@ const fsm::Endpoint kPeerAddress = fsm::Endpoint::ipv4({192, 0, 2, 2}, 1701);
 
 std::expected<fsm::Endpoint, std::string> FakeSockets::open_listener(std::uint32_t handle,
                                                                      const fsm::Endpoint& local,
-                                                                     wire::Encapsulation) {
+                                                                     wire::Encapsulation, bool) {
   if (fail_listen) return std::unexpected(*std::exchange(fail_listen, std::nullopt));
   fsm::Endpoint bound = local;
   if (bound.port == 0) bound.port = 1701;

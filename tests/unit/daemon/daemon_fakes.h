@@ -40,8 +40,10 @@ class FakeSockets final : public TunnelSockets {
  public:
   explicit FakeSockets(DatagramReceiver receiver) : receiver_(std::move(receiver)) {}
 
-  std::expected<fsm::Endpoint, std::string> open_listener(
-      std::uint32_t handle, const fsm::Endpoint& local, wire::Encapsulation encapsulation) override;
+  std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t handle,
+                                                          const fsm::Endpoint& local,
+                                                          wire::Encapsulation encapsulation,
+                                                          bool require_esp) override;
   void close_listener(std::uint32_t handle) override { listeners.erase(handle); }
   std::expected<fsm::Endpoint, std::string> prepare_initiator(const fsm::Endpoint& local,
                                                               const fsm::Endpoint& peer,

@@ -41,11 +41,11 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
   EXPECT_EQ(added.path, path);
   ASSERT_TRUE(added.interfaces.contains(kTunnelInterface));
   const Dictionary& properties = added.interfaces.at(kTunnelInterface);
-  EXPECT_THAT(
-      keys(properties),
-      UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local", "Peer",
-                           "TunnelId", "PeerTunnelId", "PeerHostName", "PeerVendorName", "Owner",
-                           "HelloInterval", "Listener", "Sessions", "LastResult", "Statistics"));
+  EXPECT_THAT(keys(properties),
+              UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local",
+                                   "Peer", "TunnelId", "PeerTunnelId", "PeerHostName",
+                                   "PeerVendorName", "Owner", "HelloInterval", "Listener",
+                                   "Sessions", "Ipsec", "LastResult", "Statistics"));
   EXPECT_EQ(properties.at("State").get<std::string>(), "connecting");
   EXPECT_EQ(properties.at("Mode").get<std::string>(), "dynamic");
   EXPECT_EQ(properties.at("Version").get<std::uint32_t>(), 2u);
