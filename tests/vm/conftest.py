@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 from vmtest import Host, Network, it, l2tpbusd_path, pytest_runtest_makereport  # noqa: E402,F401
 
 IN_VM_MODULES = ('l2tp_core', 'l2tp_netlink', 'l2tp_eth', 'l2tp_ppp', 'l2tp_ip', 'l2tp_ip6',
-                 'ppp_generic', 'veth')
+                 'ppp_generic', 'veth', 'xfrm_user', 'esp4', 'esp6')
 
 
 def pytest_configure(config):
