@@ -30,6 +30,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -55,6 +56,8 @@ IPSEC_MODULES = ('xfrm_user', 'xfrm_algo', 'esp4', 'esp6', 'authenc', 'echainiv'
                  'sha512_generic', 'xcbc', 'des_generic', 'libdes', 'gcm', 'ctr',
                  'ghash_generic')
 MODULES = BOOT_MODULES + TEST_MODULES + IPSEC_MODULES
+
+UNUSED_IMAGE_SECONDS = 24 * 3600
 
 # Bumped when the initramfs layout changes in a way the inputs don't show.
 FORMAT = '1'
@@ -330,9 +333,16 @@ def ensure_initramfs(cache: pathlib.Path, release: str, unpacked: pathlib.Path) 
         scratch = target.with_suffix('.partial')
         scratch.write_bytes(data)
         scratch.rename(target)
-        for other in cache.glob('initramfs-*.cpio'):
-            if other != target:
-                other.unlink(missing_ok=True)
+    # Worktrees of branches with other module lists share this cache: an
+    # image is dropped only once no run has used it for a day, never under a
+    # VM about to boot it.
+    os.utime(target)
+    for other in cache.glob('initramfs-*.cpio'):
+        try:
+            if other != target and time.time() - other.stat().st_mtime > UNUSED_IMAGE_SECONDS:
+                other.unlink()
+        except FileNotFoundError:
+            pass
     return target
 
 
