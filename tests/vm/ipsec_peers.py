@@ -28,7 +28,14 @@ Where its logs go: DIRECTORY/charon.log (strongswan.conf's filelog: IKE and
 configuration at level 2, which shows proposals and why they did not match)
 and DIRECTORY/charon.out (its stdout and stderr); both are in a failed
 test's report (their tails), and DIRECTORY is the test's tmp_path, kept by
-pytest for a while.
+pytest for a while. It must be on a local filesystem: a unix socket cannot
+be made on the VM's 9p shares (so no --basetemp on a run-in-vm --rw folder).
+
+Under TCG: charon is up in well under a second; IKEv1 main and quick mode
+with PSKs take 2 to 5 s. A wrong PSK in IKEv1 is never answered in a way
+the initiator can read, so it fails only when retransmissions run out,
+about 25 s with retransmit_timeout = 2 and retransmit_tries = 3 (Charon's
+`settings` can lower them); a proposal mismatch fails at once.
 """
 
 import dataclasses
