@@ -146,8 +146,9 @@ def make_charon(request, network, tmp_path):
 @pytest.fixture
 def ipsec_lns(make_charon, xl2tpd):
     """ipsec_lns(host, address, psk=PSK, version=1, proposals='default',
-    esp_proposals='default', encap=False) -> an IpsecLns: xl2tpd on
-    address:1701 behind a charon in host (its VICI socket: .vici)."""
+    esp_proposals='default', encap=False, local_ip=..., pool=...) -> an
+    IpsecLns: xl2tpd on address:1701 behind a charon in host (its VICI
+    socket: .vici; PPP: .local_ip here, the peer's address from .pool)."""
     def make(host: Host, address: str, psk=PSK, **kwargs) -> IpsecLns:
         return IpsecLns(host, address, make_charon(host), xl2tpd, psk=psk, **kwargs)
     return make

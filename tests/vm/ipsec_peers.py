@@ -90,7 +90,8 @@ class Charon:
               load = {plugins}
               install_routes = no
               install_virtual_ip = no
-              # a wrong PSK or an unanswered IKE_SA ends within seconds
+              # an unanswered IKE_SA (a wrong IKEv1 PSK) fails after about
+              # 25 s, not charon's default of minutes
               retransmit_timeout = 2
               retransmit_tries = 3
             {settings}
@@ -228,8 +229,8 @@ def l2tp_connection(*, local: str, psk: str, remote='%any', name='l2tp', initiat
     local_ts, remote_ts = 'dynamic[udp/1701]', 'dynamic[udp]'
     if initiator:
         local_ts, remote_ts = remote_ts, local_ts
-    ids = ''.join(f'      id = {value}\n' for value in [local_id] if value)
-    remote_ids = ''.join(f'      id = {value}\n' for value in [remote_id] if value)
+    ids = f'      id = {local_id}\n' if local_id else ''
+    remote_ids = f'      id = {remote_id}\n' if remote_id else ''
     return f'''\
 connections {{
   {name} {{
@@ -369,7 +370,8 @@ class IpsecLns:
     `version` 2), transport mode, UDP 1701 here to any UDP port there.
     `proposals`/`esp_proposals` are swanctl.conf's (a test forces a
     mismatch with them); `encap` forces UDP encapsulation. PPP: this side is
-    LOCAL_IP, the peer gets an address from POOL, no authentication.
+    `local_ip`, the peer gets an address from `pool`, no authentication
+    (two LNSes at once need addresses of their own).
 
     Started by the ipsec_lns fixture (conftest.py), which also stops it."""
 
@@ -378,10 +380,11 @@ class IpsecLns:
 
     def __init__(self, host: Host, address: str, charon: Charon, xl2tpd, *,
                  psk: str, version=1, proposals='default', esp_proposals='default',
-                 encap=False):
+                 encap=False, local_ip=LOCAL_IP, pool=POOL):
         self.host = host
         self.address = address
         self.psk = psk
+        self.local_ip, self.pool = local_ip, pool
         self.charon = charon
         charon.load(l2tp_connection(local=address, psk=psk, version=version, proposals=proposals,
                                     esp_proposals=esp_proposals, encap=encap))
@@ -391,8 +394,8 @@ class IpsecLns:
             listen-addr = {address}
             auth file = @SECRETS@
             [lns default]
-            ip range = {self.POOL[0]}-{self.POOL[1]}
-            local ip = {self.LOCAL_IP}
+            ip range = {pool[0]}-{pool[1]}
+            local ip = {local_ip}
             require authentication = no
             refuse pap = no
             hostname = xl2tpd-ipsec-lns

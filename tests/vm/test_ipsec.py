@@ -108,8 +108,8 @@ def test_strongswan_and_xl2tpd_lac_to_the_xl2tpd_lns_behind_strongswan(
         before = {s.spi: s.bytes for pair in sas.values() for s in pair}
 
         xl2tpd_lac(xl2tpd, client, link)
-        wait_for_ppp(client, IpsecLns.LOCAL_IP)
-        client.wait_ping(IpsecLns.LOCAL_IP)
+        wait_for_ppp(client, lns.local_ip)
+        client.wait_ping(lns.local_ip)
 
         for host in (client, server):
             grown = {s.spi: s.bytes - before[s.spi] for s in esp_transport_sas(host)}
