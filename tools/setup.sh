@@ -37,6 +37,11 @@ packages=(
   # VM test; NetworkManager-l2tp (its own xl2tpd and pppd), whose activation
   # time that test prints beside ours
   libnm-dev network-manager network-manager-l2tp
+  # L2TP/IPsec (tests/vm/ipsec_peers.py): strongSwan's charon, one per network
+  # namespace in the VM (/usr/lib/ipsec/charon), driven over VICI, whose plugin
+  # ships with swanctl in strongswan-swanctl; charon-systemd, the charon
+  # l2tpbusd talks to on a systemd machine; tcpdump to look at the ESP by hand
+  strongswan-charon strongswan-swanctl charon-systemd tcpdump
 )
 
 missing=()

@@ -14,6 +14,14 @@ a VM that did not boot can never pass for a green run.
   tests/integration/conftest.py, imported rather than repeated. The returned
   Stack's `root` is a D-Bus client (create_tunnel, create_session, listen,
   prop, props, call ...) and `wait_state` waits on an object's State.
+- `xl2tpd(host, config, ppp_options)`: Debian's xl2tpd (and the pppd it
+  starts) in that host's namespace (tests/integration/xl2tpd_peer.py).
+- `make_charon(host, name=None, settings='')`: a started strongSwan charon
+  in that host's namespace with its own VICI socket (`.socket`), config and
+  logs (ipsec_peers.py says how it is isolated); stopped after the test, and
+  one that died during it fails the test.
+- `ipsec_lns(host, address, psk=PSK, ...)`: the classic L2TP/IPsec server,
+  xl2tpd behind charon (ipsec_peers.IpsecLns).
 """
 
 import os
@@ -26,10 +34,12 @@ import pytest
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from vmtest import Host, Network, it, l2tpbusd_path, pytest_runtest_makereport  # noqa: E402,F401
+from vmtest import (Host, Network, Xl2tpdPeers, it, l2tpbusd_path,  # noqa: E402,F401
+                    pytest_runtest_makereport)
+from ipsec_peers import PSK, Charon, IpsecLns  # noqa: E402
 
 IN_VM_MODULES = ('l2tp_core', 'l2tp_netlink', 'l2tp_eth', 'l2tp_ppp', 'l2tp_ip', 'l2tp_ip6',
-                 'ppp_generic', 'veth')
+                 'ppp_generic', 'veth', 'xfrm_user', 'esp4', 'esp6')
 
 
 def pytest_configure(config):
@@ -92,3 +102,53 @@ def make_daemon(request, l2tpbusd_path, network, tmp_path):
             failures.append(str(error))
     if failures:
         pytest.fail('\n'.join(failures))
+
+
+@pytest.fixture
+def xl2tpd(request, network, tmp_path):
+    """xl2tpd(host, config, ppp_options) -> a started Xl2tpd in host's namespace
+    (tests/integration/conftest.py's), its log joining a failing test's report."""
+    peers = Xl2tpdPeers(request, tmp_path)
+    yield lambda host, config, ppp_options: peers(config, ppp_options=ppp_options,
+                                                  popen=host.popen)
+    peers.stop()
+
+
+@pytest.fixture
+def make_charon(request, network, tmp_path):
+    """make_charon(host, name=None, settings='', plugins=PLUGINS) -> a started
+    Charon in host, configured in tmp_path/charon-NAME (NAME: the host's
+    name by default). Stopped before the namespaces go (it depends on
+    `network`); its logs join a failing test's report."""
+    charons = []
+
+    def make(host: Host, name=None, **kwargs) -> Charon:
+        name = name or host.netns[len(network.prefix):]
+        charon = Charon(host, tmp_path / f'charon-{name}', **kwargs)
+        charons.append(charon)
+        node = request.node
+        node._l2tpbus_logs = getattr(node, '_l2tpbus_logs', []) + [
+            (f'charon {name} log', charon.log), (f'charon {name} output', charon.out)]
+        return charon.start()
+
+    yield make
+    problems = []
+    for charon in charons:
+        died = charon.process is not None and charon.process.poll() is not None
+        status = charon.stop()
+        if died or status not in (0, None):
+            problems.append(f'{charon} {"died during the test" if died else "stopped"} '
+                            f'with status {status}')
+    if problems:
+        pytest.fail('\n'.join(problems))
+
+
+@pytest.fixture
+def ipsec_lns(make_charon, xl2tpd):
+    """ipsec_lns(host, address, psk=PSK, version=1, proposals='default',
+    esp_proposals='default', encap=False, local_ip=..., pool=...) -> an
+    IpsecLns: xl2tpd on address:1701 behind a charon in host (its VICI
+    socket: .vici; PPP: .local_ip here, the peer's address from .pool)."""
+    def make(host: Host, address: str, psk=PSK, **kwargs) -> IpsecLns:
+        return IpsecLns(host, address, make_charon(host), xl2tpd, psk=psk, **kwargs)
+    return make

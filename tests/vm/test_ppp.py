@@ -17,8 +17,7 @@ import textwrap
 
 import pytest
 
-from vmtest import (LISTENER, SESSION, TUNNEL, Xl2tpdPeers, in_network_namespace, it, pids_of,
-                    wait_until)
+from vmtest import LISTENER, SESSION, TUNNEL, in_network_namespace, it, pids_of, wait_until
 
 LNS_ADDRESS = '10.77.0.1'
 POOL = ('10.77.0.10', '10.77.0.19')
@@ -301,17 +300,7 @@ def test_pppd_does_not_outlive_a_killed_daemon(network, daemon, tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# xl2tpd (kernel mode) as the other end
-
-
-@pytest.fixture
-def xl2tpd(request, tmp_path):
-    """xl2tpd(host, config, ppp_options) -> a started Xl2tpd in host's namespace
-    (tests/integration/conftest.py's), its log joining a failing test's report."""
-    peers = Xl2tpdPeers(request, tmp_path)
-    yield lambda host, config, ppp_options: peers(config, ppp_options=ppp_options,
-                                                  popen=host.popen)
-    peers.stop()
+# xl2tpd (kernel mode) as the other end: the fixture xl2tpd (conftest.py)
 
 
 def test_our_lac_to_an_xl2tpd_lns(network, daemon, xl2tpd):

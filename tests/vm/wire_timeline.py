@@ -2,8 +2,17 @@
 packet socket on the interface, read by a thread, and a small decoder of
 L2TPv2 over UDP 1701 and the PPP it carries (RFC 2661 §3.1, RFC 1661). It
 shows where an activation's time goes, for NetworkManager's plugins alike,
-without tcpdump or tshark in the VM."""
+without tcpdump or tshark in the VM.
 
+It also sorts every IPv4 and IPv6 packet into the kinds an L2TP/IPsec test
+asserts on (classify, `WireTimeline.kinds`): ESP, ESP in UDP 4500 (NAT-T),
+IKE on 500 and on 4500 (behind the non-ESP marker, RFC 3948), NAT-T
+keepalives and cleartext UDP to or from port 1701, so that "ESP only, no
+cleartext L2TP" is something a test can check."""
+
+import collections
+import ctypes
+import os
 import socket
 import struct
 import threading
@@ -11,7 +20,12 @@ import time
 
 ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86dd
 L2TP_PORT = 1701
+IKE_PORT = 500
+NAT_T_PORT = 4500
+IPPROTO_ESP = 50
+CLONE_NEWNET = 0x40000000
 MESSAGE_TYPES = {1: 'SCCRQ', 2: 'SCCRP', 3: 'SCCCN', 4: 'StopCCN', 6: 'HELLO', 10: 'ICRQ',
                  11: 'ICRP', 12: 'ICCN', 14: 'CDN'}
 PPP_PROTOCOLS = {0xc021: 'LCP', 0xc023: 'PAP', 0xc223: 'CHAP', 0x8021: 'IPCP',
@@ -54,23 +68,87 @@ def decode(datagram):
     return 'ppp', PPP_PROTOCOLS.get(protocol, hex(protocol)), body[2]
 
 
+def classify(datagram, ethertype=ETH_P_IP):
+    """The kind of an IP packet: 'esp', 'esp-in-udp', 'ike', 'ike-nat-t',
+    'nat-t-keepalive', 'l2tp' (any UDP to or from 1701: in the clear), or
+    None for anything else. IPv6 extension headers are not followed."""
+    if ethertype == ETH_P_IP:
+        if len(datagram) < 20 or datagram[0] >> 4 != 4:
+            return None
+        protocol, header_length = datagram[9], (datagram[0] & 0xf) * 4
+    elif ethertype == ETH_P_IPV6:
+        if len(datagram) < 40 or datagram[0] >> 4 != 6:
+            return None
+        protocol, header_length = datagram[6], 40
+    else:
+        return None
+    if protocol == IPPROTO_ESP:
+        return 'esp'
+    if protocol != socket.IPPROTO_UDP or len(datagram) < header_length + 8:
+        return None
+    ports = struct.unpack_from('!HH', datagram, header_length)
+    payload = datagram[header_length + 8:]
+    if L2TP_PORT in ports:
+        return 'l2tp'
+    if NAT_T_PORT in ports:
+        if payload == b'\xff':
+            return 'nat-t-keepalive'
+        return 'ike-nat-t' if payload[:4] == b'\0\0\0\0' else 'esp-in-udp'
+    if IKE_PORT in ports:
+        return 'ike'
+    return None
+
+
+def _enter_netns(netns):
+    """Moves this thread into a named network namespace; returns a file
+    descriptor of the one it was in. (A socket stays in the namespace it was
+    made in; python 3.11 has no os.setns.)"""
+    libc = ctypes.CDLL(None, use_errno=True)
+    previous = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
+    target = os.open(f'/run/netns/{netns}', os.O_RDONLY)
+    try:
+        if libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f'setns to {netns}')
+    finally:
+        os.close(target)
+    return previous
+
+
+def _leave_netns(previous):
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        if libc.setns(previous, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), 'setns back')
+    finally:
+        os.close(previous)
+
+
 class WireTimeline:
     """Records (wall-clock time, decoded packet) for every L2TP datagram
-    crossing `interface`, in both directions, while in the `with` block."""
+    crossing `interface`, in both directions, while in the `with` block;
+    and (wall-clock time, kind) of every packet that classify() knows.
+    `netns`: the network namespace the interface is in (default: ours)."""
 
-    def __init__(self, interface):
+    def __init__(self, interface, netns=None):
         self.interface = interface
+        self.netns = netns
         self.packets = []
+        self.classified = []
         self._socket = None
         self._thread = None
         self._stop = threading.Event()
 
     def __enter__(self):
-        # Only a socket for every protocol sees what the host sends too (the
-        # kernel hands outgoing packets to ETH_P_ALL taps alone).
-        self._socket = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
-                                     socket.htons(ETH_P_ALL))
-        self._socket.bind((self.interface, ETH_P_ALL))
+        previous = _enter_netns(self.netns) if self.netns else None
+        try:
+            # Only a socket for every protocol sees what the host sends too (the
+            # kernel hands outgoing packets to ETH_P_ALL taps alone).
+            self._socket = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
+                                         socket.htons(ETH_P_ALL))
+            self._socket.bind((self.interface, ETH_P_ALL))
+        finally:
+            if previous is not None:
+                _leave_netns(previous)
         self._socket.settimeout(0.1)
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -87,11 +165,19 @@ class WireTimeline:
                 datagram, address = self._socket.recvfrom(65535)
             except socket.timeout:
                 continue
+            now = time.time()
+            kind = classify(datagram, address[1])
+            if kind is not None:
+                self.classified.append((now, kind))
             if address[1] != ETH_P_IP:
                 continue
             decoded = decode(datagram)
             if decoded is not None:
-                self.packets.append((time.time(), decoded))
+                self.packets.append((now, decoded))
+
+    def kinds(self, since=0.0) -> collections.Counter:
+        """How many packets of each kind crossed since `since` (time.time())."""
+        return collections.Counter(kind for at, kind in list(self.classified) if at >= since)
 
     def milestones(self, since):
         """Seconds after `since` of each milestone of one connection set-up:
