@@ -180,7 +180,9 @@ void CharonIpsec::initiate(std::uint32_t tunnel_id, std::uint64_t serial) {
   ++initiating_;
   tunnel->initiating = true;
   tunnel->initiator = std::move(*client);
+  // Streamed events reach only clients registered for them.
   tunnel->initiator->subscribe("control-log", [](ViciClient::Response) {});
+  tunnel->initiator->subscribe("list-sa", [](ViciClient::Response) {});
   tunnel->initiator->command("initiate", ipsec::initiate(tunnel->name, kInitiateTimeoutMs),
                              [this, tunnel_id, serial](ViciClient::Response response) {
                                initiated(tunnel_id, serial, std::move(response));

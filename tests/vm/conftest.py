@@ -105,6 +105,24 @@ def make_daemon(request, l2tpbusd_path, network, tmp_path):
 
 
 @pytest.fixture
+def ppp_plugin(l2tpbusd_path):
+    """Our pppd plugin, built beside the l2tpbusd under test."""
+    path = pathlib.Path(l2tpbusd_path).resolve().parent / 'ppp' / 'l2tpbus-pppd.so'
+    assert path.exists(), f'{path} is missing: build the whole project (ninja), not only l2tpbusd'
+    return str(path)
+
+
+@pytest.fixture
+def daemon(make_daemon, tmp_path, ppp_plugin):
+    """daemon(host) -> a started l2tpbusd stack in host, running pppd with our plugin."""
+    def make(host, **kwargs):
+        extra = ['--state-dir', str(tmp_path / f'state-{host.netns}'),
+                 '--ppp-plugin', ppp_plugin] + list(kwargs.pop('extra_args', ()))
+        return make_daemon(host, extra_args=extra, **kwargs)
+    return make
+
+
+@pytest.fixture
 def xl2tpd(request, network, tmp_path):
     """xl2tpd(host, config, ppp_options) -> a started Xl2tpd in host's namespace
     (tests/integration/conftest.py's), its log joining a failing test's report."""

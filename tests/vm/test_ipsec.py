@@ -2,10 +2,11 @@
 IPsec peer (ipsec_peers.py; the fixtures make_charon and ipsec_lns are in
 conftest.py).
 
-For now the peer's self-check: a strongSwan initiator in one namespace
-brings up IKEv1 PSK transport mode for UDP 1701 to the classic server
-(xl2tpd behind charon) in another, and an xl2tpd LAC's PPP session crosses
-it. Tests of l2tpbusd driving charon over VICI join this file. Runs in the
+First the peer's self-check: a strongSwan initiator in one namespace brings
+up IKEv1 PSK transport mode for UDP 1701 to the classic server (xl2tpd
+behind charon) in another, and an xl2tpd LAC's PPP session crosses it. Then
+l2tpbusd in the initiator's place, driving its own charon over VICI
+(--vici). Runs in the
 VM: meson test --suite vm, or
 tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_ipsec.py
 """
@@ -15,7 +16,7 @@ import time
 import pytest
 
 from ipsec_peers import Charon, IpsecLns, esp_transport_sas, l2tp_connection, xfrm_policies
-from vmtest import wait_until
+from vmtest import MANAGER, ROOT_PATH, SESSION, TUNNEL, it, wait_until
 from wire_timeline import WireTimeline
 
 
@@ -119,3 +120,64 @@ def test_strongswan_and_xl2tpd_lac_to_the_xl2tpd_lns_behind_strongswan(
     assert kinds['ike'] and kinds['esp'], kinds
     assert not kinds['l2tp'] and not kinds['esp-in-udp'], kinds
     assert 'ESTABLISHED' in initiator.list_sas()
+
+
+# ---------------------------------------------------------------------------
+# l2tpbusd as the client (LAC), with its own charon
+
+
+# What a classic server for Windows clients offers: within our IKEv1 defaults.
+CLASSIC_IKE = 'aes256-sha1-modp2048'
+CLASSIC_ESP = 'aes256-sha1'
+
+
+def our_lac(make_charon, daemon, host):
+    """l2tpbusd in host with a charon of its own, ready for IPsec."""
+    charon = make_charon(host)
+    lac = daemon(host, extra_args=['--vici', str(charon.socket)])
+    assert 'ipsec' in lac.root.prop(ROOT_PATH, MANAGER, 'Features')
+    return lac, charon
+
+
+def charon_holds_nothing_of_ours(charon):
+    conns = charon.swanctl('--list-conns').stdout
+    sas = charon.list_sas()
+    return 'l2tpbus-' not in conns and 'l2tpbus-' not in sas and (conns, sas)
+
+
+def test_our_lac_with_a_psk_to_xl2tpd_behind_strongswan(hosts, ipsec_lns, make_charon, daemon):
+    client, server, link = hosts
+    lns = ipsec_lns(server, link.b4, proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
+    lac, charon = our_lac(make_charon, daemon, client)
+    with WireTimeline(link.a_if, netns=client.netns) as wire:
+        since = time.time()
+        started = time.monotonic()
+        tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4,
+                                         'IpsecPsk': lns.psk.encode()})
+        assert lac.root.prop(tunnel, TUNNEL, 'State') == 'connecting'
+        lac.wait_state(tunnel, TUNNEL, 'established', 60)
+        elapsed = time.monotonic() - started
+        print(f'CreateTunnel to established with IPsec: {elapsed:.2f} s')
+        ipsec = lac.root.prop(tunnel, TUNNEL, 'Ipsec')
+        assert ipsec['state'] == 'established', ipsec
+        assert ipsec['ike-version'] == 1, ipsec
+        assert ipsec['esp-proposal'].startswith('AES_CBC-256/HMAC_SHA1_96'), ipsec
+        assert ipsec['nat-traversal'] is False, ipsec
+
+        session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': 'alice',
+                                                   'Password': 'unused'})
+        lac.wait_state(session, SESSION, 'established', 60)
+        sas = wait_for_sa_pair(client)
+        before = {s.spi: s.bytes for s in sas}
+        client.wait_ping(lns.local_ip)
+        grown = {s.spi: s.bytes - before[s.spi] for s in esp_transport_sas(client)}
+        assert set(grown) == set(before) and all(n > 0 for n in grown.values()), (before, grown)
+        kinds = wire.kinds(since)
+    assert kinds['ike'] and kinds['esp'], kinds
+    assert not kinds['l2tp'] and not kinds['esp-in-udp'], kinds
+
+    lac.root.close(tunnel, TUNNEL)
+    it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 20)
+    wait_until(lambda: charon_holds_nothing_of_ours(charon), 20,
+               'charon to hold no connection or SA of ours')
+    wait_until(lambda: not esp_transport_sas(client), 20, 'no ESP SA left in the client')
