@@ -15,6 +15,8 @@ typedef enum {
   L2TPBUS_PROFILE_ERROR_INVALID_VALUE,
   L2TPBUS_PROFILE_ERROR_MISSING,
   L2TPBUS_PROFILE_ERROR_UNSUPPORTED,
+  // A secret the profile needs is not there: NetworkManager is to ask for it.
+  L2TPBUS_PROFILE_ERROR_MISSING_SECRET,
 } L2tpbusProfileError;
 
 // What the translation reads: vpn.data and vpn.secrets (char* -> char*; either

@@ -90,6 +90,24 @@ static void test_translated_password(void) {
   unwatch();
 }
 
+// The "ay" variant's data is the secret buffer itself: GLib keeps no copy.
+static void test_bytes_variant(void) {
+  Wipes wipes;
+  watch(&wipes);
+  GBytes* bytes = l2tpbus_secret_bytes_new("\x00\x01key", 5);
+  GVariant* secret = g_variant_ref_sink(l2tpbus_secret_bytes_variant_new(bytes));
+  g_assert_true(g_variant_is_of_type(secret, G_VARIANT_TYPE_BYTESTRING));
+  g_assert_true(g_variant_get_data(secret) == g_bytes_get_data(bytes, NULL));
+  g_assert_cmpuint(g_variant_get_size(secret), ==, 5);
+  g_bytes_unref(bytes);
+  g_assert_cmpuint(wipes.wipes, ==, 0);
+  g_variant_unref(secret);
+  g_assert_cmpuint(wipes.wipes, ==, 1);
+  g_assert_cmpuint(wipes.last_size, ==, 5);
+  g_assert_true(wipes.all_zero);
+  unwatch();
+}
+
 static void test_variant(void) {
   Wipes wipes;
   watch(&wipes);
@@ -131,6 +149,7 @@ int main(int argc, char** argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/secret/translated-password", test_translated_password);
   g_test_add_func("/secret/variant", test_variant);
+  g_test_add_func("/secret/bytes-variant", test_bytes_variant);
   g_test_add_func("/secret/table", test_table);
   return g_test_run();
 }
