@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "keys.h"
+#include "profile_ipsec.h"
+#include "profile_rules.h"
 #include "secret.h"
 
 GQuark l2tpbus_profile_error_quark(void) {
@@ -23,9 +25,9 @@ typedef enum {
   // fine: DOMAIN\\user is the usual Windows form.
   KIND_NAME,
   KIND_GATEWAY,
-  // Keys of NetworkManager-l2tp's IPsec stage: harmless while ipsec-enabled
-  // is not "yes" (which is refused), so they are checked for control
-  // characters and otherwise left alone.
+  // Keys of NetworkManager-l2tp's IPsec stage: checked for control
+  // characters here, and the rest by profile_ipsec.c, which knows how they
+  // go together (only while ipsec-enabled is "yes": until then they are inert).
   KIND_IPSEC,
 } KeyKind;
 
@@ -43,9 +45,7 @@ enum {
   kMaxMtu = 65535,
   kMaxLcpEchoInterval = 3600,
   kMaxLcpEchoFailure = 100,
-  // NMSettingSecretFlags: AGENT_OWNED | NOT_SAVED | NOT_REQUIRED.
-  kMaxSecretFlags = 7,
-  kSecretFlagNotRequired = 4,
+  kMaxSecretFlags = L2TPBUS_MAX_SECRET_FLAGS,
 };
 
 static const KeyRule kDataKeys[] = {
@@ -69,24 +69,31 @@ static const KeyRule kDataKeys[] = {
     {L2TPBUS_KEY_LCP_ECHO_INTERVAL, KIND_NUMBER, 0, kMaxLcpEchoInterval},
     {L2TPBUS_KEY_EPHEMERAL_PORT, KIND_BOOL, 0, 0},
     {L2TPBUS_KEY_IPSEC_ENABLED, KIND_BOOL, 0, 0},
-    {"ipsec-psk-flags", KIND_NUMBER, 0, kMaxSecretFlags},
-    {"ipsec-remote-id", KIND_IPSEC, 0, 0},
-    {"ipsec-gateway-id", KIND_IPSEC, 0, 0},
-    {"ipsec-psk", KIND_IPSEC, 0, 0},
-    {"ipsec-ike", KIND_IPSEC, 0, 0},
-    {"ipsec-esp", KIND_IPSEC, 0, 0},
-    {"ipsec-ikelifetime", KIND_IPSEC, 0, 0},
-    {"ipsec-salifetime", KIND_IPSEC, 0, 0},
-    {"ipsec-forceencaps", KIND_IPSEC, 0, 0},
-    {"ipsec-ipcomp", KIND_IPSEC, 0, 0},
-    {"ipsec-ikev2", KIND_IPSEC, 0, 0},
-    {"ipsec-pfs", KIND_IPSEC, 0, 0},
-    {"machine-auth-type", KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_PSK_FLAGS, KIND_NUMBER, 0, kMaxSecretFlags},
+    {L2TPBUS_KEY_IPSEC_REMOTE_ID, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_GATEWAY_ID, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_GROUP_NAME, KIND_IPSEC, 0, 0},
+    // NetworkManager-l2tp still reads a PSK from vpn.data, as its old profiles have it.
+    {L2TPBUS_KEY_IPSEC_PSK, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_IKE, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_ESP, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_IKELIFETIME, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_SALIFETIME, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_FORCEENCAPS, KIND_BOOL, 0, 0},
+    {L2TPBUS_KEY_IPSEC_IPCOMP, KIND_BOOL, 0, 0},
+    {L2TPBUS_KEY_IPSEC_IKEV2, KIND_BOOL, 0, 0},
+    {L2TPBUS_KEY_IPSEC_PFS, KIND_BOOL, 0, 0},
+    {L2TPBUS_KEY_MACHINE_AUTH_TYPE, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_MACHINE_CA, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_MACHINE_CERT, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_MACHINE_KEY, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_MACHINE_CERTPASS_FLAGS, KIND_NUMBER, 0, kMaxSecretFlags},
 };
 
 static const KeyRule kSecretKeys[] = {
     {L2TPBUS_KEY_PASSWORD, KIND_STRING, 0, 0},
-    {"ipsec-psk", KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_IPSEC_PSK, KIND_IPSEC, 0, 0},
+    {L2TPBUS_KEY_MACHINE_CERTPASS, KIND_IPSEC, 0, 0},
 };
 
 static const KeyRule* find_rule(const KeyRule* rules, gsize count, const char* key) {
@@ -103,14 +110,13 @@ static gboolean has_control_characters(const char* text) {
   return FALSE;
 }
 
-static gboolean fail(GError** error, L2tpbusProfileError code, const char* key,
-                     const char* message) {
-  // The message follows the key, as the daemon's own errors do ("Peer: ...").
+gboolean l2tpbus_profile_fail(GError** error, L2tpbusProfileError code, const char* key,
+                              const char* message) {
   g_set_error(error, L2TPBUS_PROFILE_ERROR, code, "%s: %s", key, message);
   return FALSE;
 }
 
-static gboolean parse_number(const char* text, guint min, guint max, guint* out) {
+gboolean l2tpbus_profile_parse_number(const char* text, guint min, guint max, guint* out) {
   guint64 value = 0;
   if (text[0] == '\0' || strlen(text) > 10) return FALSE;
   for (const char* p = text; *p != '\0'; p++) {
@@ -155,43 +161,44 @@ static gboolean is_gateway(const char* text) {
     if (colon != NULL) port = colon + 1;
   }
   guint number = 0;
-  return port == NULL || parse_number(port, 1, 65535, &number);
+  return port == NULL || l2tpbus_profile_parse_number(port, 1, 65535, &number);
 }
 
 static gboolean check_value(const KeyRule* rule, const char* key, const char* value,
                             GError** error) {
   if (has_control_characters(value)) {
-    return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
-                dgettext(GETTEXT_PACKAGE, "must not contain control characters"));
+    return l2tpbus_profile_fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
+                                dgettext(GETTEXT_PACKAGE, "must not contain control characters"));
   }
   guint number = 0;
   switch (rule->kind) {
     case KIND_BOOL:
       if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) return TRUE;
-      return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
-                  dgettext(GETTEXT_PACKAGE, "expected yes or no"));
+      return l2tpbus_profile_fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
+                                  dgettext(GETTEXT_PACKAGE, "expected yes or no"));
     case KIND_NUMBER:
-      if (parse_number(value, rule->min, rule->max, &number)) return TRUE;
+      if (l2tpbus_profile_parse_number(value, rule->min, rule->max, &number)) return TRUE;
       g_set_error(error, L2TPBUS_PROFILE_ERROR, L2TPBUS_PROFILE_ERROR_INVALID_VALUE,
                   dgettext(GETTEXT_PACKAGE, "%s: expected a number from %u to %u"), key, rule->min,
                   rule->max);
       return FALSE;
     case KIND_GATEWAY:
       if (is_gateway(value)) return TRUE;
-      return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
-                  dgettext(GETTEXT_PACKAGE,
-                           "expected a host name, an IPv4 address or an [IPv6] address, "
-                           "optionally followed by :port"));
+      return l2tpbus_profile_fail(
+          error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
+          dgettext(GETTEXT_PACKAGE,
+                   "expected a host name, an IPv4 address or an [IPv6] address, "
+                   "optionally followed by :port"));
     case KIND_NAME:
       if (strpbrk(value, " \"'") != NULL) {
-        return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
-                    dgettext(GETTEXT_PACKAGE, "must not contain spaces or quotes"));
+        return l2tpbus_profile_fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
+                                    dgettext(GETTEXT_PACKAGE, "must not contain spaces or quotes"));
       }
       G_GNUC_FALLTHROUGH;
     case KIND_STRING:
       if (strlen(value) <= kMaxNameBytes) return TRUE;
-      return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
-                  dgettext(GETTEXT_PACKAGE, "must be at most 255 bytes long"));
+      return l2tpbus_profile_fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, key,
+                                  dgettext(GETTEXT_PACKAGE, "must be at most 255 bytes long"));
     case KIND_IPSEC:
       return TRUE;
   }
@@ -213,29 +220,29 @@ static gboolean check_table(GHashTable* table, const KeyRule* rules, gsize count
     const char* key = keys[i];
     const KeyRule* rule = find_rule(rules, count, key);
     if (rule == NULL) {
-      return fail(error, L2TPBUS_PROFILE_ERROR_UNKNOWN_KEY, key,
-                  dgettext(GETTEXT_PACKAGE, "unknown key"));
+      return l2tpbus_profile_fail(error, L2TPBUS_PROFILE_ERROR_UNKNOWN_KEY, key,
+                                  dgettext(GETTEXT_PACKAGE, "unknown key"));
     }
     if (!check_value(rule, key, g_hash_table_lookup(table, key), error)) return FALSE;
   }
   return TRUE;
 }
 
-static const char* lookup(GHashTable* table, const char* key) {
+const char* l2tpbus_profile_lookup(GHashTable* table, const char* key) {
   return table != NULL ? g_hash_table_lookup(table, key) : NULL;
 }
 
-static gboolean is_yes(GHashTable* data, const char* key) {
-  const char* value = lookup(data, key);
+gboolean l2tpbus_profile_is_yes(GHashTable* data, const char* key) {
+  const char* value = l2tpbus_profile_lookup(data, key);
   return value != NULL && strcmp(value, "yes") == 0;
 }
 
 static void add_number(GVariantBuilder* builder, GHashTable* data, const char* key,
                        const char* option) {
-  const char* value = lookup(data, key);
+  const char* value = l2tpbus_profile_lookup(data, key);
   if (value == NULL) return;
   guint number = 0;
-  if (parse_number(value, 0, G_MAXUINT32, &number)) {
+  if (l2tpbus_profile_parse_number(value, 0, G_MAXUINT32, &number)) {
     g_variant_builder_add(builder, "{sv}", option, g_variant_new_uint32(number));
   }
 }
@@ -260,8 +267,8 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
   g_variant_builder_init(&session, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add(&session, "{sv}", "Pseudowire", g_variant_new_string("ppp"));
 
-  const char* user = lookup(data, L2TPBUS_KEY_USER);
-  const char* domain = lookup(data, L2TPBUS_KEY_DOMAIN);
+  const char* user = l2tpbus_profile_lookup(data, L2TPBUS_KEY_USER);
+  const char* domain = l2tpbus_profile_lookup(data, L2TPBUS_KEY_DOMAIN);
   if (user != NULL && user[0] != '\0') {
     // As NetworkManager-l2tp does: a Windows domain prefixes the user name.
     g_autofree char* name = domain != NULL && domain[0] != '\0'
@@ -269,7 +276,7 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
                                 : g_strdup(user);
     g_variant_builder_add(&session, "{sv}", "User", g_variant_new_string(name));
   }
-  const char* password = lookup(profile->secrets, L2TPBUS_KEY_PASSWORD);
+  const char* password = l2tpbus_profile_lookup(profile->secrets, L2TPBUS_KEY_PASSWORD);
   if (password != NULL) {
     // In a buffer wiped when the options are dropped (l2tpbus_request_clear,
     // or GDBus letting go of the call that sent them).
@@ -281,33 +288,36 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
   g_variant_builder_init(&methods, G_VARIANT_TYPE_STRING_ARRAY);
   gboolean any = FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS(kMethods); i++) {
-    if (is_yes(data, kMethods[i].refuse_key)) continue;
+    if (l2tpbus_profile_is_yes(data, kMethods[i].refuse_key)) continue;
     g_variant_builder_add(&methods, "s", kMethods[i].method);
     any = TRUE;
   }
   if (!any) {
     g_variant_builder_clear(&methods);
     g_variant_builder_clear(&session);
-    return fail(error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, L2TPBUS_KEY_REFUSE_EAP,
-                dgettext(GETTEXT_PACKAGE, "every PPP authentication method is refused"));
+    return l2tpbus_profile_fail(
+        error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, L2TPBUS_KEY_REFUSE_EAP,
+        dgettext(GETTEXT_PACKAGE, "every PPP authentication method is refused"));
   }
   g_variant_builder_add(&session, "{sv}", "Authentication", g_variant_builder_end(&methods));
 
   // l2tpbusd cannot ask for 40-bit keys only; "required" accepts 40 or 128 bits.
-  if (is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_128) && !is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_40)) {
+  if (l2tpbus_profile_is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_128) &&
+      !l2tpbus_profile_is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_40)) {
     g_variant_builder_add(&session, "{sv}", "Mppe", g_variant_new_string("required-128"));
-  } else if (is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE) || is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_40) ||
-             is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_128)) {
+  } else if (l2tpbus_profile_is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE) ||
+             l2tpbus_profile_is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_40) ||
+             l2tpbus_profile_is_yes(data, L2TPBUS_KEY_REQUIRE_MPPE_128)) {
     g_variant_builder_add(&session, "{sv}", "Mppe", g_variant_new_string("required"));
   }
-  if (is_yes(data, L2TPBUS_KEY_MPPE_STATEFUL)) {
+  if (l2tpbus_profile_is_yes(data, L2TPBUS_KEY_MPPE_STATEFUL)) {
     note(out, L2TPBUS_KEY_MPPE_STATEFUL, "l2tpbusd offers stateless MPPE only");
   }
 
   add_number(&session, data, L2TPBUS_KEY_MTU, "Mtu");
-  const char* mtu = lookup(data, L2TPBUS_KEY_MTU);
-  if (mtu != NULL) (void)parse_number(mtu, 0, G_MAXUINT32, &out->mtu);
-  if (lookup(data, L2TPBUS_KEY_MRU) != NULL) {
+  const char* mtu = l2tpbus_profile_lookup(data, L2TPBUS_KEY_MTU);
+  if (mtu != NULL) (void)l2tpbus_profile_parse_number(mtu, 0, G_MAXUINT32, &out->mtu);
+  if (l2tpbus_profile_lookup(data, L2TPBUS_KEY_MRU) != NULL) {
     note(out, L2TPBUS_KEY_MRU, "l2tpbusd lets pppd negotiate the MRU");
   }
   add_number(&session, data, L2TPBUS_KEY_LCP_ECHO_FAILURE, "LcpEchoFailure");
@@ -321,33 +331,34 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
   return TRUE;
 }
 
-gboolean l2tpbus_profile_translate(const L2tpbusProfile* profile, L2tpbusRequest* out,
-                                   GError** error) {
-  g_return_val_if_fail(profile != NULL && out != NULL, FALSE);
-  memset(out, 0, sizeof(*out));
+gboolean l2tpbus_profile_check(const L2tpbusProfile* profile, GError** error) {
+  g_return_val_if_fail(profile != NULL, FALSE);
   if (!check_table(profile->data, kDataKeys, G_N_ELEMENTS(kDataKeys), error) ||
       !check_table(profile->secrets, kSecretKeys, G_N_ELEMENTS(kSecretKeys), error)) {
     return FALSE;
   }
   GHashTable* data = profile->data;
-  if (is_yes(data, L2TPBUS_KEY_IPSEC_ENABLED)) {
-    // Connecting without the encryption the profile asks for would be worse
-    // than not connecting.
-    return fail(error, L2TPBUS_PROFILE_ERROR_UNSUPPORTED, L2TPBUS_KEY_IPSEC_ENABLED,
-                dgettext(GETTEXT_PACKAGE,
-                         "IPsec is not supported yet; refusing to connect without encryption"));
-  }
-  const char* auth_type = lookup(data, L2TPBUS_KEY_USER_AUTH_TYPE);
+  const char* auth_type = l2tpbus_profile_lookup(data, L2TPBUS_KEY_USER_AUTH_TYPE);
   if (auth_type != NULL && strcmp(auth_type, "password") != 0) {
-    return fail(error, L2TPBUS_PROFILE_ERROR_UNSUPPORTED, L2TPBUS_KEY_USER_AUTH_TYPE,
-                dgettext(GETTEXT_PACKAGE, "only password authentication is supported"));
+    return l2tpbus_profile_fail(
+        error, L2TPBUS_PROFILE_ERROR_UNSUPPORTED, L2TPBUS_KEY_USER_AUTH_TYPE,
+        dgettext(GETTEXT_PACKAGE, "only password authentication is supported"));
   }
-  const char* gateway = lookup(data, L2TPBUS_KEY_GATEWAY);
+  const char* gateway = l2tpbus_profile_lookup(data, L2TPBUS_KEY_GATEWAY);
   if (gateway == NULL || gateway[0] == '\0') {
-    return fail(error, L2TPBUS_PROFILE_ERROR_MISSING, L2TPBUS_KEY_GATEWAY,
-                dgettext(GETTEXT_PACKAGE, "missing: the L2TP server to connect to"));
+    return l2tpbus_profile_fail(
+        error, L2TPBUS_PROFILE_ERROR_MISSING, L2TPBUS_KEY_GATEWAY,
+        dgettext(GETTEXT_PACKAGE, "missing: the L2TP server to connect to"));
   }
+  return l2tpbus_ipsec_check(data, error);
+}
 
+gboolean l2tpbus_profile_translate(const L2tpbusProfile* profile, L2tpbusRequest* out,
+                                   GError** error) {
+  g_return_val_if_fail(profile != NULL && out != NULL, FALSE);
+  memset(out, 0, sizeof(*out));
+  if (!l2tpbus_profile_check(profile, error)) return FALSE;
+  GHashTable* data = profile->data;
   out->notes = g_ptr_array_new_with_free_func(g_free);
   if (!build_session(profile, out, error)) {
     l2tpbus_request_clear(out);
@@ -355,12 +366,19 @@ gboolean l2tpbus_profile_translate(const L2tpbusProfile* profile, L2tpbusRequest
   }
   GVariantBuilder tunnel;
   g_variant_builder_init(&tunnel, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add(&tunnel, "{sv}", "Peer", g_variant_new_string(gateway));
+  g_variant_builder_add(&tunnel, "{sv}", "Peer",
+                        g_variant_new_string(l2tpbus_profile_lookup(data, L2TPBUS_KEY_GATEWAY)));
   // NetworkManager-l2tp speaks L2TPv2 (RFC 2661) with PPP, and so do its servers.
   g_variant_builder_add(&tunnel, "{sv}", "Version", g_variant_new_uint32(2));
-  if (is_yes(data, L2TPBUS_KEY_EPHEMERAL_PORT)) {
+  if (l2tpbus_profile_is_yes(data, L2TPBUS_KEY_EPHEMERAL_PORT)) {
     note(out, L2TPBUS_KEY_EPHEMERAL_PORT,
          "l2tpbusd uses source port 1701 when free and an ephemeral one otherwise");
+  }
+  if (!l2tpbus_ipsec_add_options(data, profile->secrets, &tunnel, error)) {
+    // Dropping the builder drops (and so wipes) any secret already in it.
+    g_variant_builder_clear(&tunnel);
+    l2tpbus_request_clear(out);
+    return FALSE;
   }
   out->tunnel = g_variant_ref_sink(g_variant_builder_end(&tunnel));
   return TRUE;
@@ -372,16 +390,28 @@ void l2tpbus_request_clear(L2tpbusRequest* request) {
   g_clear_pointer(&request->notes, g_ptr_array_unref);
 }
 
-gboolean l2tpbus_profile_needs_password(GHashTable* data, GHashTable* secrets) {
-  const char* password = lookup(secrets, L2TPBUS_KEY_PASSWORD);
-  if (password != NULL && password[0] != '\0') return FALSE;
+gboolean l2tpbus_profile_secret_missing(GHashTable* data, GHashTable* secrets, const char* key) {
+  const char* secret = l2tpbus_profile_lookup(secrets, key);
+  if (secret != NULL && secret[0] != '\0') return FALSE;
+  g_autofree char* flags_key = g_strconcat(key, "-flags", NULL);
+  const char* text = l2tpbus_profile_lookup(data, flags_key);
   guint flags = 0;
-  const char* text = lookup(data, L2TPBUS_KEY_PASSWORD_FLAGS);
-  if (text != NULL && parse_number(text, 0, kMaxSecretFlags, &flags) &&
-      (flags & kSecretFlagNotRequired) != 0) {
-    return FALSE;
+  return text == NULL || !l2tpbus_profile_parse_number(text, 0, kMaxSecretFlags, &flags) ||
+         (flags & L2TPBUS_SECRET_FLAG_NOT_REQUIRED) == 0;
+}
+
+gboolean l2tpbus_profile_needs_password(GHashTable* data, GHashTable* secrets) {
+  return l2tpbus_profile_secret_missing(data, secrets, L2TPBUS_KEY_PASSWORD);
+}
+
+const char** l2tpbus_profile_missing_secrets(GHashTable* data, GHashTable* secrets) {
+  GPtrArray* missing = g_ptr_array_new();
+  if (l2tpbus_profile_needs_password(data, secrets)) {
+    g_ptr_array_add(missing, (gpointer)L2TPBUS_KEY_PASSWORD);
   }
-  return TRUE;
+  l2tpbus_ipsec_add_missing_secrets(data, secrets, missing);
+  g_ptr_array_add(missing, NULL);
+  return (const char**)g_ptr_array_free(missing, FALSE);
 }
 
 const char* const* l2tpbus_profile_data_keys(void) {
@@ -395,4 +425,8 @@ const char* const* l2tpbus_profile_data_keys(void) {
 gboolean l2tpbus_profile_key_is_boolean(const char* key) {
   const KeyRule* rule = find_rule(kDataKeys, G_N_ELEMENTS(kDataKeys), key);
   return rule != NULL && rule->kind == KIND_BOOL;
+}
+
+gboolean l2tpbus_profile_key_is_secret(const char* key) {
+  return find_rule(kSecretKeys, G_N_ELEMENTS(kSecretKeys), key) != NULL;
 }

@@ -15,6 +15,8 @@ typedef enum {
   L2TPBUS_PROFILE_ERROR_INVALID_VALUE,
   L2TPBUS_PROFILE_ERROR_MISSING,
   L2TPBUS_PROFILE_ERROR_UNSUPPORTED,
+  // A secret the profile needs is not there: NetworkManager is to ask for it.
+  L2TPBUS_PROFILE_ERROR_MISSING_SECRET,
 } L2tpbusProfileError;
 
 // What the translation reads: vpn.data and vpn.secrets (char* -> char*; either
@@ -42,9 +44,18 @@ typedef struct {
   GPtrArray* notes;  // of char*
 } L2tpbusRequest;
 
-// FALSE with an L2TPBUS_PROFILE_ERROR whose message starts with the key
-// ("gateway: ...") for an unknown key, a malformed value, a missing gateway or
-// a feature that would silently weaken the connection (IPsec).
+// Everything that can be judged without secrets and files (so also at import,
+// on another machine): FALSE with an L2TPBUS_PROFILE_ERROR whose message
+// starts with the key ("gateway: ...") for an unknown key, a malformed value,
+// a missing gateway or a feature l2tpbusd would silently weaken (IPComp).
+gboolean l2tpbus_profile_check(const L2tpbusProfile* profile, GError** error);
+
+// l2tpbus_profile_check, then the options. With IPsec on this reads the
+// machine certificate's files (machine_credentials.h) and the tunnel options
+// hold secrets too (IpsecPsk, IpsecPrivateKey): the same rules as for
+// `session` apply to `tunnel`. A secret IPsec needs and the secrets lack is
+// L2TPBUS_PROFILE_ERROR_MISSING_SECRET. The PPP password is not required
+// here: see l2tpbus_profile_missing_secrets.
 gboolean l2tpbus_profile_translate(const L2tpbusProfile* profile, L2tpbusRequest* out,
                                    GError** error);
 void l2tpbus_request_clear(L2tpbusRequest* request);
@@ -53,9 +64,19 @@ void l2tpbus_request_clear(L2tpbusRequest* request);
 // it nor password-flags says it is not required.
 gboolean l2tpbus_profile_needs_password(GHashTable* data, GHashTable* secrets);
 
+// The secrets the profile needs and the secrets lack, in a fixed order
+// (password, ipsec-psk, machine-certpass), each unless its "-flags" data item
+// says NOT_REQUIRED: the hints of SecretsRequired. NULL-terminated, the
+// strings static; g_free the array. Reads machine-cert and machine-key with
+// machine-auth-type tls, to see whether machine-certpass is needed.
+const char** l2tpbus_profile_missing_secrets(GHashTable* data, GHashTable* secrets);
+
 // The vpn.data keys a profile may hold, in a fixed order (NULL-terminated);
 // `l2tpbus_profile_key_is_boolean` tells yes/no keys from the others.
 const char* const* l2tpbus_profile_data_keys(void);
 gboolean l2tpbus_profile_key_is_boolean(const char* key);
+// A key of vpn.secrets (ipsec-psk may also be found in vpn.data, where
+// NetworkManager-l2tp's older profiles keep it).
+gboolean l2tpbus_profile_key_is_secret(const char* key);
 
 G_END_DECLS

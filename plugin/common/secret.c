@@ -35,3 +35,30 @@ GVariant* l2tpbus_secret_variant_new(const char* text) {
   return g_variant_new_from_data(G_VARIANT_TYPE_STRING, buffer, strlen(buffer) + 1, TRUE,
                                  l2tpbus_secret_free, buffer);
 }
+
+typedef struct {
+  gpointer bytes;
+  gsize size;
+} SecretBlock;
+
+static void secret_block_free(gpointer data) {
+  SecretBlock* block = data;
+  wipe_and_free(block->bytes, block->size);
+  g_free(block);
+}
+
+GBytes* l2tpbus_secret_bytes_new_take(gpointer bytes, gsize size) {
+  SecretBlock* block = g_new(SecretBlock, 1);
+  block->bytes = bytes;
+  block->size = size;
+  return g_bytes_new_with_free_func(bytes, size, secret_block_free, block);
+}
+
+GBytes* l2tpbus_secret_bytes_new(gconstpointer bytes, gsize size) {
+  return l2tpbus_secret_bytes_new_take(g_memdup2(bytes, size), size);
+}
+
+GVariant* l2tpbus_secret_bytes_variant_new(GBytes* bytes) {
+  // "ay" needs no alignment, so GLib takes the buffer as it is.
+  return g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}

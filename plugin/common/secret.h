@@ -22,6 +22,16 @@ GHashTable* l2tpbus_secret_table_new(void);
 // g_variant_new_string() would copy `text` into memory GLib frees unwiped.
 GVariant* l2tpbus_secret_variant_new(const char* text);
 
+// Bytes the plugin owns (an IPsec PSK, a decrypted private key), wiped when
+// the last reference goes. `_take` adopts `bytes` (from g_malloc); the other
+// copies them.
+GBytes* l2tpbus_secret_bytes_new_take(gpointer bytes, gsize size);
+GBytes* l2tpbus_secret_bytes_new(gconstpointer bytes, gsize size);
+
+// A floating GVariant of type "ay" whose data is `bytes` itself (no copy of
+// GLib's), so the wipe of `bytes` is the wipe of the variant's data.
+GVariant* l2tpbus_secret_bytes_variant_new(GBytes* bytes);
+
 // Test seam: `observer` sees every secret buffer just after it was wiped and
 // just before it is freed (NULL: none, the default).
 typedef void (*L2tpbusSecretWipeObserver)(const void* bytes, gsize size, gpointer user_data);

@@ -7,6 +7,7 @@
 
 #include "keys.h"
 #include "profile.h"
+#include "secret.h"
 
 #define CONNECTION_GROUP "connection"
 #define VPN_GROUP "vpn"
@@ -36,7 +37,14 @@ static gboolean import_vpn(GKeyFile* file, NMSettingVpn* vpn, GError** error) {
       continue;
     }
     g_autofree char* value = g_key_file_get_string(file, VPN_GROUP, key, NULL);
-    if (value != NULL) nm_setting_vpn_add_data_item(vpn, key, value);
+    if (value == NULL) continue;
+    // NetworkManager-l2tp's older files carry the IPsec PSK in [vpn]: it is
+    // kept as what it is, a secret, which export leaves out.
+    if (l2tpbus_profile_key_is_secret(key)) {
+      nm_setting_vpn_add_secret(vpn, key, value);
+    } else {
+      nm_setting_vpn_add_data_item(vpn, key, value);
+    }
   }
   return TRUE;
 }
@@ -116,27 +124,31 @@ static gboolean import_ip4(GKeyFile* file, NMSettingIPConfig* ip4, GError** erro
   return TRUE;
 }
 
-// What connecting would refuse, refused now, with the same message.
+static void add_item(const char* key, const char* value, gpointer table) {
+  g_hash_table_insert(table, g_strdup(key), g_strdup(value));
+}
+
+// What connecting would refuse, refused now, with the same message; but not
+// what needs the secrets or the machine certificate's files, which may live
+// on another machine than the file.
 static gboolean check_profile(NMSettingVpn* vpn, NMSettingIPConfig* ip4, GError** error) {
-  g_autoptr(GHashTable) data = g_hash_table_new(g_str_hash, g_str_equal);
-  const guint count = nm_setting_vpn_get_num_data_items(vpn);
-  g_autofree const char** keys = nm_setting_vpn_get_data_keys(vpn, NULL);
-  for (guint i = 0; i < count; i++) {
-    g_hash_table_insert(data, (gpointer)keys[i],
-                        (gpointer)nm_setting_vpn_get_data_item(vpn, keys[i]));
-  }
-  L2tpbusProfile profile = {
+  // Copies, as libnm's iteration hands out copies it frees; wiped, as a file
+  // may carry a PSK.
+  g_autoptr(GHashTable) data = l2tpbus_secret_table_new();
+  g_autoptr(GHashTable) secrets = l2tpbus_secret_table_new();
+  nm_setting_vpn_foreach_data_item(vpn, add_item, data);
+  nm_setting_vpn_foreach_secret(vpn, add_item, secrets);
+  const L2tpbusProfile profile = {
       .data = data,
+      .secrets = secrets,
       .ignore_auto_dns = nm_setting_ip_config_get_ignore_auto_dns(ip4),
   };
-  L2tpbusRequest request;
   g_autoptr(GError) local = NULL;
-  if (!l2tpbus_profile_translate(&profile, &request, &local)) {
+  if (!l2tpbus_profile_check(&profile, &local)) {
     g_set_error_literal(error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_INVALID_PROPERTY,
                         local->message);
     return FALSE;
   }
-  l2tpbus_request_clear(&request);
   return TRUE;
 }
 
@@ -239,10 +251,11 @@ char* l2tpbus_export_data(NMConnection* connection, GError** error) {
   g_autoptr(GKeyFile) file = g_key_file_new();
   g_key_file_set_comment(file, NULL, NULL, L2TPBUS_NM_SERVICE, NULL);
   g_key_file_set_string(file, CONNECTION_GROUP, "id", nm_connection_get_id(connection));
-  // The profile's own keys, in the vocabulary's order; secrets stay out.
+  // The profile's own keys, in the vocabulary's order; secrets stay out, also
+  // an IPsec PSK an older profile keeps in vpn.data.
   for (const char* const* key = l2tpbus_profile_data_keys(); *key != NULL; key++) {
     const char* value = nm_setting_vpn_get_data_item(vpn, *key);
-    if (value == NULL) continue;
+    if (value == NULL || l2tpbus_profile_key_is_secret(*key)) continue;
     if (l2tpbus_profile_key_is_boolean(*key)) {
       if (strcmp(value, "yes") == 0) g_key_file_set_boolean(file, VPN_GROUP, *key, TRUE);
     } else {

@@ -458,6 +458,9 @@ static void on_manager_proxy(GObject* source, GAsyncResult* result, gpointer dat
   }
   l2tpbus_manager_call_create_tunnel(manager, attempt->request.tunnel, NULL, on_tunnel_created,
                                      attempt);
+  // With IPsec the options hold the PSK or the private key: dropped as the
+  // session's are (see on_tunnel_proxy).
+  g_clear_pointer(&attempt->request.tunnel, g_variant_unref);
 }
 
 static void attempt_start(Attempt* attempt) {
@@ -478,7 +481,8 @@ static void add_item(const char* key, const char* value, gpointer table) {
 }
 
 // vpn.data and vpn.secrets as the translation reads them, in tables that
-// wipe their values when freed (vpn.data may hold an IPsec key too).
+// wipe their values when freed (vpn.data may hold an IPsec PSK too, as
+// NetworkManager-l2tp's older profiles do).
 static void read_profile_tables(NMSettingVpn* vpn, GHashTable** data, GHashTable** secrets) {
   *data = l2tpbus_secret_table_new();
   *secrets = l2tpbus_secret_table_new();
@@ -518,9 +522,11 @@ static gboolean translate(NMConnection* connection, Attempt* attempt, GError** e
                         local->message);
     return FALSE;
   }
-  if (l2tpbus_profile_needs_password(data, secrets)) {
-    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS, "%s: %s",
-                L2TPBUS_KEY_PASSWORD, dgettext(GETTEXT_PACKAGE, "missing"));
+  g_autofree const char** missing = l2tpbus_profile_missing_secrets(data, secrets);
+  if (missing[0] != NULL) {
+    l2tpbus_request_clear(&attempt->request);
+    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS, "%s: %s", missing[0],
+                dgettext(GETTEXT_PACKAGE, "missing"));
     return FALSE;
   }
   attempt->never_default4 = ip4 != NULL && nm_setting_ip_config_get_never_default(ip4);
@@ -556,13 +562,23 @@ static gboolean real_connect(NMVpnServicePlugin* plugin, NMConnection* connectio
   return TRUE;
 }
 
-static gboolean ask_for_password(gpointer data) {
-  L2tpbusVpnPlugin* self = data;
-  const char* hints[] = {L2TPBUS_KEY_PASSWORD, NULL};
-  nm_vpn_service_plugin_secrets_required(NM_VPN_SERVICE_PLUGIN(self),
-                                         dgettext(GETTEXT_PACKAGE, "The L2TP password is needed."),
-                                         hints);
-  g_object_unref(self);
+typedef struct {
+  L2tpbusVpnPlugin* plugin;
+  const char** hints;  // the missing secrets' keys
+} SecretsRequest;
+
+static gboolean ask_for_secrets(gpointer data) {
+  SecretsRequest* request = data;
+  const gboolean password_only =
+      strcmp(request->hints[0], L2TPBUS_KEY_PASSWORD) == 0 && request->hints[1] == NULL;
+  nm_vpn_service_plugin_secrets_required(
+      NM_VPN_SERVICE_PLUGIN(request->plugin),
+      password_only ? dgettext(GETTEXT_PACKAGE, "The L2TP password is needed.")
+                    : dgettext(GETTEXT_PACKAGE, "Secrets of the L2TP/IPsec connection are needed."),
+      request->hints);
+  g_object_unref(request->plugin);
+  g_free(request->hints);
+  g_free(request);
   return G_SOURCE_REMOVE;
 }
 
@@ -575,12 +591,17 @@ static gboolean real_connect_interactive(NMVpnServicePlugin* plugin, NMConnectio
     g_autoptr(GHashTable) data = NULL;
     g_autoptr(GHashTable) secrets = NULL;
     read_profile_tables(vpn, &data, &secrets);
-    if (l2tpbus_profile_needs_password(data, secrets)) {
+    const char** missing = l2tpbus_profile_missing_secrets(data, secrets);
+    if (missing[0] != NULL) {
       // Wait for NewSecrets; the request is made once Connect has replied.
       new_attempt(self);
-      g_idle_add(ask_for_password, g_object_ref(self));
+      SecretsRequest* request = g_new(SecretsRequest, 1);
+      request->plugin = g_object_ref(self);
+      request->hints = missing;
+      g_idle_add(ask_for_secrets, request);
       return TRUE;
     }
+    g_free(missing);
   }
   return real_connect(plugin, connection, error);
 }
@@ -599,8 +620,9 @@ static gboolean real_need_secrets(NMVpnServicePlugin* plugin, NMConnection* conn
   g_autoptr(GHashTable) data = NULL;
   g_autoptr(GHashTable) secrets = NULL;
   read_profile_tables(vpn, &data, &secrets);
-  if (!l2tpbus_profile_needs_password(data, secrets)) return FALSE;
-  // The setting holding the missing secret; the agent asks for its "password".
+  g_autofree const char** missing = l2tpbus_profile_missing_secrets(data, secrets);
+  if (missing[0] == NULL) return FALSE;
+  // The setting holding the missing secrets (password, ipsec-psk, machine-certpass).
   *setting_name = NM_SETTING_VPN_SETTING_NAME;
   return TRUE;
 }

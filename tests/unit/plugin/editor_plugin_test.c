@@ -59,7 +59,8 @@ static void import_export(void) {
   g_unlink(path);
   g_rmdir(directory);
 
-  g_autofree char* bad = g_test_build_filename(G_TEST_DIST, "fixtures", "bad-ipsec.conf", NULL);
+  g_autofree char* bad =
+      g_test_build_filename(G_TEST_DIST, "fixtures", "bad-ipsec-ipcomp.conf", NULL);
   g_assert_null(nm_vpn_editor_plugin_import(plugin, bad, &error));
   g_assert_nonnull(error);
 }

@@ -190,8 +190,11 @@ static const Case kCases[] = {
      "gateway=h|ipsec-enabled=no|ipsec-psk=x|ipsec-remote-id=gw|ipsec-ike=aes|"
      "ipsec-esp=aes|ipsec-forceencaps=yes|ipsec-pfs=no|ipsec-psk-flags=0",
      "ipsec-psk=k", FALSE, FALSE, NULL, NULL, NULL, NULL, OK},
-    {"ipsec-enabled", "gateway=h|ipsec-enabled=yes", NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
-     BAD("ipsec-enabled", UNSUPPORTED)},
+    // IPsec is on, not refused: profile_ipsec_test.c has the details.
+    {"ipsec-enabled", "gateway=h|ipsec-enabled=yes", "ipsec-psk=k", FALSE, FALSE,
+     "{'Peer': <'h'>, 'IpsecIkeVersion': <uint32 1>}", NULL, NULL, NULL, OK},
+    {"ipsec-enabled-without-psk", "gateway=h|ipsec-enabled=yes", NULL, FALSE, FALSE, NULL, NULL,
+     NULL, NULL, BAD("ipsec-psk", MISSING_SECRET)},
     {"ipsec-psk-control", "gateway=h|ipsec-psk=a\nb", NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
      BAD("ipsec-psk", INVALID_VALUE)},
     // ---- the ipv4 and ipv6 settings
@@ -295,7 +298,7 @@ static void test_booleans(void) {
     static const char* const kValues[] = {"yes", "no", "true", "false", "Yes", "1", "0", "", "y"};
     for (gsize i = 0; i < G_N_ELEMENTS(kValues); i++) {
       g_autoptr(GHashTable) data = table_from("gateway=h");
-      // ipsec-enabled=yes is refused for its own reason, tested above.
+      // ipsec-enabled=yes needs a PSK, tested above.
       if (strcmp(*key, "ipsec-enabled") == 0 && i == 0) continue;
       g_hash_table_insert(data, g_strdup(*key), g_strdup(kValues[i]));
       const L2tpbusProfile profile = {data, NULL, FALSE, FALSE};
@@ -313,8 +316,9 @@ static void test_booleans(void) {
       }
     }
   }
-  // refuse-* (5), require-mppe* (3), mppe-stateful, ephemeral-port, ipsec-enabled
-  g_assert_cmpuint(count, ==, 11);
+  // refuse-* (5), require-mppe* (3), mppe-stateful, ephemeral-port, ipsec-enabled,
+  // ipsec-forceencaps, ipsec-ipcomp, ipsec-ikev2, ipsec-pfs
+  g_assert_cmpuint(count, ==, 15);
 }
 
 // Every key of NetworkManager-l2tp that l2tpbus takes is known.
@@ -339,6 +343,24 @@ static void test_vocabulary(void) {
       "lcp-echo-interval",
       "ephemeral-port",
       "ipsec-enabled",
+      "ipsec-psk",
+      "ipsec-psk-flags",
+      "ipsec-remote-id",
+      "ipsec-gateway-id",
+      "ipsec-group-name",
+      "ipsec-ike",
+      "ipsec-esp",
+      "ipsec-ikelifetime",
+      "ipsec-salifetime",
+      "ipsec-forceencaps",
+      "ipsec-ipcomp",
+      "ipsec-ikev2",
+      "ipsec-pfs",
+      "machine-auth-type",
+      "machine-ca",
+      "machine-cert",
+      "machine-key",
+      "machine-certpass-flags",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(kKeys); i++) {
     g_assert_true(g_strv_contains(l2tpbus_profile_data_keys(), kKeys[i]));
@@ -358,6 +380,17 @@ static void test_needs_password(void) {
   g_assert_true(l2tpbus_profile_needs_password(agent_owned, NULL));
 }
 
+// Secrets are told from data: export leaves them out, import moves a PSK
+// found among the data (NetworkManager-l2tp's older files) into the secrets.
+static void test_secret_keys(void) {
+  g_assert_true(l2tpbus_profile_key_is_secret("password"));
+  g_assert_true(l2tpbus_profile_key_is_secret("ipsec-psk"));
+  g_assert_true(l2tpbus_profile_key_is_secret("machine-certpass"));
+  g_assert_false(l2tpbus_profile_key_is_secret("ipsec-psk-flags"));
+  g_assert_false(l2tpbus_profile_key_is_secret("machine-key"));
+  g_assert_false(l2tpbus_profile_key_is_secret("gateway"));
+}
+
 int main(int argc, char** argv) {
   g_test_init(&argc, &argv, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS(kCases); i++) {
@@ -367,5 +400,6 @@ int main(int argc, char** argv) {
   g_test_add_func("/profile/booleans", test_booleans);
   g_test_add_func("/profile/vocabulary", test_vocabulary);
   g_test_add_func("/profile/needs-password", test_needs_password);
+  g_test_add_func("/profile/secret-keys", test_secret_keys);
   return g_test_run();
 }

@@ -90,6 +90,59 @@ static void test_translated_password(void) {
   unwatch();
 }
 
+// The IPsec PSK goes as IpsecPsk (bytes) in the CreateTunnel options, and
+// its buffer is wiped when the last holder (here the message) lets go.
+static void test_translated_psk(void) {
+  Wipes wipes;
+  watch(&wipes);
+  GHashTable* data = l2tpbus_secret_table_new();
+  g_hash_table_insert(data, g_strdup("gateway"), g_strdup("vpn.example.com"));
+  g_hash_table_insert(data, g_strdup("ipsec-enabled"), g_strdup("yes"));
+  GHashTable* secrets = l2tpbus_secret_table_new();
+  g_hash_table_insert(secrets, g_strdup("ipsec-psk"), g_strdup("battery staple"));
+  const L2tpbusProfile profile = {data, secrets, FALSE, FALSE};
+  L2tpbusRequest request;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(l2tpbus_profile_translate(&profile, &request, &error));
+  g_assert_no_error(error);
+  g_hash_table_unref(secrets);
+  g_hash_table_unref(data);
+  g_assert_cmpuint(wipes.wipes, ==, 3);  // the tables' copies: PSK, "vpn.example.com", "yes"
+  GDBusMessage* call = g_dbus_message_new_method_call("org.l2tpbus1", "/org/l2tpbus1",
+                                                      "org.l2tpbus1.Manager", "CreateTunnel");
+  g_dbus_message_set_body(call, g_variant_new("(@a{sv})", request.tunnel));
+  gsize size = 0;
+  g_autofree guchar* wire =
+      g_dbus_message_to_blob(call, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error(error);
+  l2tpbus_request_clear(&request);
+  g_assert_cmpuint(wipes.wipes, ==, 3);  // the message still holds the options
+  wipes.all_zero = TRUE;
+  g_object_unref(call);
+  g_assert_cmpuint(wipes.wipes, ==, 4);
+  g_assert_cmpuint(wipes.last_size, ==, strlen("battery staple"));
+  g_assert_true(wipes.all_zero);
+  unwatch();
+}
+
+// The "ay" variant's data is the secret buffer itself: GLib keeps no copy.
+static void test_bytes_variant(void) {
+  Wipes wipes;
+  watch(&wipes);
+  GBytes* bytes = l2tpbus_secret_bytes_new("\x00\x01key", 5);
+  GVariant* secret = g_variant_ref_sink(l2tpbus_secret_bytes_variant_new(bytes));
+  g_assert_true(g_variant_is_of_type(secret, G_VARIANT_TYPE_BYTESTRING));
+  g_assert_true(g_variant_get_data(secret) == g_bytes_get_data(bytes, NULL));
+  g_assert_cmpuint(g_variant_get_size(secret), ==, 5);
+  g_bytes_unref(bytes);
+  g_assert_cmpuint(wipes.wipes, ==, 0);
+  g_variant_unref(secret);
+  g_assert_cmpuint(wipes.wipes, ==, 1);
+  g_assert_cmpuint(wipes.last_size, ==, 5);
+  g_assert_true(wipes.all_zero);
+  unwatch();
+}
+
 static void test_variant(void) {
   Wipes wipes;
   watch(&wipes);
@@ -130,7 +183,9 @@ static void test_table(void) {
 int main(int argc, char** argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/secret/translated-password", test_translated_password);
+  g_test_add_func("/secret/translated-psk", test_translated_psk);
   g_test_add_func("/secret/variant", test_variant);
+  g_test_add_func("/secret/bytes-variant", test_bytes_variant);
   g_test_add_func("/secret/table", test_table);
   return g_test_run();
 }
