@@ -85,13 +85,15 @@ struct FailureClass {
 };
 
 // charon's words for each cause (IKEv1 and IKEv2 say it differently).
+// The first class with a line wins: a refused proposal is what ended an
+// exchange that also logged a key look-up on its way.
 constexpr std::array kFailureClasses{
-    FailureClass{"authentication failed",
-                 {"AUTHENTICATION_FAILED", "INVALID_HASH_INFORMATION", "no shared key found",
-                  "authentication of"}},
     FailureClass{"no matching proposal",
                  {"NO_PROPOSAL_CHOSEN", "no acceptable proposal", "no matching proposal",
                   "TS_UNACCEPTABLE"}},
+    FailureClass{"authentication failed",
+                 {"AUTHENTICATION_FAILED", "INVALID_HASH_INFORMATION", "no shared key found",
+                  "authentication of"}},
     FailureClass{"peer not responding",
                  {"giving up after", "retransmit", "peer not responding", "timed out"}},
 };
@@ -134,9 +136,15 @@ std::string address_text(const Endpoint& endpoint) {
 vici::Section initiator_connection(const std::string& name, const Endpoint& local,
                                    const Endpoint& peer, const IpsecSettings& settings) {
   const std::string peer_address = address_text(peer);
+  // charon finds a PSK by the identities of both ends, the gateway's as
+  // configured until it has told its own (IKEv2 computes its AUTH before): a
+  // key owned by the gateway's address must be looked up with that address,
+  // not %any, or tunnels to other gateways could lend it theirs.
+  const std::string remote_id = settings.remote_id.empty() && !settings.uses_certificate()
+                                    ? peer_address
+                                    : settings.remote_id;
   return connection(name, local, settings, "dynamic[udp/" + std::to_string(local.port) + "]",
-                    "dynamic[udp/" + std::to_string(peer.port) + "]", &peer_address,
-                    settings.remote_id);
+                    "dynamic[udp/" + std::to_string(peer.port) + "]", &peer_address, remote_id);
 }
 
 vici::Section responder_connection(const std::string& name, const Endpoint& local,
@@ -230,7 +238,31 @@ bool reports_down(const vici::Section& event, const std::string& name) {
   return event.section(name) != nullptr && event.text("up") != "yes";
 }
 
+// IKEv1 Main Mode sends its first encrypted message (ID and HASH, keyed by
+// the PSK) as the third of the exchange. A gateway with another PSK cannot
+// decrypt it and stays silent: retransmissions of exactly that message,
+// after it answered the two before, are how a wrong PSK shows.
+const std::string* silent_after_key_exchange(const std::vector<std::string>& log_lines) {
+  for (auto line = log_lines.rbegin(); line != log_lines.rend(); ++line) {
+    if (contains(*line, "retransmit") && contains(*line, "message ID 0, seq 3")) return &*line;
+  }
+  return nullptr;
+}
+
 std::string failure_reason(const std::string& errmsg, const std::vector<std::string>& log_lines) {
+  const auto first_class = std::ranges::find_if(kFailureClasses, [&](const FailureClass& failure) {
+    return std::ranges::any_of(log_lines, [&](const std::string& line) {
+      return std::ranges::any_of(failure.markers,
+                                 [&](std::string_view marker) { return contains(line, marker); });
+    });
+  });
+  if (first_class != kFailureClasses.end() && first_class->name == "peer not responding") {
+    if (const std::string* line = silent_after_key_exchange(log_lines)) {
+      return "authentication failed (the gateway went silent after the key exchange, as it "
+             "does when the PSKs differ; charon: " +
+             cleaned(*line) + ")";
+    }
+  }
   for (const FailureClass& failure : kFailureClasses) {
     for (auto line = log_lines.rbegin(); line != log_lines.rend(); ++line) {
       for (std::string_view marker : failure.markers) {

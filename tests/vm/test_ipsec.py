@@ -145,39 +145,116 @@ def charon_holds_nothing_of_ours(charon):
     return 'l2tpbus-' not in conns and 'l2tpbus-' not in sas and (conns, sas)
 
 
-def test_our_lac_with_a_psk_to_xl2tpd_behind_strongswan(hosts, ipsec_lns, make_charon, daemon):
-    client, server, link = hosts
-    lns = ipsec_lns(server, link.b4, proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
-    lac, charon = our_lac(make_charon, daemon, client)
-    with WireTimeline(link.a_if, netns=client.netns) as wire:
-        since = time.time()
-        started = time.monotonic()
-        tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4,
-                                         'IpsecPsk': lns.psk.encode()})
-        assert lac.root.prop(tunnel, TUNNEL, 'State') == 'connecting'
-        lac.wait_state(tunnel, TUNNEL, 'established', 60)
-        elapsed = time.monotonic() - started
-        print(f'CreateTunnel to established with IPsec: {elapsed:.2f} s')
-        ipsec = lac.root.prop(tunnel, TUNNEL, 'Ipsec')
-        assert ipsec['state'] == 'established', ipsec
-        assert ipsec['ike-version'] == 1, ipsec
-        assert ipsec['esp-proposal'].startswith('AES_CBC-256/HMAC_SHA1_96'), ipsec
-        assert ipsec['nat-traversal'] is False, ipsec
+def bring_up(lac, link, options, timeout=60.0):
+    """A tunnel to the LNS at link.b4 with `options`, and the time from
+    CreateTunnel to established."""
+    started = time.monotonic()
+    tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4, **options})
+    lac.wait_state(tunnel, TUNNEL, 'established', timeout)
+    return tunnel, time.monotonic() - started
 
-        session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': 'alice',
-                                                   'Password': 'unused'})
-        lac.wait_state(session, SESSION, 'established', 60)
-        sas = wait_for_sa_pair(client)
-        before = {s.spi: s.bytes for s in sas}
-        client.wait_ping(lns.local_ip)
-        grown = {s.spi: s.bytes - before[s.spi] for s in esp_transport_sas(client)}
-        assert set(grown) == set(before) and all(n > 0 for n in grown.values()), (before, grown)
-        kinds = wire.kinds(since)
-    assert kinds['ike'] and kinds['esp'], kinds
-    assert not kinds['l2tp'] and not kinds['esp-in-udp'], kinds
 
+def ping_through(lac, client, tunnel, lns):
+    """A PPP session in `tunnel`, pinged across; the ESP SAs' counters grow."""
+    session = lac.root.create_session(tunnel, {'Pseudowire': 'ppp', 'User': 'alice',
+                                               'Password': 'unused'})
+    lac.wait_state(session, SESSION, 'established', 60)
+    sas = wait_for_sa_pair(client)
+    before = {s.spi: s.bytes for s in sas}
+    client.wait_ping(lns.local_ip)
+    grown = {s.spi: s.bytes - before[s.spi] for s in esp_transport_sas(client)}
+    assert set(grown) == set(before) and all(n > 0 for n in grown.values()), (before, grown)
+    return sas
+
+
+def close_and_check_nothing_left(lac, charon, client, tunnel):
     lac.root.close(tunnel, TUNNEL)
     it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 20)
     wait_until(lambda: charon_holds_nothing_of_ours(charon), 20,
                'charon to hold no connection or SA of ours')
     wait_until(lambda: not esp_transport_sas(client), 20, 'no ESP SA left in the client')
+
+
+def test_our_lac_with_a_psk_to_xl2tpd_behind_strongswan(hosts, ipsec_lns, make_charon, daemon,
+                                                        capsys):
+    client, server, link = hosts
+    lns = ipsec_lns(server, link.b4, proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
+    lac, charon = our_lac(make_charon, daemon, client)
+    # The same server without IPsec first (it takes cleartext L2TP until an SA
+    # covers the flow), for the time IPsec adds.
+    plain, plain_seconds = bring_up(lac, link, {})
+    assert lac.root.prop(plain, TUNNEL, 'Ipsec') == {'state': 'none'}
+    lac.root.close(plain, TUNNEL)
+    it.assert_removed_cleanly(lac.signals, plain, TUNNEL, 20)
+
+    with WireTimeline(link.a_if, netns=client.netns) as wire:
+        since = time.time()
+        tunnel, seconds = bring_up(lac, link, {'IpsecPsk': lns.psk.encode()})
+        with capsys.disabled():
+            print(f'\nCreateTunnel to established, same LNS: {plain_seconds:.2f} s without '
+                  f'IPsec, {seconds:.2f} s with IPsec (IKEv1, PSK)')
+        ipsec = lac.root.prop(tunnel, TUNNEL, 'Ipsec')
+        assert ipsec['state'] == 'established', ipsec
+        assert ipsec['ike-version'] == 1, ipsec
+        assert ipsec['ike-proposal'].startswith('AES_CBC-256/HMAC_SHA1_96'), ipsec
+        assert ipsec['esp-proposal'].startswith('AES_CBC-256/HMAC_SHA1_96'), ipsec
+        assert ipsec['nat-traversal'] is False, ipsec
+        ping_through(lac, client, tunnel, lns)
+        kinds = wire.kinds(since)
+    assert kinds['ike'] and kinds['esp'], kinds
+    assert not kinds['l2tp'] and not kinds['esp-in-udp'], kinds
+    close_and_check_nothing_left(lac, charon, client, tunnel)
+
+
+@pytest.mark.parametrize('variant', ['udp-encapsulation', 'ikev2'])
+def test_our_lac_with_forced_encapsulation_and_with_ikev2(hosts, ipsec_lns, make_charon, daemon,
+                                                          variant):
+    client, server, link = hosts
+    if variant == 'ikev2':
+        lns = ipsec_lns(server, link.b4, version=2)
+        options, version, encapsulated = {'IpsecIkeVersion': 2}, 2, False
+    else:
+        lns = ipsec_lns(server, link.b4, proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
+        options, version, encapsulated = {'IpsecForceEncapsulation': True}, 1, True
+    lac, charon = our_lac(make_charon, daemon, client)
+    with WireTimeline(link.a_if, netns=client.netns) as wire:
+        since = time.time()
+        tunnel, _ = bring_up(lac, link, {'IpsecPsk': lns.psk.encode(), **options})
+        ipsec = lac.root.prop(tunnel, TUNNEL, 'Ipsec')
+        assert ipsec['ike-version'] == version, ipsec
+        assert ipsec['nat-traversal'] is encapsulated, ipsec
+        sas = ping_through(lac, client, tunnel, lns)
+        assert all((s.encap is not None) == encapsulated for s in sas), sas
+        kinds = wire.kinds(since)
+    assert not kinds['l2tp'], kinds
+    if encapsulated:
+        assert kinds['esp-in-udp'] and not kinds['esp'], kinds
+    else:
+        assert kinds['esp'] and not kinds['esp-in-udp'], kinds
+    close_and_check_nothing_left(lac, charon, client, tunnel)
+
+
+@pytest.mark.parametrize('failure', ['wrong-psk', 'proposal-mismatch'])
+def test_ike_failures_end_the_tunnel_with_the_reason(hosts, ipsec_lns, make_charon, daemon,
+                                                     failure):
+    client, server, link = hosts
+    if failure == 'wrong-psk':
+        lns = ipsec_lns(server, link.b4, proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
+        psk, expected = b'not the key', 'IPsec failed: authentication failed'
+    else:
+        lns = ipsec_lns(server, link.b4, proposals=CLASSIC_IKE, esp_proposals='aes128gcm16')
+        psk, expected = lns.psk.encode(), 'IPsec failed: no matching proposal'
+    lac, charon = our_lac(make_charon, daemon, client)
+    with WireTimeline(link.a_if, netns=client.netns) as wire:
+        since = time.time()
+        tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4,
+                                         'IpsecPsk': psk})
+        result = it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 60)
+        kinds = wire.kinds(since)
+    code, error, message = result
+    assert (code, error) == (2, 6) and message.startswith(expected), result
+    assert 'charon:' in message, result
+    assert not kinds['l2tp'], kinds
+    wait_until(lambda: charon_holds_nothing_of_ours(charon), 20,
+               'charon to hold no connection or SA of ours')
+    assert not esp_transport_sas(client)

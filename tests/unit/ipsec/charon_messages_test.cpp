@@ -59,7 +59,8 @@ TEST(CharonMessagesTest, TheInitiatorConnectionCoversExactlyTheTunnelsUdpFlow) {
   EXPECT_EQ(conn->section("local")->value("id"), nullptr);  // charon's default: our address
   ASSERT_NE(conn->section("remote"), nullptr);
   EXPECT_EQ(conn->section("remote")->text("auth"), "psk");
-  EXPECT_EQ(conn->section("remote")->text("id"), "%any");
+  // a PSK belongs to the gateway's address, which it must prove
+  EXPECT_EQ(conn->section("remote")->text("id"), "192.0.2.1");
 
   const Section* children = conn->section("children");
   ASSERT_NE(children, nullptr);
@@ -107,6 +108,7 @@ TEST(CharonMessagesTest, CertificatesTravelAsData) {
   ASSERT_NE(conn->section("local")->list("certs"), nullptr);
   EXPECT_EQ(conn->section("local")->list("certs")->front(), (Blob{0x30, 0x01, 0x02}));
   EXPECT_EQ(conn->section("remote")->text("auth"), "pubkey");
+  EXPECT_EQ(conn->section("remote")->text("id"), "%any");  // the CA vouches for the gateway
   EXPECT_EQ(conn->section("remote")->list("cacerts")->front(), (Blob{0x30, 0x03}));
 
   const Section key = private_key(settings.private_key);
@@ -216,6 +218,16 @@ TEST(CharonMessagesTest, FailuresAreClassifiedFromCharonsLog) {
   EXPECT_EQ(failure_reason("establishing CHILD_SA 'l2tp' failed", {"something else"}),
             "IKE failed (charon: establishing CHILD_SA 'l2tp' failed)");
   EXPECT_EQ(failure_reason("", {}), "IKE failed");
+  EXPECT_EQ(failure_reason("", {"sending retransmit 1 of request message ID 0, seq 3",
+                                "giving up after 3 retransmits"}),
+            "authentication failed (the gateway went silent after the key exchange, as it does "
+            "when the PSKs differ; charon: sending retransmit 1 of request message ID 0, seq 3)");
+  EXPECT_EQ(failure_reason("", {"sending retransmit 1 of request message ID 0, seq 1"}),
+            "peer not responding (charon: sending retransmit 1 of request message ID 0, seq 1)");
+  // A key look-up on the way does not hide the refused proposal that ended it.
+  EXPECT_EQ(failure_reason("", {"no shared key found for 'a' - '%any'",
+                                "received NO_PROPOSAL_CHOSEN error notify"}),
+            "no matching proposal (charon: received NO_PROPOSAL_CHOSEN error notify)");
 }
 
 }  // namespace
