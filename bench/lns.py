@@ -190,7 +190,9 @@ class L2tpbusd:
             '''))
         self.daemon = subprocess.Popen(
             [self.binary, '--bus', f'unix:path={socket_path}', '--data-plane', 'null',
-             '--config', str(config), '--log-level', 'warning'],
+             '--config', str(config), '--log-level', 'warning',
+             # never the machine's charon
+             '--vici', str(self.dir / 'no-charon.vici')],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
         wait_until(lambda: udp_port_bound(self.port) or self.daemon.poll() is not None, 10,
                    'l2tpbusd to listen')

@@ -40,8 +40,10 @@ packages=(
   # L2TP/IPsec (tests/vm/ipsec_peers.py): strongSwan's charon, one per network
   # namespace in the VM (/usr/lib/ipsec/charon), driven over VICI, whose plugin
   # ships with swanctl in strongswan-swanctl; charon-systemd, the charon
-  # l2tpbusd talks to on a systemd machine; tcpdump to look at the ESP by hand
-  strongswan-charon strongswan-swanctl charon-systemd tcpdump
+  # l2tpbusd talks to on a systemd machine; the openssl plugin for 3DES and
+  # the ECP groups in the IKEv1 proposals Windows and Apple clients make;
+  # tcpdump to look at the ESP by hand
+  strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins tcpdump
 )
 
 missing=()
@@ -59,7 +61,19 @@ as_root=()
 if [[ $(id -u) -ne 0 ]]; then
   as_root=(sudo)
 fi
-echo "setup: installing ${missing[*]}" >&2
-"${as_root[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
-  "${missing[@]}" >&2
+# apt's progress goes to a log; its tail is shown only when a step fails.
+log=${TMPDIR:-/tmp}/l2tpbus-setup.log
+run_logged() {  # what, command...
+  local what=$1
+  shift
+  echo "setup: $what" >&2
+  if ! "$@" >>"$log" 2>&1; then
+    echo "setup: $what failed; the end of $log:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+}
+: >"$log"
+run_logged "updating the package lists" "${as_root[@]}" apt-get update -qq
+run_logged "installing ${missing[*]}" "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"

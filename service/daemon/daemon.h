@@ -110,6 +110,9 @@ class Daemon {
   virtual std::optional<SessionInfo> session(std::uint32_t tunnel_id,
                                              std::uint32_t session_id) const = 0;
   virtual std::optional<fsm::ListenerView> listener(std::uint32_t listener_id) const = 0;
+  // The engine's counters and the kernel's drops at its socket; empty for
+  // an unknown listener.
+  virtual Statistics listener_statistics(std::uint32_t listener_id) const = 0;
   virtual std::vector<std::uint32_t> tunnel_ids() const = 0;
   virtual std::vector<std::uint32_t> listener_ids() const = 0;
   // Statistics are read when asked (the kernel's session counters included).

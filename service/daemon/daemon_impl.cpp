@@ -420,6 +420,20 @@ Statistics DaemonImpl::session_statistics(std::uint32_t tunnel_id, std::uint32_t
           {"rx-oos-packets", c.rx_oos_packets}};
 }
 
+Statistics DaemonImpl::listener_statistics(std::uint32_t listener_id) const {
+  const std::optional<fsm::ListenerView> view = engine_->listener(listener_id);
+  if (!view) return {};
+  const auto socket = listener_sockets_.find(listener_id);
+  return {{"accepted", view->accepted},
+          {"rejected", view->rejected},
+          {"tunnels-refused", view->tunnels_refused},
+          {"calls-refused", view->calls_refused},
+          {"refusals-unanswered", view->refusals_unanswered},
+          {"tunnels-evicted", view->tunnels_evicted},
+          {"kernel-drops",
+           socket != listener_sockets_.end() ? sockets_->listener_drops(socket->second) : 0}};
+}
+
 Statistics DaemonImpl::tunnel_statistics(std::uint32_t tunnel_id) const {
   Statistics statistics = session_statistics(tunnel_id, 0);
   auto view = engine_->tunnel(tunnel_id);

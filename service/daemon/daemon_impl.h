@@ -43,6 +43,7 @@ class DaemonImpl final : public Daemon,
   std::vector<std::uint32_t> tunnel_ids() const override;
   std::vector<std::uint32_t> listener_ids() const override;
   Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
+  Statistics listener_statistics(std::uint32_t listener_id) const override;
   Statistics session_statistics(std::uint32_t tunnel_id, std::uint32_t session_id) const override;
   std::string data_plane() const override;
   std::vector<std::string> features() const override;

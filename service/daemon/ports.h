@@ -36,6 +36,9 @@ class TunnelSockets : public fsm::PacketSink {
                                                                   wire::Encapsulation encapsulation,
                                                                   bool require_esp) = 0;
   virtual void close_listener(std::uint32_t listener_id) = 0;
+  // Datagrams the kernel dropped at the listener's socket: without IPsec
+  // where it is required, or with its receive buffer full.
+  virtual std::uint64_t listener_drops(std::uint32_t listener_id) const = 0;
   // Opens the socket of a tunnel about to be initiated, so that its local
   // address is known before the engine sends the SCCRQ; the engine's first
   // send() on this path adopts it.

@@ -161,6 +161,13 @@ void TunnelIo::close_listener(std::uint32_t listener_id) {
   listeners_.erase(listener_id);
 }
 
+std::uint64_t TunnelIo::listener_drops(std::uint32_t listener_id) const {
+  const auto it = listeners_.find(listener_id);
+  if (it == listeners_.end()) return 0;
+  const auto drops = kernel::dropped_datagrams(it->second->fd.get());
+  return drops ? *drops : 0;
+}
+
 std::expected<fsm::Endpoint, std::string> TunnelIo::prepare_initiator(
     const fsm::Endpoint& local, const fsm::Endpoint& peer, wire::Encapsulation encapsulation,
     bool port_given) {

@@ -45,6 +45,7 @@ class TunnelIo final : public TunnelSockets {
                                                           wire::Encapsulation encapsulation,
                                                           bool require_esp) override;
   void close_listener(std::uint32_t listener_id) override;
+  std::uint64_t listener_drops(std::uint32_t listener_id) const override;
 
   // Opens the socket of a tunnel we are about to initiate, so that its local
   // address is known before the engine sends the SCCRQ: the requested port,

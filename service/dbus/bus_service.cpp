@@ -251,15 +251,7 @@ std::vector<std::uint32_t> BusService::listener_tunnels(std::uint32_t listener_i
 }
 
 daemon::Statistics BusService::listener_statistics(std::uint32_t listener_id) const {
-  if (daemon_ == nullptr) return {};
-  const std::optional<fsm::ListenerView> view = daemon_->listener(listener_id);
-  if (!view) return {};
-  return {{"accepted", view->accepted},
-          {"rejected", view->rejected},
-          {"tunnels-refused", view->tunnels_refused},
-          {"calls-refused", view->calls_refused},
-          {"refusals-unanswered", view->refusals_unanswered},
-          {"tunnels-evicted", view->tunnels_evicted}};
+  return daemon_ != nullptr ? daemon_->listener_statistics(listener_id) : daemon::Statistics{};
 }
 
 }  // namespace l2tp::dbus

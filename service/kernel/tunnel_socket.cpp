@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/l2tp.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -199,6 +201,14 @@ std::expected<void, int> set_receive_buffer(int fd, int bytes) {
   if (errno != EPERM) return last_error();
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) < 0) return last_error();
   return {};
+}
+
+std::expected<std::uint32_t, int> dropped_datagrams(int fd) {
+  std::array<std::uint32_t, SK_MEMINFO_VARS> meminfo{};
+  socklen_t length = sizeof meminfo;
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfo.data(), &length) < 0) return last_error();
+  if (length < (SK_MEMINFO_DROPS + 1) * sizeof(std::uint32_t)) return std::unexpected(EPROTO);
+  return meminfo[SK_MEMINFO_DROPS];
 }
 
 std::expected<void, int> send_udp_datagram_from(int fd, wire::ByteView datagram,

@@ -64,6 +64,9 @@ std::expected<void, int> send_datagram(int fd, wire::Encapsulation encapsulation
 // the process may (SO_RCVBUFFORCE needs CAP_NET_ADMIN), else as far as
 // rmem_max lets it.
 std::expected<void, int> set_receive_buffer(int fd, int bytes);
+// Datagrams the kernel dropped at this socket (SO_MEMINFO's drops): a full
+// receive buffer, or a per-socket IPsec policy they did not satisfy.
+std::expected<std::uint32_t, int> dropped_datagrams(int fd);
 
 // Sends one UDP datagram to `peer` from `source`'s address (IP_PKTINFO /
 // IPV6_PKTINFO): from a socket bound to a wildcard address, the reply leaves

@@ -120,7 +120,7 @@ TUNNEL_STATISTICS = {'control-tx', 'control-rx', 'retransmits', 'hello-tx'}
 SESSION_STATISTICS = {'tx-packets', 'tx-bytes', 'tx-errors', 'rx-packets', 'rx-bytes',
                       'rx-errors', 'rx-seq-discards', 'rx-oos-packets'}
 LISTENER_STATISTICS = {'accepted', 'rejected', 'tunnels-refused', 'calls-refused',
-                       'refusals-unanswered', 'tunnels-evicted'}
+                       'refusals-unanswered', 'tunnels-evicted', 'kernel-drops'}
 STATES = ('connecting', 'established', 'closing', 'closed')
 
 
@@ -638,8 +638,12 @@ class Daemon:
         self.killed = False  # by the test, on purpose
 
     def start(self, client: Client, timeout=10.0):
+        # Never the machine's charon: tests that want IPsec name their own
+        # (a later --vici in extra_args wins).
+        no_charon = pathlib.Path(self.config_dir).parent / 'no-charon.vici'
         command = [self.binary, '--bus', self.address, '--data-plane', self.data_plane,
-                   '--config', str(self.config_dir), '--log-level', 'debug', *self.extra_args]
+                   '--config', str(self.config_dir), '--log-level', 'debug',
+                   '--vici', str(no_charon), *self.extra_args]
         with open(self.log, 'ab') as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL)

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from ipsec_peers import Charon, IpsecLns, esp_transport_sas, l2tp_connection, xfrm_policies
-from vmtest import MANAGER, ROOT_PATH, SESSION, TUNNEL, it, wait_until
+from vmtest import LISTENER, MANAGER, ROOT_PATH, SESSION, TUNNEL, it, wait_until
 from wire_timeline import WireTimeline
 
 
@@ -258,3 +258,65 @@ def test_ike_failures_end_the_tunnel_with_the_reason(hosts, ipsec_lns, make_char
     wait_until(lambda: charon_holds_nothing_of_ours(charon), 20,
                'charon to hold no connection or SA of ours')
     assert not esp_transport_sas(client)
+
+
+# ---------------------------------------------------------------------------
+# l2tpbusd as the server (LNS), IPsec required
+
+
+OUR_LNS = '10.79.0.1'
+OUR_POOL = '10.79.0.10-10.79.0.19'
+
+
+def cleartext_sccrq_goes_unanswered(host, destination):
+    """An SCCRQ in cleartext from host to destination:1701 gets no answer."""
+    script = (
+        'import socket, sys\n'
+        f'sys.path.insert(0, {str(it.HERE)!r})\n'
+        'import l2tp_wire\n'
+        's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n'
+        's.settimeout(3)\n'
+        f's.sendto(l2tp_wire.sccrq(4711), ({destination!r}, 1701))\n'
+        'try:\n'
+        '    s.recvfrom(4096)\n'
+        '    print("answered")\n'
+        'except socket.timeout:\n'
+        '    print("silent")\n')
+    return host.run('/usr/bin/python3', '-c', script).stdout.strip() == 'silent'
+
+
+def test_strongswan_and_xl2tpd_client_to_our_lns_with_ipsec_required(
+        hosts, make_charon, daemon, xl2tpd):
+    client, server, link = hosts
+    charon = make_charon(server)
+    lns = daemon(server, extra_args=['--vici', str(charon.socket)])
+    psk = 'the listener key'
+    listener = lns.root.listen({'Local': f'{link.b4}:1701', 'PppLocalAddress': OUR_LNS,
+                                'PppAddressPool': OUR_POOL, 'PppRequireAuthentication': False,
+                                'IpsecPsk': psk.encode()})
+    # Without an SA the kernel drops cleartext L2TP before the daemon sees it.
+    assert cleartext_sccrq_goes_unanswered(client, link.b4)
+    wait_until(lambda: lns.root.prop(listener, LISTENER, 'Statistics')['kernel-drops'] >= 1, 10,
+               'the dropped SCCRQ to be counted at the listener')
+    statistics = lns.root.prop(listener, LISTENER, 'Statistics')
+    assert statistics['accepted'] == 0 and statistics['rejected'] == 0, statistics
+
+    initiator = make_charon(client)
+    initiator.load(l2tp_connection(local=link.a4, remote=link.b4, psk=psk, initiator=True))
+    with WireTimeline(link.a_if, netns=client.netns) as wire:
+        since = time.time()
+        initiator.initiate('l2tp')
+        wait_for_sa_pair(server)
+        xl2tpd_lac(xl2tpd, client, link)
+        tunnel = wait_until(lambda: lns.root.prop(listener, LISTENER, 'Tunnels'), 30,
+                            'the IPsec client\'s tunnel at our listener')[0]
+        lns.wait_state(tunnel, TUNNEL, 'established', 30)
+        wait_for_ppp(client, OUR_LNS)
+        client.wait_ping(OUR_LNS)
+        kinds = wire.kinds(since)
+    assert kinds['esp'] and not kinds['l2tp'], kinds
+    assert 'l2tpbus-listener-' in charon.swanctl('--list-conns').stdout
+
+    lns.root.close(listener, LISTENER)
+    wait_until(lambda: 'l2tpbus-listener-' not in charon.swanctl('--list-conns').stdout, 20,
+               'the responder connection to be unloaded with its listener')

@@ -45,6 +45,10 @@ class FakeSockets final : public TunnelSockets {
                                                           wire::Encapsulation encapsulation,
                                                           bool require_esp) override;
   void close_listener(std::uint32_t handle) override { listeners.erase(handle); }
+  std::uint64_t listener_drops(std::uint32_t handle) const override {
+    return listeners.contains(handle) ? drops : 0;
+  }
+  std::uint64_t drops = 0;  // what every open listener reports
   std::expected<fsm::Endpoint, std::string> prepare_initiator(const fsm::Endpoint& local,
                                                               const fsm::Endpoint& peer,
                                                               wire::Encapsulation encapsulation,

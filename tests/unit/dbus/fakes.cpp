@@ -170,6 +170,12 @@ std::vector<std::uint32_t> FakeDaemon::listener_ids() const {
   return ids;
 }
 
+daemon::Statistics FakeDaemon::listener_statistics(std::uint32_t listener_id) const {
+  const auto view = listener(listener_id);
+  if (!view) return {};
+  return {{"accepted", view->accepted}, {"rejected", view->rejected}};
+}
+
 daemon::Statistics FakeDaemon::tunnel_statistics(std::uint32_t tunnel_id) const {
   const auto info = tunnel(tunnel_id);
   if (!info) return {};

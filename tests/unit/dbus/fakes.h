@@ -56,6 +56,7 @@ class FakeDaemon final : public daemon::Daemon {
   std::vector<std::uint32_t> tunnel_ids() const override;
   std::vector<std::uint32_t> listener_ids() const override;
   daemon::Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
+  daemon::Statistics listener_statistics(std::uint32_t listener_id) const override;
   daemon::Statistics session_statistics(std::uint32_t tunnel_id,
                                         std::uint32_t session_id) const override;
   std::string data_plane() const override { return "null"; }

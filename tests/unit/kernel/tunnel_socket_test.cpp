@@ -142,6 +142,26 @@ TEST(TunnelSocketTest, AListenersReceiveBufferGrows) {
   }
 }
 
+TEST(TunnelSocketTest, DatagramsDroppedAtASocketAreCounted) {
+  auto a = open_tunnel_socket({.local = loopback(0)});
+  auto b = open_tunnel_socket({.local = loopback(0)});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(dropped_datagrams(b->get()), 0u);
+  // The smallest receive buffer the kernel allows overflows within a few
+  // datagrams that nobody reads.
+  const int smallest = 1;
+  ASSERT_EQ(setsockopt(b->get(), SOL_SOCKET, SO_RCVBUF, &smallest, sizeof smallest), 0);
+  const Endpoint to = *bound_address(b->get());
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(send_datagram(a->get(), Encapsulation::kUdp, wire::Bytes(1000, 7), &to));
+  }
+  const auto drops = dropped_datagrams(b->get());
+  ASSERT_TRUE(drops.has_value());
+  EXPECT_GT(*drops, 0u);
+  EXPECT_LT(*drops, 64u);
+  EXPECT_EQ(dropped_datagrams(-1).error(), EBADF);
+}
+
 TEST(TunnelSocketTest, TruncatedDatagramIsRefusedNotCut) {
   auto a = open_tunnel_socket({.local = loopback(0)});
   auto b = open_tunnel_socket({.local = loopback(0)});
