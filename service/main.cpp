@@ -234,12 +234,11 @@ l2tp::daemon::DaemonPorts daemon_ports(const Arguments& arguments, l2tp::loop::E
       .open_sockets = std::move(open_sockets),
       .open_data_plane = std::move(open_data_plane),
       .resolver = std::move(resolver),
-      .open_ipsec = [&loop, &arguments](l2tp::IpsecEvents& events, l2tp::Logger& logger)
-          -> std::expected<std::unique_ptr<l2tp::IpsecService>, std::string> {
-        auto charon = l2tp::ipsec::CharonIpsec::connect(loop, arguments.vici, events, logger);
-        if (!charon) return std::unexpected(charon.error());
-        return std::move(*charon);
-      },
+      .open_ipsec =
+          [&loop, &arguments](l2tp::IpsecEvents& events, l2tp::Logger& logger) {
+            return std::unique_ptr<l2tp::IpsecService>(
+                l2tp::ipsec::CharonIpsec::open(loop, arguments.vici, events, logger));
+          },
   };
 }
 

@@ -10,6 +10,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,9 @@ class IpsecService : public IpsecPort {
  public:
   // `done` runs from the loop, with the IKE daemon's refusal if any.
   using Done = std::function<void(std::expected<void, std::string>)>;
+  // Nothing when the IKE daemon answers (connecting to it if need be), else
+  // why not.
+  virtual std::optional<std::string> unavailable() = 0;
   virtual void protect_listener(std::uint32_t listener_id, const Endpoint& local,
                                 std::shared_ptr<const IpsecSettings> settings, Done done) = 0;
   virtual void release_listener(std::uint32_t listener_id) = 0;

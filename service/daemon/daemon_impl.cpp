@@ -59,17 +59,7 @@ DaemonImpl::DaemonImpl(DaemonPorts ports, const DaemonOptions& options, DaemonOb
   data_plane_ = ports.open_data_plane(to_engine_, *sockets_, static_cast<fsm::Logger&>(*this));
   if (auto reason = data_plane_->unavailable())
     l2tp::daemon::log(LogLevel::kNotice, "daemon", *reason);
-  ipsec_unavailable_ = "this daemon was started without IPsec";
-  if (ports.open_ipsec) {
-    auto ipsec = ports.open_ipsec(to_engine_, static_cast<fsm::Logger&>(*this));
-    if (ipsec) {
-      ipsec_ = std::move(*ipsec);
-      ipsec_->remove_leftovers();
-    } else {
-      ipsec_unavailable_ = ipsec.error();
-      l2tp::daemon::log(LogLevel::kNotice, "daemon", "no IPsec: " + ipsec_unavailable_);
-    }
-  }
+  if (ports.open_ipsec) ipsec_ = ports.open_ipsec(to_engine_, static_cast<fsm::Logger&>(*this));
 
   fsm::EngineLimits limits;
   limits.max_tunnels = options_.settings.max_tunnels;
@@ -156,11 +146,13 @@ Result<void> DaemonImpl::check_tunnel_limits(uid_t owner) const {
 }
 
 std::optional<Failure> DaemonImpl::refuse_ipsec() const {
-  if (ipsec_) return std::nullopt;
+  const std::optional<std::string> unavailable =
+      ipsec_ ? ipsec_->unavailable() : "this daemon was started without IPsec";
+  if (!unavailable) return std::nullopt;
   return Failure{FailureKind::kNotSupported,
                  "Ipsec: IPsec needs strongSwan's charon with its VICI socket (Debian: "
                  "charon-systemd and strongswan-swanctl): " +
-                     ipsec_unavailable_};
+                     *unavailable};
 }
 
 void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner,
@@ -463,7 +455,7 @@ std::vector<std::string> DaemonImpl::features() const {
   features.push_back("hidden-avps");
   features.push_back("tunnel-authentication");
   features.push_back("message-digest");
-  if (ipsec_) features.push_back("ipsec");
+  if (ipsec_ && !ipsec_->unavailable()) features.push_back("ipsec");
   return features;
 }
 

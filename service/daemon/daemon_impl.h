@@ -100,7 +100,6 @@ class DaemonImpl final : public Daemon,
   std::unique_ptr<dataplane::DataPlaneBackend> data_plane_;
   std::unique_ptr<resolve::Resolver> resolver_;
   std::unique_ptr<IpsecService> ipsec_;
-  std::string ipsec_unavailable_;  // why ipsec_ is null
   std::optional<Failure> refuse_ipsec() const;
   std::unique_ptr<Alarm> reconcile_alarm_;
 

@@ -67,11 +67,9 @@ struct DaemonPorts {
       open_data_plane;
   // Null: host names in Peer are refused (give an address).
   std::unique_ptr<resolve::Resolver> resolver;
-  // The IKE daemon, or why there is none (IPsec options are then refused
-  // with NotSupported and this reason). Unset: no IPsec.
-  std::function<std::expected<std::unique_ptr<IpsecService>, std::string>(IpsecEvents& events,
-                                                                          Logger& logger)>
-      open_ipsec;
+  // The way to the IKE daemon (IPsec options are refused with NotSupported
+  // while it says unavailable()). Unset: no IPsec.
+  std::function<std::unique_ptr<IpsecService>(IpsecEvents& events, Logger& logger)> open_ipsec;
 };
 
 }  // namespace l2tp::daemon

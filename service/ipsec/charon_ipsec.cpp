@@ -16,26 +16,34 @@ constexpr std::size_t kMaxLogLines = 32;
 
 }  // namespace
 
-std::expected<std::unique_ptr<CharonIpsec>, std::string> CharonIpsec::connect(
-    loop::EventLoop& loop, const std::string& vici_path, IpsecEvents& events, Logger& logger) {
+std::unique_ptr<CharonIpsec> CharonIpsec::open(loop::EventLoop& loop, const std::string& vici_path,
+                                               IpsecEvents& events, Logger& logger) {
   std::unique_ptr<CharonIpsec> ipsec(new CharonIpsec(loop, vici_path, events, logger));
-  CharonIpsec* self = ipsec.get();
-  auto control = ViciClient::connect(
-      loop, vici_path,
-      [self](const std::string& name, const vici::Section& message) {
-        self->on_event(name, message);
-      },
-      [self](const std::string& reason) { self->on_disconnect(reason); });
-  if (!control) return std::unexpected(control.error());
-  ipsec->control_ = std::move(*control);
-  for (const char* event : {"child-updown", "ike-updown"}) {
-    ipsec->control_->subscribe(event, [self, event](ViciClient::Response response) {
-      if (!response)
-        self->log(LogLevel::kWarning,
-                  std::string("cannot follow ") + event + ": " + response.error());
-    });
+  if (auto reason = ipsec->unavailable()) {
+    ipsec->log(LogLevel::kNotice, "no IPsec for now: " + *reason);
   }
   return ipsec;
+}
+
+std::optional<std::string> CharonIpsec::unavailable() {
+  if (control_) return std::nullopt;
+  auto control = ViciClient::connect(
+      loop_, vici_path_,
+      [this](const std::string& name, const vici::Section& message) { on_event(name, message); },
+      [this](const std::string& reason) { on_disconnect(reason); });
+  if (!control) return control.error();
+  control_ = std::move(*control);
+  log(LogLevel::kInfo, "connected to charon at " + vici_path_);
+  for (const char* event : {"child-updown", "ike-updown"}) {
+    control_->subscribe(event, [this, event](ViciClient::Response response) {
+      if (!response) {
+        log(LogLevel::kWarning, std::string("cannot follow ") + event + ": " + response.error());
+      }
+    });
+  }
+  // An earlier l2tpbusd may have left connections in this charon.
+  remove_leftovers();
+  return std::nullopt;
 }
 
 CharonIpsec::CharonIpsec(loop::EventLoop& loop, std::string vici_path, IpsecEvents& events,
@@ -87,8 +95,8 @@ void CharonIpsec::establish(std::uint32_t tunnel_id, const Endpoint& local, cons
   tunnel.local = local;
   tunnel.peer = peer;
   tunnel.settings = std::move(settings);
-  if (!control_) {
-    defer([this, tunnel_id, serial] { fail(tunnel_id, serial, "charon is not reachable"); });
+  if (auto reason = unavailable()) {
+    defer([this, tunnel_id, serial, reason = *reason] { fail(tunnel_id, serial, reason); });
     return;
   }
   // The PSK belongs to the gateway: its id when given, else its address
@@ -263,8 +271,8 @@ void CharonIpsec::unload(const std::string& name, const std::string& key_id, boo
 void CharonIpsec::protect_listener(std::uint32_t listener_id, const Endpoint& local,
                                    std::shared_ptr<const IpsecSettings> settings, Done done) {
   const std::string name = listener_connection_name(listener_id);
-  if (!control_) {
-    defer([done] { done(std::unexpected(std::string("charon is not reachable"))); });
+  if (auto reason = unavailable()) {
+    defer([done, reason = *reason] { done(std::unexpected(reason)); });
     return;
   }
   load_credentials(

@@ -14,6 +14,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,14 +31,17 @@ class CharonIpsec final : public IpsecService {
   // IKE exchanges running at once (one VICI connection each); more wait.
   static constexpr std::size_t kMaxInitiating = 64;
 
-  // Connects to charon's VICI socket and subscribes to the up/down events;
-  // the error says why not (the daemon then refuses IPsec options).
-  static std::expected<std::unique_ptr<CharonIpsec>, std::string> connect(
-      loop::EventLoop& loop, const std::string& vici_path, IpsecEvents& events, Logger& logger);
+  // Tries charon's VICI socket at once, and again whenever IPsec is wanted
+  // while it is not connected: charon may start after l2tpbusd, or restart.
+  static std::unique_ptr<CharonIpsec> open(loop::EventLoop& loop, const std::string& vici_path,
+                                           IpsecEvents& events, Logger& logger);
   ~CharonIpsec() override;
   CharonIpsec(const CharonIpsec&) = delete;
   CharonIpsec& operator=(const CharonIpsec&) = delete;
 
+  // Connected, or connects now (subscribing to the up/down events and
+  // unloading what an earlier run left); else why not.
+  std::optional<std::string> unavailable() override;
   void establish(std::uint32_t tunnel_id, const Endpoint& local, const Endpoint& peer,
                  std::shared_ptr<const IpsecSettings> settings) override;
   void release(std::uint32_t tunnel_id) override;

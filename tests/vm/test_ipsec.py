@@ -208,7 +208,7 @@ def test_our_lac_with_a_psk_to_xl2tpd_behind_strongswan(hosts, ipsec_lns, make_c
 
 @pytest.mark.parametrize('variant', ['udp-encapsulation', 'ikev2'])
 def test_our_lac_with_forced_encapsulation_and_with_ikev2(hosts, ipsec_lns, make_charon, daemon,
-                                                          variant):
+                                                          tmp_path, variant):
     client, server, link = hosts
     if variant == 'ikev2':
         lns = ipsec_lns(server, link.b4, version=2)
@@ -216,7 +216,17 @@ def test_our_lac_with_forced_encapsulation_and_with_ikev2(hosts, ipsec_lns, make
     else:
         lns = ipsec_lns(server, link.b4, proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
         options, version, encapsulated = {'IpsecForceEncapsulation': True}, 1, True
-    lac, charon = our_lac(make_charon, daemon, client)
+    # charon starting after l2tpbusd (or restarting) is found when IPsec is
+    # next wanted: refused while it is away, served once it is there.
+    socket = tmp_path / 'charon-late' / 'charon.vici'
+    lac = daemon(client, extra_args=['--vici', str(socket)])
+    assert 'ipsec' not in lac.root.prop(ROOT_PATH, MANAGER, 'Features')
+    with pytest.raises(it.DBusError) as refused:
+        lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'IpsecPsk': lns.psk.encode()})
+    it.assert_error(refused, it.NOT_SUPPORTED, 'charon-systemd')
+    charon = make_charon(client, name='late')
+    assert charon.socket == socket
+    assert 'ipsec' in lac.root.prop(ROOT_PATH, MANAGER, 'Features')
     with WireTimeline(link.a_if, netns=client.netns) as wire:
         since = time.time()
         tunnel, _ = bring_up(lac, link, {'IpsecPsk': lns.psk.encode(), **options})
