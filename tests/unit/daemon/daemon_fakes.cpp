@@ -20,11 +20,13 @@ const fsm::Endpoint kPeerAddress = fsm::Endpoint::ipv4({192, 0, 2, 2}, 1701);
 
 std::expected<fsm::Endpoint, std::string> FakeSockets::open_listener(std::uint32_t handle,
                                                                      const fsm::Endpoint& local,
-                                                                     wire::Encapsulation, bool) {
+                                                                     wire::Encapsulation,
+                                                                     bool require_esp) {
   if (fail_listen) return std::unexpected(*std::exchange(fail_listen, std::nullopt));
   fsm::Endpoint bound = local;
   if (bound.port == 0) bound.port = 1701;
   listeners[handle] = bound;
+  if (require_esp) esp_required.insert(handle);
   return bound;
 }
 
@@ -237,6 +239,12 @@ DaemonBench::DaemonBench(config::DaemonSettings settings) {
             return std::unique_ptr<dataplane::DataPlaneBackend>(std::move(backend));
           },
       .resolver = std::move(resolver),
+      .open_ipsec =
+          [this](IpsecEvents& events, Logger&) {
+            auto ipsec = std::make_unique<FakeIpsec>(events);
+            ipsec_ = ipsec.get();
+            return std::unique_ptr<IpsecService>(std::move(ipsec));
+          },
   };
   DaemonOptions options;
   options.config_directory = config_directory_;

@@ -68,6 +68,7 @@ class FakeSockets final : public TunnelSockets {
   std::size_t sent_of(wire::MessageType type) const;
 
   std::map<std::uint32_t, fsm::Endpoint> listeners;
+  std::set<std::uint32_t> esp_required;  // listeners opened with require_esp
   std::vector<std::pair<fsm::Endpoint, fsm::Endpoint>> prepared;
   std::vector<SentDatagram> sent;
   std::set<std::uint32_t> released;
@@ -150,6 +151,43 @@ class RecordingDaemonObserver final : public DaemonObserver {
   void note(const std::string& what, const SessionInfo& session);
 };
 
+// The IKE daemon as l2tpbusd holds it: records what it is asked; a test
+// answers through events(), as the loop would.
+class FakeIpsec final : public IpsecService {
+ public:
+  explicit FakeIpsec(IpsecEvents& events) : events_(events) {}
+
+  std::optional<std::string> unavailable() override { return away; }
+  void establish(std::uint32_t tunnel_id, const Endpoint&, const Endpoint& peer,
+                 std::shared_ptr<const IpsecSettings> settings) override {
+    established.push_back({tunnel_id, peer, std::move(settings)});
+  }
+  void release(std::uint32_t tunnel_id) override { released.push_back(tunnel_id); }
+  void protect_listener(std::uint32_t listener_id, const Endpoint&,
+                        std::shared_ptr<const IpsecSettings> settings, Done) override {
+    protected_listeners.push_back({listener_id, {}, std::move(settings)});
+  }
+  void release_listener(std::uint32_t listener_id) override {
+    released_listeners.push_back(listener_id);
+  }
+  void remove_leftovers() override {}
+  IpsecEvents& events() { return events_; }
+
+  struct Request {
+    std::uint32_t id;
+    Endpoint peer;
+    std::shared_ptr<const IpsecSettings> settings;
+  };
+  std::optional<std::string> away;  // set: charon does not answer, with this reason
+  std::vector<Request> established;
+  std::vector<std::uint32_t> released;
+  std::vector<Request> protected_listeners;
+  std::vector<std::uint32_t> released_listeners;
+
+ private:
+  IpsecEvents& events_;
+};
+
 // A DaemonImpl on fakes, with a config directory of its own.
 class DaemonBench {
  public:
@@ -160,6 +198,7 @@ class DaemonBench {
   FakeSockets& sockets() { return *sockets_; }
   FakeBackend& backend() { return *backend_; }
   FakeResolver& resolver() { return *resolver_; }
+  FakeIpsec& ipsec() { return *ipsec_; }
   RecordingDaemonObserver& observer() { return observer_; }
   FakeClock& clock() { return clock_; }
   const std::string& config_directory() const { return config_directory_; }
@@ -190,6 +229,7 @@ class DaemonBench {
   FakeSockets* sockets_ = nullptr;
   FakeBackend* backend_ = nullptr;
   FakeResolver* resolver_ = nullptr;
+  FakeIpsec* ipsec_ = nullptr;
   std::unique_ptr<Peer> peer_;
   std::unique_ptr<Daemon> daemon_;
 };
