@@ -61,7 +61,7 @@ class FakeCharon {
   }
 
   void send_packet(const Packet& packet) { send_bytes(vici::encode_packet(packet).value()); }
-  void send_bytes(const std::vector<std::uint8_t>& bytes) {
+  void send_bytes(std::span<const std::uint8_t> bytes) {
     ASSERT_EQ(send(connection_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
   }
@@ -202,7 +202,7 @@ TEST_F(ViciClientTest, AResponseInPiecesIsOneResponse) {
       vici::encode_packet({PacketType::kCommandResponse, "", with("uptime", "1")}).value();
   for (std::uint8_t byte : bytes) {
     EXPECT_TRUE(answered.empty());
-    charon_.send_bytes({byte});
+    charon_.send_bytes(std::span(&byte, 1));
     settle();
   }
   ASSERT_EQ(answered.size(), 1u);
@@ -214,7 +214,8 @@ TEST_F(ViciClientTest, AMalformedPacketEndsTheConnectionAndAnswersEveryone) {
   client_->command("version", {}, record(first));
   client_->command("stats", {}, record(second));
   ASSERT_TRUE(charon_.received().has_value());
-  charon_.send_bytes({0, 0, 0, 2, 1, 9});  // a response with element type 9
+  const std::uint8_t malformed[] = {0, 0, 0, 2, 1, 9};  // a response with element type 9
+  charon_.send_bytes(malformed);
   ASSERT_TRUE(run_until([&] { return !disconnects_.empty(); }));
   ASSERT_EQ(first.size(), 1u);
   ASSERT_EQ(second.size(), 1u);

@@ -6,9 +6,11 @@
 #include <initializer_list>
 #include <vector>
 
+#include "vici/message.h"
+
 namespace l2tp::vici::testing {
 
-using Bytes = std::vector<std::uint8_t>;
+using Bytes = Blob;  // what the codec produces, wiped when freed
 
 inline Bytes bytes(std::initializer_list<int> values) {
   Bytes out;
