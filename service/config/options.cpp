@@ -67,6 +67,7 @@
 #include "config/ipsec_options.h"
 #include "config/option_parsing.h"
 #include "config/text_checks.h"
+#include "core/ipsec.h"
 
 namespace l2tp::config {
 
@@ -315,6 +316,17 @@ std::expected<void, OptionError> read_listener_limits(const OptionReader& reader
 }
 
 }  // namespace
+
+void wipe_secrets(OptionMap& options) {
+  for (auto& [key, value] : options) {
+    if (auto* bytes = std::get_if<std::vector<std::uint8_t>>(&value)) {
+      wipe(bytes->data(), bytes->size());
+    } else if (auto* text = std::get_if<std::string>(&value);
+               text != nullptr && key == "Password") {
+      wipe(text->data(), text->size());
+    }
+  }
+}
 
 const char* dbus_signature(OptionType type) {
   switch (type) {

@@ -62,6 +62,11 @@ struct Defaults {
   std::string host_name = "l2tpbus";  // the system host name, or l2tpbusd.conf's HostName
 };
 
+// Zeroes every byte-array value (Secret, IpsecPsk, IpsecPrivateKey, ...)
+// and Password in place: a caller's copy of the options should not keep
+// secrets in freed memory once they are parsed.
+void wipe_secrets(OptionMap& options);
+
 // Each refuses unknown keys, wrong types, out-of-range and malformed values,
 // strings with control characters, and combinations the protocol forbids
 // (e.g. Mode=static with Version=2, HideAvps without Secret, Encapsulation=ip

@@ -67,6 +67,7 @@ void BusService::create_tunnel(sd_bus_message* call, ManagerPathResult result,
          auto option_map = to_option_map(config::ObjectKind::kTunnel, options);
          if (!option_map) return std::unexpected(invalid_args(option_map.error()));
          auto request = config::parse_tunnel_options(*option_map, daemon_->defaults());
+         config::wipe_secrets(*option_map);
          if (!request) return std::unexpected(invalid_args(request.error()));
          return std::move(*request);
        },
@@ -99,6 +100,7 @@ void BusService::listen(sd_bus_message* call, ManagerPathResult result,
          auto option_map = to_option_map(config::ObjectKind::kListener, options);
          if (!option_map) return std::unexpected(invalid_args(option_map.error()));
          auto listener_config = config::parse_listener_options(*option_map, daemon_->defaults());
+         config::wipe_secrets(*option_map);
          if (!listener_config) return std::unexpected(invalid_args(listener_config.error()));
          return std::move(*listener_config);
        },

@@ -326,5 +326,21 @@ TEST(IpsecOptionsTest, CombinationsAreRefusedNamingTheKey) {
   }
 }
 
+TEST(IpsecOptionsTest, ParsedOptionsCanBeWipedOfTheirSecrets) {
+  OptionMap options = base_map(kCert);
+  options.insert_or_assign("IpsecLocalId", s("@me"));
+  const auto parsed = parse(kCert, options);
+  ASSERT_TRUE(parsed.has_value());
+  options.insert_or_assign("Password", s("pw"));  // a session's, wiped the same way
+  wipe_secrets(options);
+  for (const char* key : {"IpsecCertificate", "IpsecPrivateKey", "IpsecCa"}) {
+    const auto& bytes = std::get<std::vector<std::uint8_t>>(options.at(key));
+    EXPECT_TRUE(std::ranges::all_of(bytes, [](std::uint8_t b) { return b == 0; })) << key;
+  }
+  EXPECT_EQ(std::get<std::string>(options.at("Password")), std::string(2, '\0'));
+  EXPECT_EQ(std::get<std::string>(options.at("IpsecLocalId")), "@me");       // not a secret
+  EXPECT_EQ((*parsed)->private_key, SecretBytes(kDer.begin(), kDer.end()));  // the parsed copy
+}
+
 }  // namespace
 }  // namespace l2tp::config
