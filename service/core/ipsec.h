@@ -15,32 +15,9 @@
 #include <vector>
 
 #include "core/endpoint.h"
+#include "core/secret.h"
 
 namespace l2tp {
-
-// Memory that held a key is zeroed before it returns to the heap, so that a
-// PSK or private key does not outlive the tunnel that used it in freed
-// blocks a later bug could read.
-void wipe(void* data, std::size_t size);
-
-template <typename T>
-struct WipingAllocator {
-  using value_type = T;
-  WipingAllocator() = default;
-  template <typename U>
-  WipingAllocator(const WipingAllocator<U>&) {}  // NOLINT: allocators convert implicitly
-  T* allocate(std::size_t count) { return std::allocator<T>().allocate(count); }
-  void deallocate(T* data, std::size_t count) {
-    wipe(data, count * sizeof(T));
-    std::allocator<T>().deallocate(data, count);
-  }
-  template <typename U>
-  bool operator==(const WipingAllocator<U>&) const {
-    return true;
-  }
-};
-
-using SecretBytes = std::vector<std::uint8_t, WipingAllocator<std::uint8_t>>;
 
 enum class IkeVersion : std::uint8_t { kEither = 0, kV1 = 1, kV2 = 2 };
 

@@ -160,7 +160,7 @@ vici::Section shared_key(const std::string& name, const SecretBytes& psk,
   vici::Section request;
   request.add("id", name);
   request.add("type", "IKE");
-  request.add("data", vici::Blob(psk.begin(), psk.end()));
+  request.add("data", psk);
   if (!owner.empty()) request.add_list("owners", {owner});
   return request;
 }
@@ -168,7 +168,7 @@ vici::Section shared_key(const std::string& name, const SecretBytes& psk,
 vici::Section private_key(const SecretBytes& key) {
   vici::Section request;
   request.add("type", "any");
-  request.add("data", vici::Blob(key.begin(), key.end()));
+  request.add("data", key);
   return request;
 }
 

@@ -1,15 +1,9 @@
 #include "vici/message.h"
 
-#include <string.h>
-
 #include <algorithm>
 #include <utility>
 
 namespace l2tp::vici {
-
-void wipe_bytes(void* data, std::size_t size) {
-  if (data != nullptr && size > 0) explicit_bzero(data, size);
-}
 
 // ---- Section ---------------------------------------------------------------
 

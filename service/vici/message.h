@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <expected>
 #include <span>
 #include <string>
@@ -14,30 +13,13 @@
 #include <variant>
 #include <vector>
 
+#include "core/secret.h"
+
 namespace l2tp::vici {
 
-void wipe_bytes(void* data, std::size_t size);  // not optimized away
-
-// Zeroed before it is freed: VICI carries PSKs and private keys to charon,
-// and every copy of them (a value, the encoded packet, a send buffer) must
-// leave nothing behind in freed memory.
-template <typename T>
-struct WipedAllocator {
-  using value_type = T;
-  WipedAllocator() = default;
-  template <typename U>
-  WipedAllocator(const WipedAllocator<U>&) {}  // NOLINT: allocators convert implicitly
-  T* allocate(std::size_t count) { return std::allocator<T>().allocate(count); }
-  void deallocate(T* data, std::size_t count) {
-    wipe_bytes(data, count * sizeof(T));
-    std::allocator<T>().deallocate(data, count);
-  }
-  template <typename U>
-  bool operator==(const WipedAllocator<U>&) const {
-    return true;
-  }
-};
-using Blob = std::vector<std::uint8_t, WipedAllocator<std::uint8_t>>;
+// Zeroed before it is freed (core/secret.h): VICI carries PSKs and private
+// keys to charon.
+using Blob = SecretBytes;
 
 // Element types on the wire.
 enum class ElementType : std::uint8_t {
