@@ -39,12 +39,10 @@ std::vector<std::uint8_t> esp_transport_policy(Endpoint::Family family, PolicyDi
 
 std::expected<void, int> require_esp(int fd, Endpoint::Family family) {
   const bool v6 = family == Endpoint::Family::kIpv6;
-  for (PolicyDirection direction : {PolicyDirection::kIn, PolicyDirection::kOut}) {
-    const std::vector<std::uint8_t> policy = esp_transport_policy(family, direction);
-    if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_XFRM_POLICY : IP_XFRM_POLICY,
-                   policy.data(), static_cast<socklen_t>(policy.size())) != 0) {
-      return std::unexpected(errno);
-    }
+  const std::vector<std::uint8_t> policy = esp_transport_policy(family, PolicyDirection::kIn);
+  if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_XFRM_POLICY : IP_XFRM_POLICY,
+                 policy.data(), static_cast<socklen_t>(policy.size())) != 0) {
+    return std::unexpected(errno);
   }
   return {};
 }
