@@ -42,6 +42,9 @@ packages=(
   # ships with swanctl in strongswan-swanctl; charon-systemd, the charon
   # l2tpbusd talks to on a systemd machine; tcpdump to look at the ESP by hand
   strongswan-charon strongswan-swanctl charon-systemd tcpdump
+  # NetworkManager-l2tp's IPsec (tests/vm/test_nm.py): it starts its charon
+  # with strongSwan's `ipsec` command
+  strongswan-starter
 )
 
 missing=()
