@@ -44,6 +44,9 @@ packages=(
   # the ECP groups in the IKEv1 proposals Windows and Apple clients make;
   # tcpdump to look at the ESP by hand
   strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins tcpdump
+  # NetworkManager-l2tp's IPsec (tests/vm/test_nm.py): it starts its charon
+  # with strongSwan's `ipsec` command
+  strongswan-starter
 )
 
 missing=()

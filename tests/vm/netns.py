@@ -109,6 +109,20 @@ class Host:
                 pass
 
 
+class RootNamespace(Host):
+    """The VM's own network namespace as a Host, for what runs beside
+    NetworkManager there (a charon, say): its commands need no ip netns exec."""
+
+    def __init__(self):
+        super().__init__('the root namespace')
+
+    def command(self, *argv) -> list[str]:
+        return list(argv)
+
+    def ip(self, *args, check=True) -> subprocess.CompletedProcess:
+        return sh('ip', *args, check=check)
+
+
 @dataclasses.dataclass
 class Link:
     """A veth pair between hosts a and b; addresses without their prefix length."""

@@ -16,6 +16,13 @@ address, pinged across; `down` leaves no ppp device, kernel tunnel or pppd;
 a wrong password fails the activation; a profile with IPv6 on reaches an
 IPv4-only LNS (xl2tpd, whose pppd rejects IPV6CP). The activation times are
 printed, ours beside NetworkManager-l2tp's to that same xl2tpd (issue 13).
+
+L2TP/IPsec (issue 14): the system l2tpbusd has a charon of its own in the
+root namespace (on free IKE ports: NetworkManager-l2tp's `ipsec start`
+takes 500 and 4500 there); two ipsec-enabled profiles reach two xl2tpd
+LNSes behind strongSwan at once, and leave no SA when down.
+NetworkManager-l2tp with IPsec reaches our LNS whose listener requires it,
+while a cleartext SCCRQ to that listener gets no answer.
 Runs in the VM: meson test --suite vm vm-nm, or
 tests/vm/run-in-vm -- /usr/bin/python3 -m pytest -q tests/vm/test_nm.py
 """
@@ -26,15 +33,19 @@ import pathlib
 import re
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import textwrap
 import time
 
 import pytest
 
+from ipsec_peers import Charon, esp_transport_sas
 from wire_timeline import WireTimeline
-from vmtest import (Xl2tpdPeers, build_dir, build_options, in_network_namespace, pids_of,
-                    pool_lns_beside_root, sh, wait_until)
+from vmtest import (LISTENER, RootNamespace, Xl2tpdPeers, build_dir, build_options,
+                    in_network_namespace, pids_of, pool_lns_beside_root, sh, wait_until)
+import l2tp_wire  # noqa: E402 (tests/integration, on the path once vmtest is imported)
 
 LINK_LNS, LINK_NM, LINK_PREFIX = '10.66.0.1', '10.66.0.2', 24
 LINK_XL2TPD = '10.66.0.3'  # an xl2tpd LNS beside ours
@@ -67,8 +78,9 @@ def kernel_tunnels():
 class Desktop:
     """The root namespace's system bus, udev, NetworkManager and l2tpbusd."""
 
-    def __init__(self, build, options):
+    def __init__(self, build, options, charon_dir):
         self.build = build
+        self.charon_dir = charon_dir
         self.prefix = pathlib.Path(options['prefix'])
         self.sbindir = self.prefix / options['sbindir']
         self.processes = []
@@ -132,12 +144,18 @@ class Desktop:
                    or self.nm.poll() is not None, 30, 'NetworkManager to answer')
         assert self.nm.poll() is None, f'NetworkManager exited:\n{self.nm_log.read_text()}'
 
+        # l2tpbusd's charon, up before it (the daemon finds it at start-up).
+        # NetworkManager-l2tp runs a charon of its own in this namespace
+        # (ipsec start), on IKE's ports 500 and 4500: ours takes free ports.
+        self.charon = Charon(RootNamespace(), self.charon_dir,
+                             settings='port = 0\nport_nat_t = 0').start()
         state = RUN / 'l2tpbusd-state'
         config = RUN / 'l2tpbusd-config'
         config.mkdir(exist_ok=True)
         self.daemon = self._popen([str(self.sbindir / 'l2tpbusd'), '--bus', 'system',
                                    '--data-plane', 'kernel', '--log-level', 'debug',
-                                   '--config', str(config), '--state-dir', str(state)],
+                                   '--config', str(config), '--state-dir', str(state),
+                                   '--vici', str(self.charon.socket)],
                                   self.daemon_log)
 
         def owned():
@@ -165,6 +183,8 @@ class Desktop:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+        if getattr(self, 'charon', None):
+            self.charon.stop()
         sh('udevadm', 'control', '--exit', check=False)
         for pid in getattr(self, 'forked', []):
             try:
@@ -174,11 +194,14 @@ class Desktop:
 
 
 @pytest.fixture(scope='module')
-def desktop(request, l2tpbusd_path):
+def desktop(request, l2tpbusd_path, tmp_path_factory):
     build = build_dir(l2tpbusd_path)
-    machine = Desktop(build, build_options(build))
+    # not under /run, which the charon's own mount namespace replaces
+    machine = Desktop(build, build_options(build), tmp_path_factory.mktemp('desktop-charon'))
     request.module._l2tpbus_logs = [('NetworkManager log', machine.nm_log),
-                                    ('system l2tpbusd log', machine.daemon_log)]
+                                    ('system l2tpbusd log', machine.daemon_log),
+                                    ('desktop charon log', machine.charon_dir / 'charon.log'),
+                                    ('desktop charon output', machine.charon_dir / 'charon.out')]
     took = machine.install()
     print(f'\nmeson install: {took:.1f} s')
     machine.start()
@@ -199,14 +222,14 @@ def chap_secrets():
         CHAP_SECRETS.write_bytes(before)
 
 
-@pytest.fixture
-def lns(desktop, network, make_daemon, tmp_path, chap_secrets, l2tpbusd_path):
-    """Our LNS in its namespace, a veth away from the NetworkManager-managed root end."""
-    host = network.host('lns')
-    pool_lns_beside_root(host, make_daemon, tmp_path / 'lns-state', l2tpbusd_path,
-                         root_if=NM_IF, lns_if=LNS_IF, link_lns=LINK_LNS,
-                         link_prefix=LINK_PREFIX, lns_address=LNS_ADDRESS, pool=POOL,
-                         require_authentication=True)
+def lns_beside_nm(host, make_daemon, state_dir, l2tpbusd_path, **options):
+    """Our LNS in host, a veth away from the NetworkManager-managed root end
+    (options: pool_lns_beside_root's extra_args and listener); yields its
+    stack, then deletes every profile and the veth."""
+    stack = pool_lns_beside_root(host, make_daemon, state_dir, l2tpbusd_path,
+                                 root_if=NM_IF, lns_if=LNS_IF, link_lns=LINK_LNS,
+                                 link_prefix=LINK_PREFIX, lns_address=LNS_ADDRESS, pool=POOL,
+                                 require_authentication=True, **options)
     # The base connection VPN profiles ride on: a static address with a gateway,
     # so that it is the primary connection.
     nmcli('connection', 'add', 'type', 'ethernet', 'ifname', NM_IF, 'con-name', BASE,
@@ -218,19 +241,27 @@ def lns(desktop, network, make_daemon, tmp_path, chap_secrets, l2tpbusd_path):
     nmcli('device', 'set', NM_IF, 'managed', 'yes')
     nmcli('connection', 'up', BASE, timeout=60)
     host.wait_ping(LINK_NM)
-    yield host
+    yield stack
     for name in nmcli('-g', 'NAME', 'connection', 'show').stdout.split('\n'):
         if name.strip():
             nmcli('connection', 'delete', name.strip(), check=False, timeout=60)
     sh('ip', 'link', 'del', NM_IF, check=False)
 
 
-def vpn_profile(name, user, password=None, extra='', gateway=LINK_LNS):
+@pytest.fixture
+def lns(desktop, network, make_daemon, tmp_path, chap_secrets, l2tpbusd_path):
+    """Our LNS in its namespace, a veth away from the NetworkManager-managed root end."""
+    host = network.host('lns')
+    for _ in lns_beside_nm(host, make_daemon, tmp_path / 'lns-state', l2tpbusd_path):
+        yield host
+
+
+def vpn_profile(name, user, password=None, extra='', gateway=LINK_LNS, secrets=''):
     data = f'gateway={gateway}, user={user}, refuse-pap=yes{extra}'
     args = ['connection', 'add', 'type', 'vpn', 'vpn-type', 'l2tpbus', 'con-name', name,
             'autoconnect', 'no', 'vpn.data', data]
     if password is not None:
-        args += ['vpn.secrets', f'password={password}']
+        args += ['vpn.secrets', f'password={password}{secrets}']
     nmcli(*args)
 
 
@@ -557,3 +588,169 @@ def side_by_side(label, ours, theirs):
     return (f'{label}: l2tpbus {ours[0]:.2f} s, NetworkManager-l2tp {theirs[0]:.2f} s '
             f'(ratio {ours[0] / theirs[0]:.2f}); in NetworkManager\'s log {ours[1]:.2f} s '
             f'and {theirs[1]:.2f} s (ratio {ours[1] / theirs[1]:.2f})')
+
+
+# ---------------------------------------------------------------------------
+# L2TP/IPsec (issue 14): NetworkManager-l2tp to our LNS, our plugin to
+# xl2tpd behind strongSwan
+
+# No comma: nmcli splits vpn.secrets on them.
+NM_PSK = 'l2tp over ipsec from the desktop'
+ROOT = RootNamespace()
+CLEARTEXT_PORT = 1702  # a listener beside the IPsec one, without IPsec
+
+
+@pytest.fixture
+def ipsec_listener(desktop, network, make_charon, make_daemon, tmp_path, chap_secrets,
+                   l2tpbusd_path):
+    """Our LNS with a charon of its own, its listener on LINK_LNS:1701
+    requiring IPsec with NM_PSK (IpsecRequired's default); yields (host,
+    stack, listener path)."""
+    host = network.host('lns')
+    charon = make_charon(host)
+    for stack in lns_beside_nm(host, make_daemon, tmp_path / 'lns-state', l2tpbusd_path,
+                               extra_args=['--vici', str(charon.socket)],
+                               listener={'IpsecPsk': NM_PSK.encode()}):
+        listener, = stack.listeners()
+        yield host, stack, listener
+
+
+def sccrq_answer(port, timeout=5.0):
+    """A cleartext SCCRQ from the root namespace (an ephemeral port, which no
+    IPsec policy covers) to LINK_LNS:port; the answer's message type, or
+    None when nothing came within `timeout`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((LINK_NM, 0))
+        sock.settimeout(timeout)
+        sock.sendto(l2tp_wire.sccrq(4242, b'cleartext'), (LINK_LNS, port))
+        try:
+            data, _ = sock.recvfrom(4096)
+        except socket.timeout:
+            return None
+    _, avps = l2tp_wire.parse(data)
+    return next(struct.unpack('!H', value)[0] for vendor, attribute, value in avps
+                if (vendor, attribute) == (0, l2tp_wire.MESSAGE_TYPE))
+
+
+def sa_pair_between(host, a, b):
+    """The ESP transport SAs between addresses a and b in host."""
+    return [s for s in esp_transport_sas(host) if {s.src, s.dst} == {a, b}]
+
+
+def test_networkmanager_l2tp_to_our_lns_requiring_ipsec(desktop, ipsec_listener, capsys):
+    host, stack, listener = ipsec_listener
+    assert NM_L2TP_NAME_FILE.exists(), \
+        f'NetworkManager-l2tp is not installed ({NM_L2TP_NAME_FILE}): run tools/setup.sh'
+    nmcli('connection', 'add', 'type', 'vpn', 'vpn-type', 'l2tp', 'con-name', 'theirs-ipsec',
+          'autoconnect', 'no', 'vpn.data',
+          f'gateway={LINK_LNS}, user=alice, password-flags=0, ipsec-enabled=yes, '
+          'ipsec-psk-flags=0',
+          'vpn.secrets', f'password={USERS["alice"]}, ipsec-psk={NM_PSK}')
+    with WireTimeline(NM_IF) as wire:
+        since = time.time()
+        result, took = up('theirs-ipsec')
+        assert result.returncode == 0, (f'nmcli connection up theirs-ipsec:\n{result.stdout}'
+                                        f'{result.stderr}\n{nm_l2tp_lines(desktop.nm_log)}')
+        with capsys.disabled():
+            print(f'\nNetworkManager-l2tp with IPsec to our LNS: up in {took:.2f} s')
+        address = show('theirs-ipsec', 'IP4.ADDRESS').split('/')[0]
+        assert in_pool(address), address
+        device = ppp_interface_with(address)
+        assert device, f'no ppp interface holds {address}'
+        # ESP transport SAs both ways on both ends, the same SPIs, carrying the ping
+        sas = {h: wait_until(lambda h=h: len(sa_pair_between(h, LINK_NM, LINK_LNS)) == 2
+                             and sa_pair_between(h, LINK_NM, LINK_LNS), 20,
+                             f'two ESP transport SAs in {h.netns}')
+               for h in (ROOT, host)}
+        assert {s.spi for s in sas[ROOT]} == {s.spi for s in sas[host]}, sas
+        before = {s.spi: s.bytes for s in sas[host]}
+        sh('ping', '-n', '-c', '1', '-W', '5', '-I', device, LNS_ADDRESS, timeout=20)
+        grown = {s.spi: s.bytes - before[s.spi]
+                 for s in sa_pair_between(host, LINK_NM, LINK_LNS)}
+        assert set(grown) == set(before) and all(n > 0 for n in grown.values()), \
+            (before, grown)
+        kinds = wire.kinds(since)
+        assert kinds['ike'] and kinds['esp'], kinds
+        assert not kinds['l2tp'], kinds
+
+        # A cleartext SCCRQ: the kernel drops it before our listener sees it,
+        # while the same datagram to a listener without IPsec is answered.
+        stack.root.listen({'Local': f'{LINK_LNS}:{CLEARTEXT_PORT}', 'HostName': 'cleartext'})
+        assert sccrq_answer(CLEARTEXT_PORT) == l2tp_wire.SCCRP
+        statistics = stack.root.prop(listener, LISTENER, 'Statistics')
+        since = time.time()
+        assert sccrq_answer(1701) is None
+        # it did leave in cleartext (no policy of NetworkManager-l2tp's took it)
+        assert wire.kinds(since)['l2tp'] == 1, wire.kinds(since)
+    assert stack.root.prop(listener, LISTENER, 'Statistics') == statistics
+
+    nmcli('connection', 'down', 'theirs-ipsec', timeout=60)
+    assert_nothing_left()
+    wait_until(lambda: not sa_pair_between(host, LINK_NM, LINK_LNS), 30,
+               'the LNS\'s SAs to go with NetworkManager-l2tp\'s IKE delete')
+
+
+def ours_in_charon(charon):
+    """The lines of charon's connections and SAs that are l2tpbusd's."""
+    return [line for command in ('--list-conns', '--list-sas')
+            for line in charon.swanctl(command).stdout.splitlines() if 'l2tpbus-' in line]
+
+
+def test_our_plugin_with_ipsec_to_two_gateways_at_once(desktop, lns, network, ipsec_lns,
+                                                       capsys):
+    # Two classic L2TP/IPsec servers (xl2tpd behind charon): one on the LNS's
+    # link, one a router (the LNS's namespace) further away.
+    near_address = '10.66.0.4'
+    lns.ip('addr', 'add', f'{near_address}/{LINK_PREFIX}', 'dev', LNS_IF)
+    far = network.host('far')
+    link = network.link(lns, far)
+    lns.sysctl('net.ipv4.ip_forward', 1)
+    far.ip('route', 'add', 'default', 'via', link.a4)
+    gateways = {
+        'near-ipsec': ipsec_lns(lns, near_address, psk=NM_PSK),
+        'far-ipsec': ipsec_lns(far, link.b4, psk=NM_PSK, local_ip='10.80.0.1',
+                               pool=('10.80.0.10', '10.80.0.19')),
+    }
+    with WireTimeline(NM_IF) as wire:
+        since = time.time()
+        for name, gateway in gateways.items():
+            # never-default: the far gateway stays reached through the base connection
+            vpn_profile(name, 'alice', USERS['alice'], gateway=gateway.address,
+                        extra=', ipsec-enabled=yes', secrets=f', ipsec-psk={NM_PSK}')
+            nmcli('connection', 'modify', name, 'ipv4.never-default', 'yes')
+            result, took = up(name)
+            assert result.returncode == 0, \
+                f'nmcli connection up {name}:\n{result.stdout}{result.stderr}'
+            with capsys.disabled():
+                print(f'\nactivation of {name} (our plugin, IPsec): {took:.2f} s')
+        for name, gateway in gateways.items():
+            assert show(name, 'GENERAL.STATE') == 'activated', name
+            address = show(name, 'IP4.ADDRESS').split('/')[0]
+            first, last = (int(a.rsplit('.', 1)[1]) for a in gateway.pool)
+            assert (address.rsplit('.', 1)[0] == gateway.pool[0].rsplit('.', 1)[0]
+                    and first <= int(address.rsplit('.', 1)[1]) <= last), (name, address)
+            device = ppp_interface_with(address)
+            assert device, f'{name}: no ppp interface holds {address}'
+            pair = sa_pair_between(ROOT, LINK_NM, gateway.address)
+            assert len(pair) == 2, (name, esp_transport_sas(ROOT))
+            before = {s.spi: s.bytes for s in pair}
+            sh('ping', '-n', '-c', '1', '-W', '5', '-I', device, gateway.local_ip, timeout=20)
+            grown = {s.spi: s.bytes - before[s.spi]
+                     for s in sa_pair_between(ROOT, LINK_NM, gateway.address)}
+            assert set(grown) == set(before) and all(n > 0 for n in grown.values()), \
+                (name, before, grown)
+        kinds = wire.kinds(since)
+    assert kinds['ike'] and kinds['esp'], kinds
+    assert not kinds['l2tp'], kinds
+    assert len(root_ppp_devices()) == 2, root_ppp_devices()
+    sas = desktop.charon.list_sas()
+    assert sas.count('ESTABLISHED') == 2 and sas.count('l2tpbus-') >= 2, sas
+
+    for name in gateways:
+        nmcli('connection', 'down', name, timeout=60)
+    assert_nothing_left()
+    wait_until(lambda: not any(sa_pair_between(ROOT, LINK_NM, g.address)
+                               for g in gateways.values()), 20,
+               'no ESP SA of ours left in the root namespace')
+    wait_until(lambda: not ours_in_charon(desktop.charon), 20,
+               'charon to hold no connection or SA of ours')

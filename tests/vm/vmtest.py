@@ -13,7 +13,7 @@ import sys
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
-from netns import Host, Link, Network, sh  # noqa: E402,F401
+from netns import Host, Link, Network, RootNamespace, sh  # noqa: E402,F401
 
 
 def _integration():
@@ -55,18 +55,21 @@ def build_options(build) -> dict:
 
 
 def pool_lns_beside_root(host, make_daemon, state_dir, l2tpbusd_path, *, root_if, lns_if,
-                         link_lns, link_prefix, lns_address, pool, require_authentication):
+                         link_lns, link_prefix, lns_address, pool, require_authentication,
+                         extra_args=(), listener=None):
     """Our LNS in `host`'s namespace, a veth away from the root namespace
     (`root_if` there, left for the caller to configure), listening on
-    link_lns:1701 with a PPP address pool; returns its stack."""
+    link_lns:1701 with a PPP address pool; returns its stack. `extra_args`
+    go to l2tpbusd, `listener` (more Listen options) to its listener."""
     sh('ip', 'link', 'add', root_if, 'type', 'veth', 'peer', 'name', lns_if, 'netns', host.netns)
     host.ip('addr', 'add', f'{link_lns}/{link_prefix}', 'dev', lns_if)
     host.ip('link', 'set', lns_if, 'up')
     plugin = build_dir(l2tpbusd_path) / 'service' / 'ppp' / 'l2tpbus-pppd.so'
     stack = make_daemon(host, extra_args=['--state-dir', str(state_dir),
-                                          '--ppp-plugin', str(plugin)])
+                                          '--ppp-plugin', str(plugin), *extra_args])
     stack.root.listen({'Local': f'{link_lns}:1701', 'HostName': 'l2tpbus-lns',
                        'PppLocalAddress': lns_address,
                        'PppAddressPool': f'{pool[0]}-{pool[1]}',
-                       'PppRequireAuthentication': require_authentication})
+                       'PppRequireAuthentication': require_authentication,
+                       **(listener or {})})
     return stack
