@@ -6,6 +6,7 @@
 
 #include "credentials_fixture.h"
 #include "profile.h"
+#include "profile_assertions.h"
 
 static CredentialsFixture* fixture;
 
@@ -280,75 +281,11 @@ static const Case kCases[] = {
     {"unknown-secret", ON, "ipsec-secret=k", NULL, NULL, NULL, BAD("ipsec-secret", UNKNOWN_KEY)},
 };
 
+// The profile table, with the fixture's file names put in.
 static GHashTable* table_from(const char* text) {
   if (text == NULL) return NULL;
   g_autofree char* expanded = credentials_fixture_expand(fixture, text);
-  GHashTable* table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  g_auto(GStrv) items = g_strsplit(expanded, "|", -1);
-  for (gsize i = 0; items[i] != NULL; i++) {
-    const char* equals = strchr(items[i], '=');
-    g_assert_nonnull(equals);
-    g_hash_table_insert(table, g_strndup(items[i], (gsize)(equals - items[i])),
-                        g_strdup(equals + 1));
-  }
-  return table;
-}
-
-// The option `key` of an a{sv}, found by walking it (the tunnel holds
-// secrets: see profile.h). NULL when absent.
-static GVariant* option(GVariant* dictionary, const char* key) {
-  const gsize count = g_variant_n_children(dictionary);
-  for (gsize i = 0; i < count; i++) {
-    g_autoptr(GVariant) entry = g_variant_get_child_value(dictionary, i);
-    g_autoptr(GVariant) name = g_variant_get_child_value(entry, 0);
-    if (strcmp(g_variant_get_string(name, NULL), key) != 0) continue;
-    g_autoptr(GVariant) boxed = g_variant_get_child_value(entry, 1);
-    return g_variant_get_variant(boxed);
-  }
-  return NULL;
-}
-
-// GVariant text writes a bytestring b'k' with a NUL after it; IpsecPsk
-// carries the key's bytes alone, so the expected NUL is dropped.
-static GVariant* without_bytestring_nul(GVariant* value) {
-  gsize size = 0;
-  const guchar* bytes = g_variant_get_fixed_array(value, &size, 1);
-  if (size == 0 || bytes[size - 1] != 0) return g_variant_ref(value);
-  return g_variant_ref_sink(g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, bytes, size - 1, 1));
-}
-
-static void assert_entries(GVariant* actual, const char* expected_text) {
-  if (expected_text == NULL) return;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) expected =
-      g_variant_parse(G_VARIANT_TYPE_VARDICT, expected_text, NULL, NULL, &error);
-  g_assert_no_error(error);
-  GVariantIter iter;
-  const char* key = NULL;
-  GVariant* value = NULL;
-  g_variant_iter_init(&iter, expected);
-  while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
-    g_autoptr(GVariant) want = g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING)
-                                   ? without_bytestring_nul(value)
-                                   : g_variant_ref(value);
-    g_variant_unref(value);
-    g_autoptr(GVariant) got = option(actual, key);
-    if (got == NULL || !g_variant_equal(got, want)) {
-      g_autofree char* got_text = got != NULL ? g_variant_print(got, TRUE) : g_strdup("(none)");
-      g_autofree char* want_text = g_variant_print(want, TRUE);
-      g_error("%s: got %s, expected %s", key, got_text, want_text);
-    }
-  }
-}
-
-static void assert_keys(GVariant* actual, const char* keys, gboolean present) {
-  if (keys == NULL) return;
-  g_auto(GStrv) names = g_strsplit(keys, "|", -1);
-  for (gsize i = 0; names[i] != NULL; i++) {
-    g_autoptr(GVariant) got = option(actual, names[i]);
-    if ((got != NULL) != present)
-      g_error("%s should be %s", names[i], present ? "there" : "absent");
-  }
+  return profile_table_from(expanded);
 }
 
 static void run_case(gconstpointer data) {
@@ -372,16 +309,16 @@ static void run_case(gconstpointer data) {
   }
   g_assert_no_error(error);
   g_assert_true(ok);
-  assert_entries(request.tunnel, c->tunnel);
-  assert_keys(request.tunnel, c->present, TRUE);
-  assert_keys(request.tunnel, c->absent, FALSE);
+  assert_profile_entries(request.tunnel, c->tunnel);
+  assert_profile_keys(request.tunnel, c->present, TRUE);
+  assert_profile_keys(request.tunnel, c->absent, FALSE);
   // IPsec is the tunnel's: the session's options are those of any profile.
-  g_assert_null(option(request.session, "IpsecPsk"));
+  g_assert_null(profile_option(request.session, "IpsecPsk"));
   l2tpbus_request_clear(&request);
 }
 
 static void assert_option_bytes(GVariant* tunnel, const char* key, GBytes* expected) {
-  g_autoptr(GVariant) value = option(tunnel, key);
+  g_autoptr(GVariant) value = profile_option(tunnel, key);
   g_assert_nonnull(value);
   g_assert_true(g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING));
   g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(value);
@@ -416,7 +353,7 @@ static void test_psk_bounds(void) {
     const gboolean ok = l2tpbus_profile_translate(&profile, &request, &error);
     if (length <= 4096) {
       g_assert_no_error(error);
-      g_autoptr(GVariant) sent = option(request.tunnel, "IpsecPsk");
+      g_autoptr(GVariant) sent = profile_option(request.tunnel, "IpsecPsk");
       g_assert_cmpuint(g_variant_get_size(sent), ==, length);
       l2tpbus_request_clear(&request);
     } else {

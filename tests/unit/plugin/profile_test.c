@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "profile_assertions.h"
+
 typedef struct {
   const char* name;
   const char* data;     // "key=value|key=value"; values may hold anything but '|'
@@ -210,53 +212,10 @@ static const Case kCases[] = {
      BAD("aaa", UNKNOWN_KEY)},
 };
 
-static GHashTable* table_from(const char* text) {
-  if (text == NULL) return NULL;
-  GHashTable* table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  g_auto(GStrv) items = g_strsplit(text, "|", -1);
-  for (gsize i = 0; items[i] != NULL; i++) {
-    const char* equals = strchr(items[i], '=');
-    g_assert_nonnull(equals);
-    g_hash_table_insert(table, g_strndup(items[i], (gsize)(equals - items[i])),
-                        g_strdup(equals + 1));
-  }
-  return table;
-}
-
-static void assert_entries(GVariant* actual, const char* expected_text) {
-  if (expected_text == NULL) return;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) expected =
-      g_variant_parse(G_VARIANT_TYPE_VARDICT, expected_text, NULL, NULL, &error);
-  g_assert_no_error(error);
-  GVariantIter iter;
-  const char* key = NULL;
-  GVariant* value = NULL;
-  g_variant_iter_init(&iter, expected);
-  while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
-    g_autoptr(GVariant) want = value;
-    g_autoptr(GVariant) got = g_variant_lookup_value(actual, key, NULL);
-    if (got == NULL || !g_variant_equal(got, want)) {
-      g_autofree char* got_text = got != NULL ? g_variant_print(got, TRUE) : g_strdup("(none)");
-      g_autofree char* want_text = g_variant_print(want, TRUE);
-      g_error("%s: got %s, expected %s", key, got_text, want_text);
-    }
-  }
-}
-
-static void assert_absent(GVariant* actual, const char* keys) {
-  if (keys == NULL) return;
-  g_auto(GStrv) names = g_strsplit(keys, "|", -1);
-  for (gsize i = 0; names[i] != NULL; i++) {
-    g_autoptr(GVariant) got = g_variant_lookup_value(actual, names[i], NULL);
-    if (got != NULL) g_error("%s should be absent", names[i]);
-  }
-}
-
 static void run_case(gconstpointer data) {
   const Case* c = data;
-  g_autoptr(GHashTable) profile_data = table_from(c->data);
-  g_autoptr(GHashTable) secrets = table_from(c->secrets);
+  g_autoptr(GHashTable) profile_data = profile_table_from(c->data);
+  g_autoptr(GHashTable) secrets = profile_table_from(c->secrets);
   const L2tpbusProfile profile = {profile_data, secrets, c->ignore_auto_dns, c->ipv6};
   L2tpbusRequest request;
   g_autoptr(GError) error = NULL;
@@ -274,9 +233,9 @@ static void run_case(gconstpointer data) {
   g_assert_true(ok);
   g_assert_true(g_variant_is_of_type(request.tunnel, G_VARIANT_TYPE_VARDICT));
   g_assert_true(g_variant_is_of_type(request.session, G_VARIANT_TYPE_VARDICT));
-  assert_entries(request.tunnel, c->tunnel);
-  assert_entries(request.session, c->session);
-  assert_absent(request.session, c->absent);
+  assert_profile_entries(request.tunnel, c->tunnel);
+  assert_profile_entries(request.session, c->session);
+  assert_profile_keys(request.session, c->absent, FALSE);
   if (c->note != NULL) {
     gboolean found = FALSE;
     for (guint i = 0; i < request.notes->len; i++) {
@@ -297,7 +256,7 @@ static void test_booleans(void) {
     count++;
     static const char* const kValues[] = {"yes", "no", "true", "false", "Yes", "1", "0", "", "y"};
     for (gsize i = 0; i < G_N_ELEMENTS(kValues); i++) {
-      g_autoptr(GHashTable) data = table_from("gateway=h");
+      g_autoptr(GHashTable) data = profile_table_from("gateway=h");
       // ipsec-enabled=yes needs a PSK, tested above.
       if (strcmp(*key, "ipsec-enabled") == 0 && i == 0) continue;
       g_hash_table_insert(data, g_strdup(*key), g_strdup(kValues[i]));
@@ -368,11 +327,11 @@ static void test_vocabulary(void) {
 }
 
 static void test_needs_password(void) {
-  g_autoptr(GHashTable) none = table_from("gateway=h|user=alice");
-  g_autoptr(GHashTable) password = table_from("password=s3cret");
-  g_autoptr(GHashTable) empty = table_from("password=");
-  g_autoptr(GHashTable) not_required = table_from("gateway=h|password-flags=4");
-  g_autoptr(GHashTable) agent_owned = table_from("gateway=h|password-flags=1");
+  g_autoptr(GHashTable) none = profile_table_from("gateway=h|user=alice");
+  g_autoptr(GHashTable) password = profile_table_from("password=s3cret");
+  g_autoptr(GHashTable) empty = profile_table_from("password=");
+  g_autoptr(GHashTable) not_required = profile_table_from("gateway=h|password-flags=4");
+  g_autoptr(GHashTable) agent_owned = profile_table_from("gateway=h|password-flags=1");
   g_assert_true(l2tpbus_profile_needs_password(none, NULL));
   g_assert_false(l2tpbus_profile_needs_password(none, password));
   g_assert_true(l2tpbus_profile_needs_password(none, empty));
