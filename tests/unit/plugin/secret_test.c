@@ -48,45 +48,64 @@ static char* password_in(GVariant* session) {
   return password;
 }
 
+// Translates a profile whose tables are secret tables (as the service's),
+// filled from NULL-terminated key, value, ... lists; the tables are freed
+// before it returns, so their copies are wiped by then.
+static void translate(const char* const* data_pairs, const char* const* secret_pairs,
+                      L2tpbusRequest* request) {
+  GHashTable* tables[2] = {l2tpbus_secret_table_new(), l2tpbus_secret_table_new()};
+  const char* const* pairs[2] = {data_pairs, secret_pairs};
+  for (int t = 0; t < 2; t++) {
+    for (const char* const* pair = pairs[t]; *pair != NULL; pair += 2) {
+      g_hash_table_insert(tables[t], g_strdup(pair[0]), g_strdup(pair[1]));
+    }
+  }
+  const L2tpbusProfile profile = {tables[0], tables[1], FALSE, FALSE};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(l2tpbus_profile_translate(&profile, request, &error));
+  g_assert_no_error(error);
+  g_hash_table_unref(tables[1]);
+  g_hash_table_unref(tables[0]);
+}
+
+// The options inside a method call written out as bytes, as the
+// gdbus-codegen client and GDBus do; the message holds them until unref'd.
+static GDBusMessage* sent_in_call(const char* path, const char* interface, const char* method,
+                                  GVariant* options) {
+  GDBusMessage* call = g_dbus_message_new_method_call("org.l2tpbus1", path, interface, method);
+  g_dbus_message_set_body(call, g_variant_new("(@a{sv})", options));
+  gsize size = 0;
+  g_autoptr(GError) error = NULL;
+  g_autofree guchar* wire =
+      g_dbus_message_to_blob(call, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error(error);
+  return call;
+}
+
 // A regression test: the profile's password went into the CreateSession
 // options through g_variant_new_string, a copy GLib frees unwiped.
 static void test_translated_password(void) {
   Wipes wipes;
   watch(&wipes);
-  GHashTable* data = l2tpbus_secret_table_new();
-  g_hash_table_insert(data, g_strdup("gateway"), g_strdup("vpn.example.com"));
-  g_hash_table_insert(data, g_strdup("mtu"), g_strdup("1400"));
-  GHashTable* secrets = l2tpbus_secret_table_new();
-  g_hash_table_insert(secrets, g_strdup("password"), g_strdup("correct horse"));
-  const L2tpbusProfile profile = {data, secrets, FALSE, FALSE};
   L2tpbusRequest request;
-  g_autoptr(GError) error = NULL;
-  g_assert_true(l2tpbus_profile_translate(&profile, &request, &error));
-  g_assert_no_error(error);
-  g_hash_table_unref(secrets);
-  g_assert_cmpuint(wipes.wipes, ==, 1);  // the table's copy
+  translate((const char* const[]){"gateway", "vpn.example.com", "mtu", "1400", NULL},
+            (const char* const[]){"password", "correct horse", NULL}, &request);
+  // the tables' copies: the password, "vpn.example.com", "1400"
+  g_assert_cmpuint(wipes.wipes, ==, 3);
   g_assert_cmpuint(request.mtu, ==, 1400);
   char* sent = password_in(request.session);
   g_assert_cmpstr(sent, ==, "correct horse");
   l2tpbus_secret_free(sent);
-  g_assert_cmpuint(wipes.wipes, ==, 2);
+  g_assert_cmpuint(wipes.wipes, ==, 4);
 
-  // As the gdbus-codegen client and GDBus do: the options inside the call's
-  // arguments, the arguments the body of a message written out as bytes.
-  GDBusMessage* call = g_dbus_message_new_method_call("org.l2tpbus1", "/org/l2tpbus1/tunnel/1",
-                                                      "org.l2tpbus1.Tunnel", "CreateSession");
-  g_dbus_message_set_body(call, g_variant_new("(@a{sv})", request.session));
-  gsize size = 0;
-  g_autofree guchar* wire =
-      g_dbus_message_to_blob(call, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
-  g_assert_no_error(error);
+  GDBusMessage* call = sent_in_call("/org/l2tpbus1/tunnel/1", "org.l2tpbus1.Tunnel",
+                                    "CreateSession", request.session);
   l2tpbus_request_clear(&request);
-  g_assert_cmpuint(wipes.wipes, ==, 2);  // the message still holds the options
+  g_assert_cmpuint(wipes.wipes, ==, 4);  // the message still holds the options
   g_object_unref(call);
-  g_assert_cmpuint(wipes.wipes, ==, 3);
+  g_assert_cmpuint(wipes.wipes, ==, 5);
   g_assert_cmpuint(wipes.last_size, ==, strlen("correct horse") + 1);
   g_assert_true(wipes.all_zero);
-  g_hash_table_unref(data);
   unwatch();
 }
 
@@ -95,26 +114,12 @@ static void test_translated_password(void) {
 static void test_translated_psk(void) {
   Wipes wipes;
   watch(&wipes);
-  GHashTable* data = l2tpbus_secret_table_new();
-  g_hash_table_insert(data, g_strdup("gateway"), g_strdup("vpn.example.com"));
-  g_hash_table_insert(data, g_strdup("ipsec-enabled"), g_strdup("yes"));
-  GHashTable* secrets = l2tpbus_secret_table_new();
-  g_hash_table_insert(secrets, g_strdup("ipsec-psk"), g_strdup("battery staple"));
-  const L2tpbusProfile profile = {data, secrets, FALSE, FALSE};
   L2tpbusRequest request;
-  g_autoptr(GError) error = NULL;
-  g_assert_true(l2tpbus_profile_translate(&profile, &request, &error));
-  g_assert_no_error(error);
-  g_hash_table_unref(secrets);
-  g_hash_table_unref(data);
+  translate((const char* const[]){"gateway", "vpn.example.com", "ipsec-enabled", "yes", NULL},
+            (const char* const[]){"ipsec-psk", "battery staple", NULL}, &request);
   g_assert_cmpuint(wipes.wipes, ==, 3);  // the tables' copies: PSK, "vpn.example.com", "yes"
-  GDBusMessage* call = g_dbus_message_new_method_call("org.l2tpbus1", "/org/l2tpbus1",
-                                                      "org.l2tpbus1.Manager", "CreateTunnel");
-  g_dbus_message_set_body(call, g_variant_new("(@a{sv})", request.tunnel));
-  gsize size = 0;
-  g_autofree guchar* wire =
-      g_dbus_message_to_blob(call, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
-  g_assert_no_error(error);
+  GDBusMessage* call =
+      sent_in_call("/org/l2tpbus1", "org.l2tpbus1.Manager", "CreateTunnel", request.tunnel);
   l2tpbus_request_clear(&request);
   g_assert_cmpuint(wipes.wipes, ==, 3);  // the message still holds the options
   wipes.all_zero = TRUE;
