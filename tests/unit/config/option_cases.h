@@ -82,8 +82,30 @@ struct ContractKey {
   OptionType type;
 };
 
+// The IPsec keys tunnels and listeners share (dbus-api.md, "IPsec options").
+inline const std::vector<ContractKey> kIpsecContractKeys{
+    {"IpsecPsk", OptionType::kBytes},
+    {"IpsecCertificate", OptionType::kBytes},
+    {"IpsecPrivateKey", OptionType::kBytes},
+    {"IpsecCa", OptionType::kBytes},
+    {"IpsecLocalId", OptionType::kString},
+    {"IpsecIkeVersion", OptionType::kUint32},
+    {"IpsecIkeProposals", OptionType::kStringList},
+    {"IpsecEspProposals", OptionType::kStringList},
+    {"IpsecForceEncapsulation", OptionType::kBool},
+    {"IpsecIkeLifetime", OptionType::kUint32},
+    {"IpsecSaLifetime", OptionType::kUint32},
+    {"IpsecPfs", OptionType::kBool},
+    {"IpsecAggressive", OptionType::kBool},
+};
+
+inline std::vector<ContractKey> with_ipsec_keys(std::vector<ContractKey> keys) {
+  keys.insert(keys.end(), kIpsecContractKeys.begin(), kIpsecContractKeys.end());
+  return keys;
+}
+
 inline const std::vector<ContractKey>& contract_keys(ObjectKind kind) {
-  static const std::vector<ContractKey> tunnel{
+  static const std::vector<ContractKey> tunnel = with_ipsec_keys({
       {"Mode", OptionType::kString},
       {"Version", OptionType::kUint32},
       {"Encapsulation", OptionType::kString},
@@ -100,21 +122,8 @@ inline const std::vector<ContractKey>& contract_keys(ObjectKind kind) {
       {"MaxRetransmits", OptionType::kUint32},
       {"ReceiveWindow", OptionType::kUint32},
       {"UdpChecksum", OptionType::kBool},
-      {"IpsecPsk", OptionType::kBytes},
-      {"IpsecCertificate", OptionType::kBytes},
-      {"IpsecPrivateKey", OptionType::kBytes},
-      {"IpsecCa", OptionType::kBytes},
-      {"IpsecLocalId", OptionType::kString},
-      {"IpsecIkeVersion", OptionType::kUint32},
-      {"IpsecIkeProposals", OptionType::kStringList},
-      {"IpsecEspProposals", OptionType::kStringList},
-      {"IpsecForceEncapsulation", OptionType::kBool},
-      {"IpsecIkeLifetime", OptionType::kUint32},
-      {"IpsecSaLifetime", OptionType::kUint32},
-      {"IpsecPfs", OptionType::kBool},
-      {"IpsecAggressive", OptionType::kBool},
       {"IpsecRemoteId", OptionType::kString},
-  };
+  });
   static const std::vector<ContractKey> session{
       {"Pseudowire", OptionType::kString},
       {"SessionId", OptionType::kUint32},
@@ -138,7 +147,7 @@ inline const std::vector<ContractKey>& contract_keys(ObjectKind kind) {
       {"LcpEchoFailure", OptionType::kUint32},
       {"DefaultRoute", OptionType::kBool},
   };
-  static const std::vector<ContractKey> listener{
+  static const std::vector<ContractKey> listener = with_ipsec_keys({
       {"Local", OptionType::kString},
       {"Version", OptionType::kUint32},
       {"Encapsulation", OptionType::kString},
@@ -159,21 +168,8 @@ inline const std::vector<ContractKey>& contract_keys(ObjectKind kind) {
       {"MaxTunnelsPerPeer", OptionType::kUint32},
       {"MaxSessions", OptionType::kUint32},
       {"MaxCallsPerSecond", OptionType::kUint32},
-      {"IpsecPsk", OptionType::kBytes},
-      {"IpsecCertificate", OptionType::kBytes},
-      {"IpsecPrivateKey", OptionType::kBytes},
-      {"IpsecCa", OptionType::kBytes},
-      {"IpsecLocalId", OptionType::kString},
-      {"IpsecIkeVersion", OptionType::kUint32},
-      {"IpsecIkeProposals", OptionType::kStringList},
-      {"IpsecEspProposals", OptionType::kStringList},
-      {"IpsecForceEncapsulation", OptionType::kBool},
-      {"IpsecIkeLifetime", OptionType::kUint32},
-      {"IpsecSaLifetime", OptionType::kUint32},
-      {"IpsecPfs", OptionType::kBool},
-      {"IpsecAggressive", OptionType::kBool},
       {"IpsecRequired", OptionType::kBool},
-  };
+  });
   switch (kind) {
     case ObjectKind::kTunnel:
       return tunnel;
