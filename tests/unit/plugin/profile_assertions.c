@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "profile.h"
+
 GHashTable* profile_table_from(const char* text) {
   if (text == NULL) return NULL;
   GHashTable* table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -57,6 +59,15 @@ void assert_profile_entries(GVariant* actual, const char* expected_text) {
       g_autofree char* want_text = g_variant_print(want, TRUE);
       g_error("%s: got %s, expected %s", key, got_text, want_text);
     }
+  }
+}
+
+void assert_profile_refused(gboolean ok, const GError* error, gint code, const char* key) {
+  g_assert_false(ok);
+  g_assert_error(error, L2TPBUS_PROFILE_ERROR, code);
+  g_autofree char* prefix = g_strdup_printf("%s: ", key);
+  if (!g_str_has_prefix(error->message, prefix)) {
+    g_error("message \"%s\" does not start with \"%s\"", error->message, prefix);
   }
 }
 

@@ -17,5 +17,8 @@ GVariant* profile_option(GVariant* dictionary, const char* key);
 // the bytes without the NUL GVariant text adds.
 void assert_profile_entries(GVariant* actual, const char* expected_text);
 
+// The translation failed with `code`, its message starting with "key: ".
+void assert_profile_refused(gboolean ok, const GError* error, gint code, const char* key);
+
 // Each of the '|'-separated `keys` (NULL: none) is in `actual`, or absent.
 void assert_profile_keys(GVariant* actual, const char* keys, gboolean present);

@@ -297,12 +297,7 @@ static void run_case(gconstpointer data) {
   g_autoptr(GError) error = NULL;
   const gboolean ok = l2tpbus_profile_translate(&profile, &request, &error);
   if (c->error_key != NULL) {
-    g_assert_false(ok);
-    g_assert_error(error, L2TPBUS_PROFILE_ERROR, c->error_code);
-    g_autofree char* prefix = g_strdup_printf("%s: ", c->error_key);
-    if (!g_str_has_prefix(error->message, prefix)) {
-      g_error("message \"%s\" does not start with \"%s\"", error->message, prefix);
-    }
+    assert_profile_refused(ok, error, c->error_code, c->error_key);
     g_assert_null(request.tunnel);
     g_assert_null(request.session);
     return;
