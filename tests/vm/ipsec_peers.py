@@ -48,7 +48,7 @@ import subprocess
 import textwrap
 
 from netns import Host
-from vmtest import wait_until
+from vmtest import wait_until, xl2tpd_lns_config
 
 CHARON = '/usr/lib/ipsec/charon'
 SWANCTL = '/usr/sbin/swanctl'
@@ -388,25 +388,8 @@ class IpsecLns:
         self.charon = charon
         charon.load(l2tp_connection(local=address, psk=psk, version=version, proposals=proposals,
                                     esp_proposals=esp_proposals, encap=encap))
-        self.xl2tpd = xl2tpd(host, f'''\
-            [global]
-            port = 1701
-            listen-addr = {address}
-            auth file = @SECRETS@
-            [lns default]
-            ip range = {pool[0]}-{pool[1]}
-            local ip = {local_ip}
-            require authentication = no
-            refuse pap = no
-            hostname = xl2tpd-ipsec-lns
-            pppoptfile = @OPTIONS@
-            ''', '''\
-            noauth
-            ms-dns 192.0.2.99
-            nodefaultroute
-            lcp-echo-interval 30
-            lcp-echo-failure 4
-            ''')
+        self.xl2tpd = xl2tpd(host, *xl2tpd_lns_config(address, pool, local_ip,
+                                                      'xl2tpd-ipsec-lns'))
 
     @property
     def vici(self) -> pathlib.Path:

@@ -16,7 +16,8 @@ import time
 import pytest
 
 from ipsec_peers import Charon, IpsecLns, esp_transport_sas, l2tp_connection, xfrm_policies
-from vmtest import LISTENER, MANAGER, ROOT_PATH, SESSION, TUNNEL, it, wait_until
+from vmtest import (LISTENER, MANAGER, ROOT_PATH, SESSION, TUNNEL, it, wait_until,
+                    xl2tpd_lac_config)
 from wire_timeline import WireTimeline
 
 
@@ -54,23 +55,7 @@ def wait_for_ppp(host, peer, timeout=60.0):
 
 def xl2tpd_lac(xl2tpd, host, link):
     """xl2tpd in host dialling the LNS at link.b4 at once (UDP 1701 to 1701)."""
-    return xl2tpd(host, f'''\
-        [global]
-        port = 1701
-        listen-addr = {link.a4}
-        auth file = @SECRETS@
-        [lac lns]
-        lns = {link.b4}
-        hostname = xl2tpd-lac
-        autodial = yes
-        redial = no
-        require authentication = no
-        pppoptfile = @OPTIONS@
-        ''', '''\
-        noauth
-        nodefaultroute
-        noipdefault
-        ''')
+    return xl2tpd(host, *xl2tpd_lac_config(link.a4, link.b4))
 
 
 # ---------------------------------------------------------------------------

@@ -17,7 +17,8 @@ import textwrap
 
 import pytest
 
-from vmtest import LISTENER, SESSION, TUNNEL, in_network_namespace, it, pids_of, wait_until
+from vmtest import (LISTENER, SESSION, TUNNEL, in_network_namespace, it, pids_of, wait_until,
+                    xl2tpd_lac_config, xl2tpd_lns_config)
 
 LNS_ADDRESS = '10.77.0.1'
 POOL = ('10.77.0.10', '10.77.0.19')
@@ -288,25 +289,7 @@ def test_pppd_does_not_outlive_a_killed_daemon(network, daemon, tmp_path):
 def test_our_lac_to_an_xl2tpd_lns(network, daemon, xl2tpd):
     a, b = network.host('a'), network.host('b')
     link = network.link(a, b)
-    xl2tpd(b, f'''\
-        [global]
-        port = 1701
-        listen-addr = {link.b4}
-        auth file = @SECRETS@
-        [lns default]
-        ip range = 10.78.0.10-10.78.0.19
-        local ip = 10.78.0.1
-        require authentication = no
-        refuse pap = no
-        hostname = xl2tpd-lns
-        pppoptfile = @OPTIONS@
-        ''', '''\
-        noauth
-        ms-dns 192.0.2.99
-        nodefaultroute
-        lcp-echo-interval 30
-        lcp-echo-failure 4
-        ''')
+    xl2tpd(b, *xl2tpd_lns_config(link.b4, ('10.78.0.10', '10.78.0.19'), '10.78.0.1'))
     lac = daemon(a)
     tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4,
                                      'HostName': 'l2tpbus-lac'})
@@ -334,24 +317,8 @@ def test_an_xl2tpd_lac_to_our_lns(network, daemon, xl2tpd):
     link = network.link(a, b)
     lns = daemon(b)
     listener = lns.root.listen(lns_listener_options(1701, local=link.b4))
-    peer = xl2tpd(a, f'''\
-        [global]
-        port = 1701
-        listen-addr = {link.a4}
-        auth file = @SECRETS@
-        [lac x]
-        lns = {link.b4}:1701
-        hostname = xl2tpd-lac
-        autodial = yes
-        redial = no
-        require authentication = no
-        pppoptfile = @OPTIONS@
-        ''', '''\
-        noauth
-        usepeerdns
-        nodefaultroute
-        noipdefault
-        ''')
+    peer = xl2tpd(a, *xl2tpd_lac_config(link.a4, f'{link.b4}:1701', name='x',
+                                        ppp_options='usepeerdns\n'))
     tunnel = wait_until(lambda: lns.root.prop(listener, LISTENER, 'Tunnels'), 20,
                         'xl2tpd\'s tunnel at our listener')[0]
     lns.wait_state(tunnel, TUNNEL, 'established', 20)

@@ -9,6 +9,7 @@ import importlib.util
 import json
 import pathlib
 import sys
+import textwrap
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -73,3 +74,52 @@ def pool_lns_beside_root(host, make_daemon, state_dir, l2tpbusd_path, *, root_if
                        'PppRequireAuthentication': require_authentication,
                        **(listener or {})})
     return stack
+
+
+# xl2tpd as a peer (the fixture xl2tpd takes these two texts; @SECRETS@ and
+# @OPTIONS@ are its files)
+
+def xl2tpd_lns_config(address, pool, local_ip, hostname='xl2tpd-lns'):
+    """(xl2tpd.conf, pppd options) of an LNS on address:1701 handing out
+    `pool` (first, last) without authentication, offering DNS 192.0.2.99."""
+    return f'''\
+        [global]
+        port = 1701
+        listen-addr = {address}
+        auth file = @SECRETS@
+        [lns default]
+        ip range = {pool[0]}-{pool[1]}
+        local ip = {local_ip}
+        require authentication = no
+        refuse pap = no
+        hostname = {hostname}
+        pppoptfile = @OPTIONS@
+        ''', '''\
+        noauth
+        ms-dns 192.0.2.99
+        nodefaultroute
+        lcp-echo-interval 30
+        lcp-echo-failure 4
+        '''
+
+
+def xl2tpd_lac_config(local, lns, name='lns', ppp_options=''):
+    """(xl2tpd.conf, pppd options) of a LAC on local:1701 dialling `lns`
+    (an address, or address:port) at once, once; `ppp_options` are added."""
+    return f'''\
+        [global]
+        port = 1701
+        listen-addr = {local}
+        auth file = @SECRETS@
+        [lac {name}]
+        lns = {lns}
+        hostname = xl2tpd-lac
+        autodial = yes
+        redial = no
+        require authentication = no
+        pppoptfile = @OPTIONS@
+        ''', textwrap.dedent('''\
+        noauth
+        nodefaultroute
+        noipdefault
+        ''') + ppp_options
