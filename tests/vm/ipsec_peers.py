@@ -394,3 +394,69 @@ class IpsecLns:
     @property
     def vici(self) -> pathlib.Path:
         return self.charon.socket
+
+
+# ---------------------------------------------------------------------------
+# a VICI command without swanctl (which lists neither shared keys nor private
+# keys): the wire format of strongSwan's vici README, written here
+# independently of l2tpbusd's codec
+
+
+def vici_command(socket_path, command: str, timeout=10.0) -> dict:
+    """The response to `command` (no arguments) as a dict: values as str,
+    lists as lists of str, sections as dicts."""
+    name = command.encode()
+    packet = bytes([0, len(name)]) + name  # CMD_REQUEST, then an empty message
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(socket_path))
+        sock.sendall(len(packet).to_bytes(4, 'big') + packet)
+        data = b''
+        while len(data) < 4 or len(data) < 4 + int.from_bytes(data[:4], 'big'):
+            chunk = sock.recv(65536)
+            assert chunk, f'charon closed the VICI connection during {command}'
+            data += chunk
+    body = data[4:4 + int.from_bytes(data[:4], 'big')]
+    assert body[0] == 1, f'{command}: packet type {body[0]}, not CMD_RESPONSE'
+    return _vici_message(body[1:])
+
+
+def _vici_message(data: bytes) -> dict:
+    stack, at = [{}], 0
+    key_list = None
+
+    def name():
+        nonlocal at
+        size = data[at]
+        text = data[at + 1:at + 1 + size].decode()
+        at += 1 + size
+        return text
+
+    def value():
+        nonlocal at
+        size = int.from_bytes(data[at:at + 2], 'big')
+        text = data[at + 2:at + 2 + size].decode(errors='replace')
+        at += 2 + size
+        return text
+
+    while at < len(data):
+        kind = data[at]
+        at += 1
+        if kind == 1:    # SECTION_START
+            section = {}
+            stack[-1][name()] = section
+            stack.append(section)
+        elif kind == 2:  # SECTION_END
+            stack.pop()
+        elif kind == 3:  # KEY_VALUE
+            key = name()
+            stack[-1][key] = value()
+        elif kind == 4:  # LIST_START
+            key_list = stack[-1].setdefault(name(), [])
+        elif kind == 5:  # LIST_ITEM
+            key_list.append(value())
+        elif kind == 6:  # LIST_END
+            key_list = None
+        else:
+            raise AssertionError(f'unknown VICI element {kind}')
+    return stack[0]

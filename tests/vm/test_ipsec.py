@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from ipsec_peers import Charon, IpsecLns, esp_transport_sas, l2tp_connection, xfrm_policies
+from ipsec_peers import (Charon, IpsecLns, esp_transport_sas, l2tp_connection, vici_command,
+                         xfrm_policies)
 from vmtest import (LISTENER, MANAGER, ROOT_PATH, SESSION, TUNNEL, it, wait_until,
                     xl2tpd_lac_config)
 from wire_timeline import WireTimeline
@@ -125,9 +126,16 @@ def our_lac(make_charon, daemon, host):
 
 
 def charon_holds_nothing_of_ours(charon):
+    """No connection, SA or PSK named by l2tpbusd left in charon."""
     conns = charon.swanctl('--list-conns').stdout
     sas = charon.list_sas()
-    return 'l2tpbus-' not in conns and 'l2tpbus-' not in sas and (conns, sas)
+    keys = vici_command(charon.socket, 'get-shared').get('keys', [])
+    return ('l2tpbus-' not in conns and 'l2tpbus-' not in sas
+            and not any(key.startswith('l2tpbus-') for key in keys))
+
+
+def tunnel_id(path):
+    return int(path.rsplit('/', 1)[1])
 
 
 def bring_up(lac, link, options, timeout=60.0):
@@ -188,6 +196,9 @@ def test_our_lac_with_a_psk_to_xl2tpd_behind_strongswan(hosts, ipsec_lns, make_c
         kinds = wire.kinds(since)
     assert kinds['ike'] and kinds['esp'], kinds
     assert not kinds['l2tp'] and not kinds['esp-in-udp'], kinds
+    # what the check below must find gone is there while the tunnel is
+    assert vici_command(charon.socket, 'get-shared')['keys'] == [f'l2tpbus-tunnel-{tunnel_id(tunnel)}']
+    assert not charon_holds_nothing_of_ours(charon)
     close_and_check_nothing_left(lac, charon, client, tunnel)
 
 
@@ -312,6 +323,9 @@ def test_strongswan_and_xl2tpd_client_to_our_lns_with_ipsec_required(
     assert kinds['esp'] and not kinds['l2tp'], kinds
     assert 'l2tpbus-listener-' in charon.swanctl('--list-conns').stdout
 
+    assert vici_command(charon.socket, 'get-shared')['keys'] == ['l2tpbus-listener-1']
     lns.root.close(listener, LISTENER)
-    wait_until(lambda: 'l2tpbus-listener-' not in charon.swanctl('--list-conns').stdout, 20,
-               'the responder connection to be unloaded with its listener')
+    # Accepted tunnels outlive their listener, and their SAs with them.
+    wait_until(lambda: 'l2tpbus-' not in charon.swanctl('--list-conns').stdout
+               and not vici_command(charon.socket, 'get-shared').get('keys'), 20,
+               'the responder connection and its PSK to be unloaded with the listener')
