@@ -8,11 +8,11 @@
 // | IpsecPrivateKey         | PEM or DER, 1..65535 bytes; with a certificate  | none             |
 // | IpsecCa                 | PEM or DER, 1..65535 bytes; with a certificate  | none             |
 // | IpsecLocalId            | 1..255 bytes                                    | charon's         |
-// | IpsecRemoteId (tunnel)  | 1..255 bytes                                    | PSK: the gateway's address; certificate: any |
-// | IpsecIkeVersion         | 1, 2 (listeners also 0: either)                 | tunnel 1, listener
-// 0 | | IpsecIkeProposals       | 1..32 of tokens [a-z0-9_]+ joined by '-'        | see below | |
-// IpsecEspProposals       | the same                                        | see below        | |
-// IpsecForceEncapsulation |                                                 | false            | |
+// | IpsecRemoteId (tunnel)  | 1..255 bytes                                    | PSK: the gateway's
+// address; certificate: any | | IpsecIkeVersion         | 1, 2 (listeners also 0: either) | tunnel
+// 1, listener 0 | | IpsecIkeProposals       | 1..32 of tokens [a-z0-9_]+ joined by '-'        | see
+// below | | IpsecEspProposals       | the same                                        | see below
+// | | IpsecForceEncapsulation |                                                 | false | |
 // IpsecIkeLifetime        | 60..604800 s                                    | 10800            | |
 // IpsecSaLifetime         | 60..604800 s                                    | 3600             | |
 // IpsecPfs                | ESP proposals must name a key exchange          | false            | |
