@@ -86,14 +86,17 @@ struct FailureClass {
 
 // charon's words for each cause (IKEv1 and IKEv2 say it differently).
 // The first class with a line wins: a refused proposal is what ended an
-// exchange that also logged a key look-up on its way.
+// exchange that also logged a key look-up on its way. Only words of failure:
+// "authentication of '...' successful" (our own, say) is in the log of a
+// gateway's certificate that no CA of ours signed ("no trusted ECDSA public
+// key found for '...'").
 constexpr std::array kFailureClasses{
     FailureClass{"no matching proposal",
                  {"NO_PROPOSAL_CHOSEN", "no acceptable proposal", "no matching proposal",
                   "TS_UNACCEPTABLE"}},
-    FailureClass{"authentication failed",
-                 {"AUTHENTICATION_FAILED", "INVALID_HASH_INFORMATION", "no shared key found",
-                  "authentication of"}},
+    FailureClass{
+        "authentication failed",
+        {"AUTHENTICATION_FAILED", "INVALID_HASH_INFORMATION", "no shared key found", "no trusted"}},
     FailureClass{"peer not responding",
                  {"giving up after", "retransmit", "peer not responding", "timed out"}},
 };

@@ -164,9 +164,14 @@ def make_charon(request, network, tmp_path):
 @pytest.fixture
 def ipsec_lns(make_charon, xl2tpd):
     """ipsec_lns(host, address, psk=PSK, version=1, proposals='default',
-    esp_proposals='default', encap=False, local_ip=..., pool=...) -> an
-    IpsecLns: xl2tpd on address:1701 behind a charon in host (its VICI
-    socket: .vici; PPP: .local_ip here, the peer's address from .pool)."""
+    esp_proposals='default', encap=False, local_ip=..., pool=...,
+    credentials=None, ca=None) -> an IpsecLns: xl2tpd on address:1701
+    behind a charon in host (its VICI socket: .vici; PPP: .local_ip here,
+    the peer's address from .pool). With `credentials` (ipsec_peers.Ca's
+    issue()) it authenticates with that certificate instead of a PSK, and
+    takes clients whose certificate `ca` signed."""
     def make(host: Host, address: str, psk=PSK, **kwargs) -> IpsecLns:
+        if kwargs.get('credentials') is not None:
+            psk = None
         return IpsecLns(host, address, make_charon(host), xl2tpd, psk=psk, **kwargs)
     return make

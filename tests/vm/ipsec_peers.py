@@ -58,7 +58,8 @@ SWANCTL = '/usr/sbin/swanctl'
 # Apple clients do), nothing more: every plugin costs start-up time under TCG.
 PLUGINS = ('random', 'nonce', 'aes', 'sha1', 'sha2', 'hmac', 'kdf', 'gmp', 'openssl', 'pem',
            'pkcs1', 'pkcs8', 'x509', 'pubkey', 'kernel-netlink', 'socket-default', 'vici')
-SWANCTL_PLUGINS = ('pem', 'pkcs1', 'pkcs8', 'x509', 'pubkey')
+# openssl: swanctl parses the keys in private/ itself, and EC keys need it
+SWANCTL_PLUGINS = ('pem', 'pkcs1', 'pkcs8', 'x509', 'pubkey', 'openssl')
 # sun_path's size, with its terminating NUL
 UNIX_PATH_MAX = 108
 PSK = 'l2tp over ipsec, a test key'
@@ -197,12 +198,18 @@ class Charon:
                                  f'{result.stdout}{result.stderr}\n{self.tail()}')
         return result
 
-    def load(self, swanctl_conf: str, name='swanctl.conf') -> subprocess.CompletedProcess:
+    def load(self, swanctl_conf: str, name='swanctl.conf',
+             files: dict | None = None) -> subprocess.CompletedProcess:
         """Writes a swanctl.conf (connections, secrets, pools) into a directory
         of its own and loads all of it; its x509, private ... folders are
-        beside it, where --load-all looks for certificates and keys."""
+        beside it, where --load-all looks for certificates and keys.
+        `files` are copied into them first: {'x509/gw.pem': path, ...}."""
         folder = self.dir / 'swanctl'
         folder.mkdir(exist_ok=True)
+        for relative, source in (files or {}).items():
+            target = folder / relative
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(pathlib.Path(source).read_bytes())
         path = folder / name
         path.write_text(textwrap.dedent(swanctl_conf))
         return self.swanctl('--load-all', '--noprompt', '--file', str(path))
@@ -218,19 +225,29 @@ class Charon:
         return self.swanctl('--list-sas').stdout
 
 
-def l2tp_connection(*, local: str, psk: str, remote='%any', name='l2tp', initiator=False,
-                    version=1, proposals='default', esp_proposals='default', encap=False,
-                    local_id=None, remote_id=None) -> str:
+def l2tp_connection(*, local: str, psk: str | None = None, remote='%any', name='l2tp',
+                    initiator=False, version=1, proposals='default', esp_proposals='default',
+                    encap=False, local_id=None, remote_id=None, cert=None, cacert=None) -> str:
     """swanctl.conf text: L2TP's transport-mode ESP between `local` and
-    `remote`, authenticated with `psk`. The LNS's side covers UDP 1701
-    locally and any UDP port of the peer (a LAC may send from an ephemeral
-    port); the initiator's, the mirror image. `encap` forces UDP
-    encapsulation (port 4500) without a NAT."""
+    `remote`, authenticated with `psk`, or with certificates when `cert` is
+    given: our certificate's file name in x509/ (its key in private/), and
+    `cacert` the CA's in x509ca/ that must have signed the peer's. The
+    LNS's side covers UDP 1701 locally and any UDP port of the peer (a LAC
+    may send from an ephemeral port); the initiator's, the mirror image.
+    `encap` forces UDP encapsulation (port 4500) without a NAT."""
+    assert (psk is None) != (cert is None), 'a PSK or a certificate, not both'
     local_ts, remote_ts = 'dynamic[udp/1701]', 'dynamic[udp]'
     if initiator:
         local_ts, remote_ts = remote_ts, local_ts
+    auth = 'psk' if cert is None else 'pubkey'
     ids = f'      id = {local_id}\n' if local_id else ''
     remote_ids = f'      id = {remote_id}\n' if remote_id else ''
+    if cert is not None:
+        ids += f'      certs = {cert}\n'
+    if cacert is not None:
+        remote_ids += f'      cacerts = {cacert}\n'
+    secrets = ('' if psk is None else
+               f'secrets {{\n  ike-{name} {{\n    secret = "{psk}"\n  }}\n}}\n')
     return f'''\
 connections {{
   {name} {{
@@ -240,10 +257,10 @@ connections {{
     proposals = {proposals}
     encap = {'yes' if encap else 'no'}
     local {{
-      auth = psk
+      auth = {auth}
 {ids}    }}
     remote {{
-      auth = psk
+      auth = {auth}
 {remote_ids}    }}
     children {{
       {name} {{
@@ -255,12 +272,125 @@ connections {{
     }}
   }}
 }}
-secrets {{
-  ike-{name} {{
-    secret = "{psk}"
-  }}
-}}
-'''
+{secrets}'''
+
+
+# ---------------------------------------------------------------------------
+# certificates: a throw-away CA per test, made with the openssl command
+
+
+# EC P-256: quick to make, and to sign and verify with under TCG
+EC_KEY = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc', '-days', '1')
+
+
+def _openssl(*args) -> bytes:
+    result = subprocess.run(['openssl', *map(str, args)], capture_output=True,
+                            stdin=subprocess.DEVNULL, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f'openssl {" ".join(map(str, args))} exited with '
+                             f'{result.returncode}:\n{result.stderr.decode(errors="replace")}')
+    return result.stdout
+
+
+@dataclasses.dataclass
+class Credentials:
+    """A certificate and its unencrypted private key: PEM files (the key
+    PKCS#8)."""
+    cert: pathlib.Path
+    key: pathlib.Path
+
+    def key_der(self) -> bytes:
+        """The key as DER PKCS#8, as the NetworkManager plugin sends it."""
+        return _openssl('pkcs8', '-topk8', '-nocrypt', '-outform', 'DER', '-in', self.key)
+
+
+class Ca:
+    """A certificate authority of one test, in `directory` (its own: issue()
+    names files after the certificate's name). Valid a day, never
+    committed. `cert` is its certificate (PEM)."""
+
+    def __init__(self, directory: pathlib.Path, name='l2tpbus test CA'):
+        self.dir = pathlib.Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.cert, self.key = self.dir / 'ca.pem', self.dir / 'ca.key'
+        _openssl('req', '-x509', *EC_KEY, '-keyout', self.key, '-out', self.cert,
+                 '-subj', f'/CN={name}', '-addext', 'basicConstraints=critical,CA:TRUE',
+                 '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
+
+    @staticmethod
+    def der(cert: pathlib.Path) -> bytes:
+        """A PEM certificate file's DER encoding."""
+        return _openssl('x509', '-in', cert, '-outform', 'DER')
+
+    def issue(self, name: str, address: str | None = None) -> Credentials:
+        """A certificate for CN=name (and `address` as its subjectAltName)."""
+        issued = Credentials(self.dir / f'{name}.pem', self.dir / f'{name}.key')
+        extensions = ['-addext', 'basicConstraints=CA:FALSE']
+        if address:
+            extensions += ['-addext', f'subjectAltName=IP:{address}']
+        _openssl('req', '-x509', *EC_KEY, '-keyout', issued.key, '-out', issued.cert,
+                 '-subj', f'/CN={name}', '-CA', self.cert, '-CAkey', self.key, *extensions)
+        return issued
+
+
+# ---------------------------------------------------------------------------
+# VICI itself, for what swanctl does not show: get-keys
+
+
+def vici_command(socket_path, command: str) -> dict:
+    """Sends `command` without arguments to a charon's VICI socket and
+    returns its answer: sections as dicts, lists as lists, values as bytes."""
+    name = command.encode()
+    request = bytes([0, len(name)]) + name  # CMD_REQUEST, its name, no message
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as vici:
+        vici.settimeout(10)
+        vici.connect(str(socket_path))
+        vici.sendall(len(request).to_bytes(4, 'big') + request)
+        size = int.from_bytes(_receive(vici, 4), 'big')
+        packet = _receive(vici, size)
+    assert packet[0] == 1, f'{command}: VICI answered with packet type {packet[0]}'  # CMD_RESPONSE
+    return _vici_message(packet[1:])
+
+
+def _receive(vici, size: int) -> bytes:
+    data = b''
+    while len(data) < size:
+        chunk = vici.recv(size - len(data))
+        assert chunk, 'charon closed the VICI socket mid-answer'
+        data += chunk
+    return data
+
+
+def _vici_message(data: bytes) -> dict:
+    stack, position, current_list = [{}], 0, None
+
+    def read(length_bytes):
+        nonlocal position
+        length = int.from_bytes(data[position:position + length_bytes], 'big')
+        position += length_bytes + length
+        return data[position - length:position]
+
+    while position < len(data):
+        element = data[position]
+        position += 1
+        if element == 1:    # SECTION_START
+            section = {}
+            stack[-1][read(1).decode()] = section
+            stack.append(section)
+        elif element == 2:  # SECTION_END
+            stack.pop()
+        elif element == 3:  # KEY_VALUE
+            key = read(1).decode()
+            stack[-1][key] = read(2)
+        elif element == 4:  # LIST_START
+            current_list = stack[-1][read(1).decode()] = []
+        elif element == 5:  # LIST_ITEM
+            current_list.append(read(2))
+        elif element == 6:  # LIST_END
+            current_list = None
+        else:
+            raise AssertionError(f'unknown VICI element {element} in {data!r}')
+    return stack[0]
 
 
 # ---------------------------------------------------------------------------
@@ -366,7 +496,9 @@ def _state(lines) -> XfrmState:
 
 class IpsecLns:
     """xl2tpd (kernel mode, pppd) serving L2TP on `address`:1701 in `host`,
-    behind a charon answering IKE for `address` with `psk`: IKEv1 (or
+    behind a charon answering IKE for `address` with `psk`, or with the
+    certificate and key of `credentials` (a Credentials) trusting clients
+    whose certificates `ca` (its certificate's path) signed: IKEv1 (or
     `version` 2), transport mode, UDP 1701 here to any UDP port there.
     `proposals`/`esp_proposals` are swanctl.conf's (a test forces a
     mismatch with them); `encap` forces UDP encapsulation. PPP: this side is
@@ -379,84 +511,25 @@ class IpsecLns:
     POOL = ('10.79.0.10', '10.79.0.19')
 
     def __init__(self, host: Host, address: str, charon: Charon, xl2tpd, *,
-                 psk: str, version=1, proposals='default', esp_proposals='default',
-                 encap=False, local_ip=LOCAL_IP, pool=POOL):
+                 psk: str | None, version=1, proposals='default', esp_proposals='default',
+                 encap=False, local_ip=LOCAL_IP, pool=POOL, credentials: Credentials = None,
+                 ca: pathlib.Path = None):
         self.host = host
         self.address = address
         self.psk = psk
         self.local_ip, self.pool = local_ip, pool
         self.charon = charon
+        files, certs = {}, {}
+        if credentials is not None:
+            files = {'x509/lns.pem': credentials.cert, 'private/lns.key': credentials.key,
+                     'x509ca/ca.pem': ca}
+            certs = {'cert': 'lns.pem', 'cacert': 'ca.pem'}
         charon.load(l2tp_connection(local=address, psk=psk, version=version, proposals=proposals,
-                                    esp_proposals=esp_proposals, encap=encap))
+                                    esp_proposals=esp_proposals, encap=encap, **certs),
+                    files=files)
         self.xl2tpd = xl2tpd(host, *xl2tpd_lns_config(address, pool, local_ip,
                                                       'xl2tpd-ipsec-lns'))
 
     @property
     def vici(self) -> pathlib.Path:
         return self.charon.socket
-
-
-# ---------------------------------------------------------------------------
-# a VICI command without swanctl (which lists neither shared keys nor private
-# keys): the wire format of strongSwan's vici README, written here
-# independently of l2tpbusd's codec
-
-
-def vici_command(socket_path, command: str, timeout=10.0) -> dict:
-    """The response to `command` (no arguments) as a dict: values as str,
-    lists as lists of str, sections as dicts."""
-    name = command.encode()
-    packet = bytes([0, len(name)]) + name  # CMD_REQUEST, then an empty message
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(str(socket_path))
-        sock.sendall(len(packet).to_bytes(4, 'big') + packet)
-        data = b''
-        while len(data) < 4 or len(data) < 4 + int.from_bytes(data[:4], 'big'):
-            chunk = sock.recv(65536)
-            assert chunk, f'charon closed the VICI connection during {command}'
-            data += chunk
-    body = data[4:4 + int.from_bytes(data[:4], 'big')]
-    assert body[0] == 1, f'{command}: packet type {body[0]}, not CMD_RESPONSE'
-    return _vici_message(body[1:])
-
-
-def _vici_message(data: bytes) -> dict:
-    stack, at = [{}], 0
-    key_list = None
-
-    def name():
-        nonlocal at
-        size = data[at]
-        text = data[at + 1:at + 1 + size].decode()
-        at += 1 + size
-        return text
-
-    def value():
-        nonlocal at
-        size = int.from_bytes(data[at:at + 2], 'big')
-        text = data[at + 2:at + 2 + size].decode(errors='replace')
-        at += 2 + size
-        return text
-
-    while at < len(data):
-        kind = data[at]
-        at += 1
-        if kind == 1:    # SECTION_START
-            section = {}
-            stack[-1][name()] = section
-            stack.append(section)
-        elif kind == 2:  # SECTION_END
-            stack.pop()
-        elif kind == 3:  # KEY_VALUE
-            key = name()
-            stack[-1][key] = value()
-        elif kind == 4:  # LIST_START
-            key_list = stack[-1].setdefault(name(), [])
-        elif kind == 5:  # LIST_ITEM
-            key_list.append(value())
-        elif kind == 6:  # LIST_END
-            key_list = None
-        else:
-            raise AssertionError(f'unknown VICI element {kind}')
-    return stack[0]

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ipsec_peers import (Charon, IpsecLns, esp_transport_sas, l2tp_connection, vici_command,
+from ipsec_peers import (Ca, Charon, IpsecLns, esp_transport_sas, l2tp_connection, vici_command,
                          xfrm_policies)
 from vmtest import (LISTENER, MANAGER, ROOT_PATH, SESSION, TUNNEL, it, wait_until,
                     xl2tpd_lac_config)
@@ -129,7 +129,7 @@ def charon_holds_nothing_of_ours(charon):
     """No connection, SA or PSK named by l2tpbusd left in charon."""
     conns = charon.swanctl('--list-conns').stdout
     sas = charon.list_sas()
-    keys = vici_command(charon.socket, 'get-shared').get('keys', [])
+    keys = [key.decode() for key in vici_command(charon.socket, 'get-shared').get('keys', [])]
     return ('l2tpbus-' not in conns and 'l2tpbus-' not in sas
             and not any(key.startswith('l2tpbus-') for key in keys))
 
@@ -197,7 +197,8 @@ def test_our_lac_with_a_psk_to_xl2tpd_behind_strongswan(hosts, ipsec_lns, make_c
     assert kinds['ike'] and kinds['esp'], kinds
     assert not kinds['l2tp'] and not kinds['esp-in-udp'], kinds
     # what the check below must find gone is there while the tunnel is
-    assert vici_command(charon.socket, 'get-shared')['keys'] == [f'l2tpbus-tunnel-{tunnel_id(tunnel)}']
+    assert vici_command(charon.socket, 'get-shared')['keys'] == [
+        f'l2tpbus-tunnel-{tunnel_id(tunnel)}'.encode()]
     assert not charon_holds_nothing_of_ours(charon)
     close_and_check_nothing_left(lac, charon, client, tunnel)
 
@@ -267,6 +268,80 @@ def test_ike_failures_end_the_tunnel_with_the_reason(hosts, ipsec_lns, make_char
 
 
 # ---------------------------------------------------------------------------
+# l2tpbusd as the client (LAC), with certificates instead of a PSK
+
+
+def private_keys(charon) -> list:
+    """The ids of the private keys loaded into charon over VICI (get-keys;
+    swanctl has no command that lists them)."""
+    return vici_command(charon.socket, 'get-keys').get('keys', [])
+
+
+def certificate_options(ours, ca_cert: bytes) -> dict:
+    """Tunnel options for our Credentials `ours`: the certificate as PEM,
+    the key as DER PKCS#8 (as the NetworkManager plugin sends it)."""
+    return {'IpsecCertificate': ours.cert.read_bytes(), 'IpsecPrivateKey': ours.key_der(),
+            'IpsecCa': ca_cert}
+
+
+def test_our_lac_with_certificates_to_xl2tpd_behind_strongswan(hosts, ipsec_lns, make_charon,
+                                                               daemon, tmp_path, capsys):
+    client, server, link = hosts
+    ca = Ca(tmp_path / 'ca')
+    lns = ipsec_lns(server, link.b4, credentials=ca.issue('lns', link.b4), ca=ca.cert,
+                    proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
+    lac, charon = our_lac(make_charon, daemon, client)
+    assert private_keys(charon) == []
+    with WireTimeline(link.a_if, netns=client.netns) as wire:
+        since = time.time()
+        tunnel, seconds = bring_up(lac, link,
+                                   certificate_options(ca.issue('client'), ca.cert.read_bytes()))
+        with capsys.disabled():
+            print(f'\nCreateTunnel to established: {seconds:.2f} s (IKEv1, ECDSA certificates)')
+        ipsec = lac.root.prop(tunnel, TUNNEL, 'Ipsec')
+        assert ipsec['state'] == 'established', ipsec
+        assert ipsec['ike-version'] == 1, ipsec
+        # our key is in charon while the tunnel lives, and only ours
+        assert len(private_keys(charon)) == 1
+        # Each end proved itself with its certificate: the identities are
+        # their subjects (a PSK's would be the addresses).
+        for sas, local, remote in ((charon.list_sas(), 'CN=client', 'CN=lns'),
+                                   (lns.charon.list_sas(), 'CN=lns', 'CN=client')):
+            assert f"local  '{local}'" in sas and f"remote '{remote}'" in sas, sas
+        ping_through(lac, client, tunnel, lns)
+        kinds = wire.kinds(since)
+    assert kinds['ike'] and kinds['esp'], kinds
+    assert not kinds['l2tp'] and not kinds['esp-in-udp'], kinds
+    close_and_check_nothing_left(lac, charon, client, tunnel)
+    wait_until(lambda: not private_keys(charon), 20, 'charon to hold no private key of ours')
+
+
+def test_a_gateway_certificate_from_another_ca_fails_authentication(hosts, ipsec_lns, make_charon,
+                                                                    daemon, tmp_path):
+    client, server, link = hosts
+    ca, another = Ca(tmp_path / 'ca'), Ca(tmp_path / 'another-ca', 'another CA')
+    # The gateway trusts our CA; its own certificate is from another one.
+    ipsec_lns(server, link.b4, credentials=another.issue('lns', link.b4), ca=ca.cert,
+              proposals=CLASSIC_IKE, esp_proposals=CLASSIC_ESP)
+    lac, charon = our_lac(make_charon, daemon, client)
+    ours = ca.issue('client')
+    # the other encodings this time: the key PEM, the CA DER
+    options = {**certificate_options(ours, Ca.der(ca.cert)),
+               'IpsecPrivateKey': ours.key.read_bytes()}
+    tunnel = lac.root.create_tunnel({'Peer': f'{link.b4}:1701', 'Local': link.a4, **options})
+    result = it.assert_removed_cleanly(lac.signals, tunnel, TUNNEL, 60)
+    code, error, message = result
+    assert (code, error) == (2, 6), result
+    # charon's reason is the gateway's certificate, not our own (successful) signature
+    assert message.startswith('IPsec failed: authentication failed (charon: no trusted ECDSA '
+                              "public key found for 'CN=lns')"), result
+    wait_until(lambda: charon_holds_nothing_of_ours(charon), 20,
+               'charon to hold no connection or SA of ours')
+    wait_until(lambda: not private_keys(charon), 20, 'charon to hold no private key of ours')
+    assert not esp_transport_sas(client)
+
+
+# ---------------------------------------------------------------------------
 # l2tpbusd as the server (LNS), IPsec required
 
 
@@ -323,7 +398,7 @@ def test_strongswan_and_xl2tpd_client_to_our_lns_with_ipsec_required(
     assert kinds['esp'] and not kinds['l2tp'], kinds
     assert 'l2tpbus-listener-' in charon.swanctl('--list-conns').stdout
 
-    assert vici_command(charon.socket, 'get-shared')['keys'] == ['l2tpbus-listener-1']
+    assert vici_command(charon.socket, 'get-shared')['keys'] == [b'l2tpbus-listener-1']
     lns.root.close(listener, LISTENER)
     # Accepted tunnels outlive their listener, and their SAs with them.
     wait_until(lambda: 'l2tpbus-' not in charon.swanctl('--list-conns').stdout

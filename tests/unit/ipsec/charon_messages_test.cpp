@@ -228,6 +228,20 @@ TEST(CharonMessagesTest, FailuresAreClassifiedFromCharonsLog) {
   EXPECT_EQ(failure_reason("", {"no shared key found for 'a' - '%any'",
                                 "received NO_PROPOSAL_CHOSEN error notify"}),
             "no matching proposal (charon: received NO_PROPOSAL_CHOSEN error notify)");
+  // A gateway certificate no CA of ours signed, in IKEv1 Main Mode: our own
+  // authentication succeeded just before; the reason is the gateway's.
+  EXPECT_EQ(failure_reason(
+                "", {"authentication of 'CN=client' (myself) successful",
+                     "sending end entity cert \"CN=client\"", "received end entity cert \"CN=lns\"",
+                     "no issuer certificate found for \"CN=lns\"",
+                     "no trusted ECDSA public key found for 'CN=lns'",
+                     "deleting IKE_SA l2tpbus-tunnel-3[1] between 10.0.0.1[CN=client]"
+                     "...10.0.0.2[CN=lns]"}),
+            "authentication failed (charon: no trusted ECDSA public key found for 'CN=lns')");
+  // Success lines are no reason, whoever they are about.
+  EXPECT_EQ(failure_reason("establishing CHILD_SA 'l2tp' failed",
+                           {"authentication of '10.0.0.2' with pre-shared key successful"}),
+            "IKE failed (charon: establishing CHILD_SA 'l2tp' failed)");
 }
 
 }  // namespace
