@@ -404,3 +404,20 @@ def test_strongswan_and_xl2tpd_client_to_our_lns_with_ipsec_required(
     wait_until(lambda: 'l2tpbus-' not in charon.swanctl('--list-conns').stdout
                and not vici_command(charon.socket, 'get-shared').get('keys'), 20,
                'the responder connection and its PSK to be unloaded with the listener')
+
+
+def test_what_an_earlier_run_left_in_charon_is_unloaded_and_nothing_else(hosts, make_charon,
+                                                                       daemon):
+    client, server, link = hosts
+    charon = make_charon(client)
+    # A connection named as ours (a crashed l2tpbusd's) and someone else's.
+    charon.load(l2tp_connection(local=link.a4, remote=link.b4, psk='old', initiator=True,
+                                name='l2tpbus-tunnel-99')
+                + l2tp_connection(local=link.a4, remote='192.0.2.7', psk='theirs',
+                                  initiator=True, name='office'))
+    conns = charon.swanctl('--list-conns').stdout
+    assert 'l2tpbus-tunnel-99' in conns and 'office' in conns, conns
+    daemon(client, extra_args=['--vici', str(charon.socket)])
+    wait_until(lambda: 'l2tpbus-' not in charon.swanctl('--list-conns').stdout, 20,
+               'the earlier run\'s connection to be unloaded')
+    assert 'office' in charon.swanctl('--list-conns').stdout

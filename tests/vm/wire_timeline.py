@@ -99,6 +99,15 @@ def classify(datagram, ethertype=ETH_P_IP):
     return None
 
 
+def addresses(datagram, ethertype=ETH_P_IP):
+    """(source, destination) of an IP packet classify() knew, as text."""
+    if ethertype == ETH_P_IP:
+        return (socket.inet_ntop(socket.AF_INET, datagram[12:16]),
+                socket.inet_ntop(socket.AF_INET, datagram[16:20]))
+    return (socket.inet_ntop(socket.AF_INET6, datagram[8:24]),
+            socket.inet_ntop(socket.AF_INET6, datagram[24:40]))
+
+
 def _enter_netns(netns):
     """Moves this thread into a named network namespace; returns a file
     descriptor of the one it was in. (A socket stays in the namespace it was
@@ -168,16 +177,25 @@ class WireTimeline:
             now = time.time()
             kind = classify(datagram, address[1])
             if kind is not None:
-                self.classified.append((now, kind))
+                self.classified.append((now, kind, addresses(datagram, address[1])))
             if address[1] != ETH_P_IP:
                 continue
             decoded = decode(datagram)
             if decoded is not None:
                 self.packets.append((now, decoded))
 
-    def kinds(self, since=0.0) -> collections.Counter:
-        """How many packets of each kind crossed since `since` (time.time())."""
-        return collections.Counter(kind for at, kind in list(self.classified) if at >= since)
+    def kinds(self, since=0.0, between=None) -> collections.Counter:
+        """How many packets of each kind crossed since `since` (time.time());
+        with `between` (addresses), only those from one of them to another:
+        a test's own traffic, not what other namespaces still send as they
+        wind down."""
+        return collections.Counter(
+            kind for at, kind, (source, destination) in list(self.classified)
+            if at >= since and (between is None or {source, destination} <= set(between)))
+
+    def seen(self, kind, since=0.0) -> list:
+        """(source, destination) of each packet of `kind` since `since`."""
+        return [pair for at, k, pair in list(self.classified) if k == kind and at >= since]
 
     def milestones(self, since):
         """Seconds after `since` of each milestone of one connection set-up:
