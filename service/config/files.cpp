@@ -28,6 +28,7 @@
 
 #include "config/key_file_layout.h"
 #include "config/option_parsing.h"
+#include "config/option_text.h"
 #include "config/text_checks.h"
 #include "core/ipsec.h"
 
@@ -172,51 +173,6 @@ std::expected<std::string, std::string> read_value_text(const ParsedText& parsed
   return std::string(value.get());
 }
 
-std::expected<std::vector<std::uint8_t>, std::string> parse_hex(std::string_view text) {
-  if (text.size() != 8 && text.size() != 16) return std::unexpected("expected 8 or 16 hex digits");
-  std::vector<std::uint8_t> bytes;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = g_ascii_xdigit_value(text[i]);
-    const int low = g_ascii_xdigit_value(text[i + 1]);
-    if (high < 0 || low < 0) return std::unexpected("expected 8 or 16 hex digits");
-    bytes.push_back(static_cast<std::uint8_t>(high * 16 + low));
-  }
-  return bytes;
-}
-
-std::vector<std::string> split_list(std::string_view text, bool& has_empty_element) {
-  std::vector<std::string> elements;
-  has_empty_element = false;
-  const auto trim = [](std::string_view element) {
-    while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) {
-      element.remove_prefix(1);
-    }
-    while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) {
-      element.remove_suffix(1);
-    }
-    return element;
-  };
-  if (trim(text).empty()) return elements;
-  while (true) {
-    const std::size_t separator = text.find_first_of(";,");
-    const std::string_view element = trim(text.substr(0, separator));
-    const bool last = separator == std::string_view::npos;
-    // "a;b;" is the GKeyFile way of writing a list: the final empty element
-    // is not one.
-    if (element.empty()) {
-      if (!last)
-        has_empty_element = true;
-      else if (elements.empty())
-        has_empty_element = true;
-    } else {
-      elements.emplace_back(element);
-    }
-    if (last) break;
-    text.remove_prefix(separator + 1);
-  }
-  return elements;
-}
-
 // Certificates and keys are PEM or DER files that a key file names: their
 // contents do not fit a GKeyFile value. Files are root's, like the key file.
 std::expected<OptionValue, std::string> read_credential_file(const std::string& path) {
@@ -243,34 +199,10 @@ std::expected<OptionValue, std::string> read_credential_file(const std::string& 
 
 std::expected<OptionValue, std::string> convert_value(std::string_view key, OptionType type,
                                                       const std::string& text) {
-  switch (type) {
-    case OptionType::kString:
-      return text;
-    case OptionType::kUint32:
-      if (auto number = detail::parse_decimal_u32(text)) return *number;
-      return std::unexpected("expected a decimal number 0..4294967295");
-    case OptionType::kBool:
-      if (text == "true" || text == "yes" || text == "1") return true;
-      if (text == "false" || text == "no" || text == "0") return false;
-      return std::unexpected("expected true, false, yes, no, 1 or 0");
-    case OptionType::kBytes:
-      if (key == "Cookie" || key == "PeerCookie") {
-        auto bytes = parse_hex(text);
-        if (!bytes) return std::unexpected(bytes.error());
-        return *bytes;
-      }
-      if (key == "IpsecCertificate" || key == "IpsecPrivateKey" || key == "IpsecCa") {
-        return read_credential_file(text);
-      }
-      return std::vector<std::uint8_t>(text.begin(), text.end());
-    case OptionType::kStringList: {
-      bool has_empty_element = false;
-      std::vector<std::string> elements = split_list(text, has_empty_element);
-      if (has_empty_element) return std::unexpected("empty list element");
-      return elements;
-    }
+  if (key == "IpsecCertificate" || key == "IpsecPrivateKey" || key == "IpsecCa") {
+    return read_credential_file(text);
   }
-  return std::unexpected("unsupported type");
+  return option_from_text(key, type, text);
 }
 
 std::expected<OptionMap, std::string> read_options(const ParsedText& parsed,

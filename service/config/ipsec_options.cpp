@@ -172,6 +172,14 @@ std::optional<std::string_view> first_ipsec_key(const OptionReader& reader, Obje
 
 }  // namespace
 
+std::vector<std::string_view> ipsec_option_keys(ObjectKind kind) {
+  std::vector<std::string_view> keys;
+  for (const IpsecKey& entry : kIpsecKeys) {
+    if (applies(entry, kind)) keys.push_back(entry.key);
+  }
+  return keys;
+}
+
 std::optional<OptionType> ipsec_option_type(ObjectKind kind, std::string_view key) {
   for (const IpsecKey& entry : kIpsecKeys) {
     if (entry.key == key && applies(entry, kind)) return entry.type;

@@ -15,6 +15,8 @@ namespace l2tp::config::detail {
 
 // The type of an Ipsec key for `kind`; nullopt for other keys.
 std::optional<OptionType> ipsec_option_type(ObjectKind kind, std::string_view key);
+// The Ipsec keys that apply to `kind`, in vocabulary order.
+std::vector<std::string_view> ipsec_option_keys(ObjectKind kind);
 
 // nullptr when no Ipsec key is present; else the settings with defaults
 // applied, or the first problem, naming its key.

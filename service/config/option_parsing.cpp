@@ -42,6 +42,13 @@ std::string range_text(std::uint32_t min, std::uint32_t max) {
 
 }  // namespace
 
+std::vector<std::string_view> shared_choices(std::string_view key) {
+  if (key == "Version") return choice_names(kVersions);
+  if (key == "Encapsulation") return choice_names(kEncapsulations);
+  if (key == "Pseudowire" || key == "Pseudowires") return choice_names(kPseudowireChoices);
+  return {};
+}
+
 Failure fail(std::string_view key, std::string message) {
   return std::unexpected(OptionError{std::string(key), std::move(message)});
 }

@@ -56,6 +56,20 @@ inline constexpr std::array kPseudowireChoices{
     Choice<fsm::Pseudowire>{"eth", fsm::Pseudowire::kEth},
 };
 
+// The names of `choices`, for completion and help.
+template <typename Enum, std::size_t N>
+std::vector<std::string_view> choice_names(const std::array<Choice<Enum>, N>& choices) {
+  std::vector<std::string_view> names;
+  for (const Choice<Enum>& choice : choices) names.push_back(choice.name);
+  return names;
+}
+
+// The enumerated values of the keys that tunnels, sessions and listeners
+// share (Version, Encapsulation, Pseudowire(s)), and of session keys
+// (session_options.cpp); empty for any other key.
+std::vector<std::string_view> shared_choices(std::string_view key);
+std::vector<std::string_view> session_choices(std::string_view key);
+
 // "expected a, b or c"
 std::string expected_one_of(const std::vector<std::string_view>& names);
 

@@ -66,6 +66,7 @@
 
 #include "config/ipsec_options.h"
 #include "config/option_parsing.h"
+#include "config/option_text.h"
 #include "config/text_checks.h"
 #include "core/ipsec.h"
 
@@ -342,6 +343,37 @@ const char* dbus_signature(OptionType type) {
       return "as";
   }
   return "?";
+}
+
+std::vector<std::string_view> option_keys(ObjectKind kind) {
+  std::vector<std::string_view> keys;
+  const auto add = [&keys](const auto& table) {
+    for (const KeyType& entry : table) keys.push_back(entry.key);
+  };
+  switch (kind) {
+    case ObjectKind::kTunnel:
+      add(kTunnelKeys);
+      add(kControlKeys);
+      break;
+    case ObjectKind::kSession:
+      add(kSessionKeys);
+      break;
+    case ObjectKind::kListener:
+      add(kListenerKeys);
+      add(kControlKeys);
+      break;
+  }
+  for (std::string_view key : detail::ipsec_option_keys(kind)) keys.push_back(key);
+  return keys;
+}
+
+std::vector<std::string_view> option_choices(ObjectKind kind, std::string_view key) {
+  const std::optional<OptionType> type = option_type(kind, key);
+  if (!type) return {};
+  if (*type == OptionType::kBool) return {"true", "false"};
+  if (kind == ObjectKind::kTunnel && key == "Mode") return detail::choice_names(kModes);
+  if (kind == ObjectKind::kSession) return detail::session_choices(key);
+  return detail::shared_choices(key);
 }
 
 std::optional<OptionType> option_type(ObjectKind kind, std::string_view key) {

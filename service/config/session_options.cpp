@@ -161,6 +161,15 @@ std::expected<fsm::PppClientOptions, OptionError> read_ppp_client_options(
 
 }  // namespace
 
+std::vector<std::string_view> detail::session_choices(std::string_view key) {
+  if (key == "L2SpecificSublayer") return detail::choice_names(kSublayers);
+  if (key == "Sequencing") return detail::choice_names(kSequencings);
+  if (key == "Mppe") return detail::choice_names(kMppeModes);
+  if (key == "Authentication")
+    return {kAuthenticationMethods.begin(), kAuthenticationMethods.end()};
+  return detail::shared_choices(key);
+}
+
 std::expected<fsm::SessionConfig, OptionError> parse_session_options(const OptionMap& options,
                                                                      wire::ProtocolVersion version,
                                                                      fsm::TunnelMode mode) {
