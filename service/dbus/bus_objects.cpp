@@ -97,8 +97,18 @@ std::vector<std::string> ManagerObject::Features() {
 
 // ---- Tunnel --------------------------------------------------------------------
 
+bool EstablishedClock::note(fsm::ObjectState state) {
+  if (microseconds_ != 0 || state != fsm::ObjectState::kEstablished) return false;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  microseconds_ = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  return true;
+}
+
 TunnelObject::TunnelObject(sd_bus* bus, ObjectBackend& backend, const daemon::TunnelInfo& info)
-    : bus_(bus), backend_(backend), info_(info) {}
+    : bus_(bus), backend_(backend), info_(info) {
+  established_.note(info.view.state);
+}
 
 std::string TunnelObject::path() const {
   return tunnel_path(info_.view.tunnel_id);
@@ -123,6 +133,7 @@ std::vector<std::string> TunnelObject::finish(const daemon::TunnelInfo& info) {
 std::vector<std::string> TunnelObject::publish(const daemon::TunnelInfo& info, bool finishing) {
   std::vector<std::string> names =
       signal_names(changed_properties(info_, info), finishing, closed_sent_last_);
+  if (established_.note(info.view.state)) names.emplace_back("EstablishedTimestamp");
   info_ = info;
   if (names.empty()) return names;
   emit_properties_changed(bus_, path(), kTunnelInterface, names);
@@ -194,6 +205,9 @@ std::map<std::string, sdbus::Variant> TunnelObject::Ipsec() {
 LastResultValue TunnelObject::LastResult() {
   return to_property(info_.view.last_result);
 }
+std::uint64_t TunnelObject::EstablishedTimestamp() {
+  return established_.timestamp();
+}
 std::map<std::string, std::uint64_t> TunnelObject::Statistics() {
   return backend_.tunnel_statistics(info_.view.tunnel_id);
 }
@@ -201,7 +215,9 @@ std::map<std::string, std::uint64_t> TunnelObject::Statistics() {
 // ---- Session -------------------------------------------------------------------
 
 SessionObject::SessionObject(sd_bus* bus, ObjectBackend& backend, const daemon::SessionInfo& info)
-    : bus_(bus), backend_(backend), info_(info) {}
+    : bus_(bus), backend_(backend), info_(info) {
+  established_.note(info.view.state);
+}
 
 std::string SessionObject::path() const {
   return session_path(info_.view.tunnel_id, info_.view.session_id);
@@ -226,6 +242,7 @@ std::vector<std::string> SessionObject::finish(const daemon::SessionInfo& info) 
 std::vector<std::string> SessionObject::publish(const daemon::SessionInfo& info, bool finishing) {
   std::vector<std::string> names =
       signal_names(changed_properties(info_, info), finishing, closed_sent_last_);
+  if (established_.note(info.view.state)) names.emplace_back("EstablishedTimestamp");
   info_ = info;
   if (names.empty()) return names;
   emit_properties_changed(bus_, path(), kSessionInterface, names);
@@ -261,6 +278,9 @@ std::uint32_t SessionObject::Owner() {
 }
 LastResultValue SessionObject::LastResult() {
   return to_property(info_.view.last_result);
+}
+std::uint64_t SessionObject::EstablishedTimestamp() {
+  return established_.timestamp();
 }
 std::map<std::string, sdbus::Variant> SessionObject::Ip4Config() {
   return ip4_config(info_.view.ppp);

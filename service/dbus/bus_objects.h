@@ -81,6 +81,19 @@ class ManagerObject final
   ObjectBackend& backend_;
 };
 
+// EstablishedTimestamp: the wall-clock time the bus layer first saw an
+// object established (the engine keeps monotonic time only, and the event
+// reaches the bus at once). Set once; an object never becomes established twice.
+class EstablishedClock {
+ public:
+  // True when `state` makes this the moment, so EstablishedTimestamp changed.
+  bool note(fsm::ObjectState state);
+  std::uint64_t timestamp() const { return microseconds_; }
+
+ private:
+  std::uint64_t microseconds_ = 0;
+};
+
 // Tunnels, sessions and listeners come and go: found through the fallback
 // vtables once BusService holds them (not yet announced), announce() sends
 // InterfacesAdded, update() diffs and sends PropertiesChanged, withdraw()
@@ -119,6 +132,7 @@ class TunnelObject final : public org::l2tpbus1::Tunnel_vtable {
   std::vector<sdbus::ObjectPath> Sessions() override;
   std::map<std::string, sdbus::Variant> Ipsec() override;
   LastResultValue LastResult() override;
+  std::uint64_t EstablishedTimestamp() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 
   std::vector<std::string> publish(const daemon::TunnelInfo& info, bool finishing);
@@ -128,6 +142,7 @@ class TunnelObject final : public org::l2tpbus1::Tunnel_vtable {
   sd_bus* bus_;
   ObjectBackend& backend_;
   daemon::TunnelInfo info_;
+  EstablishedClock established_;
   bool closed_sent_last_ = false;
 };
 
@@ -156,6 +171,7 @@ class SessionObject final : public org::l2tpbus1::Session_vtable {
   std::map<std::string, sdbus::Variant> Ip4Config() override;
   std::map<std::string, sdbus::Variant> Ip6Config() override;
   std::string Ip6Negotiation() override;
+  std::uint64_t EstablishedTimestamp() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 
   std::vector<std::string> publish(const daemon::SessionInfo& info, bool finishing);
@@ -165,6 +181,7 @@ class SessionObject final : public org::l2tpbus1::Session_vtable {
   sd_bus* bus_;
   ObjectBackend& backend_;
   daemon::SessionInfo info_;
+  EstablishedClock established_;
   bool closed_sent_last_ = false;
 };
 
