@@ -17,23 +17,12 @@ adaptors map them, so the objects' getters keep their C++ signatures.
 usage: dbus-vtable-gen.py INPUT.xml OUTPUT.h
 """
 
+import os
 import sys
-import xml.etree.ElementTree as ElementTree
 
-BASIC_TYPES = {
-    "y": "std::uint8_t",
-    "b": "bool",
-    "q": "std::uint16_t",
-    "u": "std::uint32_t",
-    "t": "std::uint64_t",
-    "n": "std::int16_t",
-    "i": "std::int32_t",
-    "x": "std::int64_t",
-    "d": "double",
-    "s": "std::string",
-    "o": "sdbus::ObjectPath",
-    "v": "sdbus::Variant",
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dbus_xml import (BASIC_TYPES, annotation, c_string, complete_types,  # noqa: E402
+                      fail, load_interface)
 
 EMITS_FLAGS = {
     "true": "SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE",
@@ -41,41 +30,6 @@ EMITS_FLAGS = {
     "const": "SD_BUS_VTABLE_PROPERTY_CONST",
     "false": "0",
 }
-
-
-def fail(message):
-    sys.exit(f"dbus-vtable-gen: {message}")
-
-
-def split_complete_type(signature):
-    """The first complete type of `signature` and the rest."""
-    if not signature:
-        fail("empty signature")
-    head = signature[0]
-    if head in BASIC_TYPES:
-        return head, signature[1:]
-    if head == "a":
-        element, rest = split_complete_type(signature[1:])
-        return "a" + element, rest
-    if head in "({":
-        close = ")" if head == "(" else "}"
-        inner = signature[1:]
-        members = ""
-        while inner and inner[0] != close:
-            member, inner = split_complete_type(inner)
-            members += member
-        if not inner:
-            fail(f"unterminated {head} in {signature}")
-        return head + members + close, inner[1:]
-    fail(f"unsupported type {head!r} in {signature}")
-
-
-def complete_types(signature):
-    types = []
-    while signature:
-        first, signature = split_complete_type(signature)
-        types.append(first)
-    return types
 
 
 def cpp_type(signature):
@@ -90,17 +44,6 @@ def cpp_type(signature):
         members = ", ".join(cpp_type(t) for t in complete_types(signature[1:-1]))
         return f"sdbus::Struct<{members}>"
     fail(f"unsupported signature {signature}")
-
-
-def annotation(element, name):
-    for child in element.findall("annotation"):
-        if child.get("name") == name:
-            return child.get("value")
-    return None
-
-
-def c_string(text):
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def param_names(args):
@@ -207,12 +150,8 @@ class {cls} {{
 def main():
     if len(sys.argv) != 3:
         fail("usage: dbus-vtable-gen.py INPUT.xml OUTPUT.h")
-    root = ElementTree.parse(sys.argv[1]).getroot()
-    interfaces = root.findall("interface")
-    if len(interfaces) != 1:
-        fail(f"{sys.argv[1]}: expected one interface, found {len(interfaces)}")
     with open(sys.argv[2], "w", encoding="utf-8") as output:
-        output.write(generate(interfaces[0]))
+        output.write(generate(load_interface(sys.argv[1])))
 
 
 if __name__ == "__main__":
