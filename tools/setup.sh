@@ -47,6 +47,11 @@ packages=(
   # NetworkManager-l2tp's IPsec (tests/vm/test_nm.py): it starts its charon
   # with strongSwan's `ipsec` command
   strongswan-starter
+  # l2tpctl (ctl/): CLI11 for its arguments, fmt for its output, nlohmann's
+  # JSON, bash-completion's pkg-config file for where its completion goes;
+  # its tests check the JSON against doc/l2tpctl.schema.json (jsonschema)
+  # and run its bash completion; pkttyagent comes with polkitd
+  libcli11-dev libfmt-dev nlohmann-json3-dev bash-completion python3-jsonschema
 )
 
 missing=()
