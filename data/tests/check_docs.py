@@ -165,8 +165,8 @@ def main():
     notes = []
 
     pages = sorted(glob.glob(os.path.join(root, "data", "man", "*.[0-9]")))
-    if len(pages) != 3:
-        failures.append(f"expected 3 man pages in data/man, found {len(pages)}")
+    if len(pages) != 4:
+        failures.append(f"expected 4 man pages in data/man, found {len(pages)}")
     if shutil.which("groff") is None:
         print("FAIL: groff is missing (Debian package groff-base)")
         return 1
