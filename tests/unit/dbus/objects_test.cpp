@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "bus_fixture.h"
 #include "dbus/properties.h"
 
@@ -41,12 +43,14 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
   EXPECT_EQ(added.path, path);
   ASSERT_TRUE(added.interfaces.contains(kTunnelInterface));
   const Dictionary& properties = added.interfaces.at(kTunnelInterface);
-  EXPECT_THAT(keys(properties),
-              UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local",
-                                   "Peer", "TunnelId", "PeerTunnelId", "PeerHostName",
-                                   "PeerVendorName", "Owner", "HelloInterval", "Listener",
-                                   "Sessions", "Ipsec", "LastResult", "Statistics"));
+  EXPECT_THAT(
+      keys(properties),
+      UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local", "Peer",
+                           "TunnelId", "PeerTunnelId", "PeerHostName", "PeerVendorName", "Owner",
+                           "HelloInterval", "Listener", "Sessions", "Ipsec", "LastResult",
+                           "EstablishedTimestamp", "Statistics"));
   EXPECT_EQ(properties.at("State").get<std::string>(), "connecting");
+  EXPECT_EQ(properties.at("EstablishedTimestamp").get<std::uint64_t>(), 0u);
   EXPECT_EQ(properties.at("Mode").get<std::string>(), "dynamic");
   EXPECT_EQ(properties.at("Version").get<std::uint32_t>(), 2u);
   EXPECT_EQ(properties.at("Encapsulation").get<std::string>(), "udp");
@@ -78,8 +82,16 @@ TEST_F(BusTest, ChangesAreSignalledOnceWithTheChangedValuesOnly) {
   const auto changes = events_of("PropertiesChanged", path);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].interface, kTunnelInterface);
-  EXPECT_THAT(keys(changes[0].changed),
-              UnorderedElementsAre("State", "PeerTunnelId", "PeerHostName"));
+  EXPECT_THAT(
+      keys(changes[0].changed),
+      UnorderedElementsAre("State", "PeerTunnelId", "PeerHostName", "EstablishedTimestamp"));
+  // Wall-clock µs of the moment it was seen established.
+  const auto established_at = changes[0].changed.at("EstablishedTimestamp").get<std::uint64_t>();
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  EXPECT_LE(established_at, static_cast<std::uint64_t>(now));
+  EXPECT_GT(established_at, static_cast<std::uint64_t>(now) - 60'000'000);
   EXPECT_EQ(changes[0].changed.at("State").get<std::string>(), "established");
   EXPECT_EQ(changes[0].changed.at("PeerTunnelId").get<std::uint32_t>(), 99u);
   EXPECT_EQ(changes[0].changed.at("PeerHostName").get<std::string>(), "lns\\x0a.example");
@@ -204,7 +216,8 @@ TEST_F(BusTest, SessionsComeAndGoWithTheirTunnel) {
   run_briefly();
   auto changes = events_of("PropertiesChanged", session);
   ASSERT_EQ(changes.size(), 1u);
-  EXPECT_THAT(keys(changes[0].changed), UnorderedElementsAre("State", "Ip4Config"));
+  EXPECT_THAT(keys(changes[0].changed),
+              UnorderedElementsAre("State", "Ip4Config", "EstablishedTimestamp"));
   EXPECT_EQ(changes[0].changed.at("Ip4Config").get<Dictionary>().at("address").get<std::string>(),
             "10.0.0.2");
 
