@@ -19,6 +19,8 @@ import pytest
 
 from vmtest import (LISTENER, SESSION, TUNNEL, in_network_namespace, it, pids_of, wait_until,
                     xl2tpd_lac_config, xl2tpd_lns_config)
+# tests/integration's helper for l2tpctl: on the path once vmtest has loaded it.
+from ctl_runner import Ctl  # noqa: E402
 
 LNS_ADDRESS = '10.77.0.1'
 POOL = ('10.77.0.10', '10.77.0.19')
@@ -121,6 +123,24 @@ def last_result(stack, path, timeout=30.0):
     return tuple(it.assert_removed_cleanly(stack.signals, path, SESSION, timeout))
 
 
+def assert_l2tpctl_shows(stack, session, interface, addresses):
+    """l2tpctl's overview and details name the kernel session's interface and
+    PPP addresses, and count its traffic."""
+    parts = session.split('/')
+    name = f'{parts[4]}/{parts[6]}'
+    ctl = Ctl(stack)
+    overview = ctl('status')
+    assert overview.code == 0, overview.err
+    row = next(line for line in overview.lines() if line.startswith(name + ' '))
+    for word in ('established', interface, addresses['address'], addresses['peer']):
+        assert word in row, (word, overview.out)
+    details = ctl('status', name)
+    assert f"Interface: {interface}" in details.out, details.out
+    assert f"IPv4: {addresses['address']}/32 peer {addresses['peer']}" in details.out, details.out
+    as_json = ctl('--json', 'status', name).json()
+    assert as_json['Statistics']['rx-packets'] > 0 and as_json['Statistics']['tx-packets'] > 0
+
+
 # ---------------------------------------------------------------------------
 # our LAC, our LNS
 
@@ -146,6 +166,7 @@ def test_our_lac_to_our_lns(network, daemon):
 
     a.wait_ping(LNS_ADDRESS)
     b.wait_ping(ours['address'])
+    assert_l2tpctl_shows(lac, session, interface, ours)
     # IPV6CP (Ipv6 on the LAC, accepted by the LNS): link-local addresses of
     # the negotiated interface ids, both ways, and usable.
     wait_until(lambda: dict(lac.root.prop(session, SESSION, 'Ip6Config'))
