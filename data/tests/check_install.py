@@ -9,7 +9,8 @@ each file's path, derived here from the configured prefix and sysconfdir:
 with --prefix=/usr these are the absolute paths Debian's packages read
 (/usr/share/dbus-1/system.d, /usr/share/dbus-1/system-services,
 /usr/share/polkit-1/actions, systemd's system unit directory from
-pkg-config, /etc/l2tpbus, /usr/share/man, /usr/share/locale). Static files
+pkg-config, /etc/l2tpbus, /usr/share/man, /usr/share/locale, bash-completion's
+and zsh's directories, l2tpctl in bindir). Static files
 must be installed unchanged, configured ones must start
 <prefix>/<sbindir>/l2tpbusd, and the installed policy must carry the
 translations.
@@ -58,6 +59,7 @@ def main():
     mandir = absolute(prefix, options["mandir"])
     localedir = absolute(prefix, options["localedir"])
     daemon = os.path.join(absolute(prefix, options["sbindir"]), "l2tpbusd")
+    client = os.path.join(absolute(prefix, options["bindir"]), "l2tpctl")
     unitdir = systemd_unit_dir(prefix)
     failures = []
 
@@ -79,6 +81,11 @@ def main():
         f"{mandir}/man8/l2tpbusd.8": "data/man/l2tpbusd.8",
         f"{mandir}/man5/l2tpbus.tunnel.5": "data/man/l2tpbus.tunnel.5",
         f"{mandir}/man5/l2tpbusd.conf.5": "data/man/l2tpbusd.conf.5",
+        f"{mandir}/man1/l2tpctl.1": "data/man/l2tpctl.1",
+        # l2tpctl's completion: bash-completion's directory under the prefix, zsh's
+        # vendor functions (Debian's zsh reads /usr/share/zsh/vendor-completions)
+        f"{datadir}/bash-completion/completions/l2tpctl": "ctl/completion/l2tpctl.bash",
+        f"{datadir}/zsh/vendor-completions/_l2tpctl": "ctl/completion/_l2tpctl",
     }
     for example in sorted(os.listdir(os.path.join(source, "data", "examples"))):
         static[f"{datadir}/doc/l2tpbus/examples/{example}"] = f"data/examples/{example}"
@@ -120,6 +127,8 @@ def main():
         left = re.findall(r"@[A-Za-z_]+@", text)
         if left:
             failures.append(f"{path}: something was left unsubstituted: {left}")
+    if not os.access(staged(client), os.X_OK):
+        failures.append(f"{client} not installed")
     if not os.path.isfile(staged(policy)):
         failures.append(f"{policy} not installed")
     else:

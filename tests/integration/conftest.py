@@ -107,12 +107,13 @@ TUNNEL_PROPS = {
     'Local': 's', 'Peer': 's', 'TunnelId': 'u', 'PeerTunnelId': 'u', 'PeerHostName': 's',
     'PeerVendorName': 's', 'Owner': 'u', 'HelloInterval': 'u', 'Listener': 'o',
     'Sessions': 'ao', 'Ipsec': 'a{sv}',
-    'LastResult': '(uus)', 'Statistics': 'a{st}',
+    'LastResult': '(uus)', 'EstablishedTimestamp': 't', 'Statistics': 'a{st}',
 }
 SESSION_PROPS = {
     'State': 's', 'Pseudowire': 's', 'SessionId': 'u', 'Tunnel': 'o', 'PeerSessionId': 'u',
     'InterfaceName': 's', 'Owner': 'u', 'LastResult': '(uus)', 'Ip4Config': 'a{sv}',
-    'Ip6Config': 'a{sv}', 'Ip6Negotiation': 's', 'Statistics': 'a{st}',
+    'Ip6Config': 'a{sv}', 'Ip6Negotiation': 's', 'EstablishedTimestamp': 't',
+    'Statistics': 'a{st}',
 }
 LISTENER_PROPS = {'Local': 's', 'Version': 'u', 'Encapsulation': 's', 'Tunnels': 'ao',
                   'Statistics': 'a{st}'}
