@@ -4,14 +4,17 @@ JSON form (JSON checked against doc/l2tpctl.schema.json, not as text), its
 exit codes, and its shell completion."""
 
 import json
+import os
 import pathlib
+import pty
 import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import NOBODY, SESSION, TUNNEL, establish, free_port, open_call, wait_until
+from conftest import (
+    ACTION_CREATE, NOBODY, SESSION, TUNNEL, establish, free_port, open_call, wait_until)
 from ctl_runner import REPO, Ctl, validate
 
 EXIT_FAILURE, EXIT_USAGE, EXIT_TIMEOUT, EXIT_DENIED, EXIT_NO_OBJECT, EXIT_NO_DAEMON = 1, 2, 3, 4, 5, 6
@@ -325,3 +328,37 @@ def test_status_names_objects_by_config_file(make_stack):
     assert out.json()['Path'] == listener
     assert out.json().get('ConfigFile') == 'office'
     assert 'office' in ctl('list', 'listeners').out
+
+
+def test_on_a_terminal_polkit_may_ask_for_a_password(stack):
+    """With standard input a terminal, the call allows interactive authorization
+    (and pkttyagent is started for it); with --no-ask-password, or without a
+    terminal, it does not, and a polkit that wants a password refuses."""
+    stack.polkit.set_mode(ACTION_CREATE, 'challenge')  # yes, once a password is typed
+    ctl = Ctl(stack, uid=NOBODY)
+
+    def on_terminal(*args):
+        controller, terminal = pty.openpty()
+        try:
+            done = subprocess.run(ctl.command(*args), stdin=terminal, capture_output=True,
+                                  text=True, timeout=60, env=ctl.env())
+        finally:
+            os.close(terminal)
+            os.close(controller)
+        return done
+
+    stack.polkit.clear()
+    asked = on_terminal('tunnel', 'add', 'Peer=127.0.0.1')
+    assert asked.returncode == 0, asked.stderr
+    assert [c[3] & 1 for c in stack.polkit.calls() if c[2] == ACTION_CREATE] == [1]
+    assert len(stack.tunnels()) == 1
+
+    stack.polkit.clear()
+    refused = on_terminal('--no-ask-password', 'tunnel', 'add', 'Peer=127.0.0.1')
+    assert refused.returncode == EXIT_DENIED, refused.stderr
+    assert 'without a password' in refused.stderr
+    assert [c[3] & 1 for c in stack.polkit.calls() if c[2] == ACTION_CREATE] == [0]
+
+    no_terminal = ctl('tunnel', 'add', 'Peer=127.0.0.1')
+    assert no_terminal.code == EXIT_DENIED
+    assert len(stack.tunnels()) == 1
