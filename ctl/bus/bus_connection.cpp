@@ -15,7 +15,7 @@ namespace {
 constexpr std::uint64_t kCallTimeoutUsec = 120'000'000;  // polkit may ask a person first
 
 struct ErrorGuard {
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{};  // SD_BUS_ERROR_NULL is a C compound literal
   ~ErrorGuard() { sd_bus_error_free(&error); }
 };
 
