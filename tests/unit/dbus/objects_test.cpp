@@ -45,7 +45,7 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
               UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local",
                                    "Peer", "TunnelId", "PeerTunnelId", "PeerHostName",
                                    "PeerVendorName", "Owner", "HelloInterval", "Listener",
-                                   "Sessions", "Ipsec", "LastResult", "Statistics"));
+                                   "ConfigFile", "Sessions", "Ipsec", "LastResult", "Statistics"));
   EXPECT_EQ(properties.at("State").get<std::string>(), "connecting");
   EXPECT_EQ(properties.at("Mode").get<std::string>(), "dynamic");
   EXPECT_EQ(properties.at("Version").get<std::uint32_t>(), 2u);
@@ -56,6 +56,7 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
   EXPECT_EQ(properties.at("Owner").get<std::uint32_t>(), getuid());
   EXPECT_EQ(properties.at("HelloInterval").get<std::uint32_t>(), 60u);
   EXPECT_EQ(properties.at("Listener").get<sdbus::ObjectPath>(), "/");
+  EXPECT_EQ(properties.at("ConfigFile").get<std::string>(), "");
   // Introspectable, Peer and Properties come with every object.
   EXPECT_TRUE(added.interfaces.contains("org.freedesktop.DBus.Properties"));
   EXPECT_TRUE(added.interfaces.contains("org.freedesktop.DBus.Introspectable"));
