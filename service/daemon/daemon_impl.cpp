@@ -364,7 +364,7 @@ Result<std::uint32_t> DaemonImpl::open_listener(const fsm::ListenerConfig& reque
   if (place.state == ListenerState::kWaiting) {
     l2tp::daemon::log(LogLevel::kNotice, "listener " + std::to_string(*created), "waits for ",
                       config.local.to_string(), " to be an address of this host",
-                      place.bound ? "" : " to bind");
+                      place.bound ? "" : "; it binds then");
   }
   listener_places_[*created] = place;
   if (specific(config.local)) watch_local_addresses();
