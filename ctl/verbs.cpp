@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "bus/bus_connection.h"
-#include "bus/message_io.h"
 #include "follow.h"
 #include "generated/listener_proxy.h"
 #include "generated/manager_proxy.h"
@@ -104,22 +103,6 @@ void report_created(const GlobalOptions& options, const std::vector<std::string>
 
 const char* created_word(const GlobalOptions& options) {
   return options.wait ? _("established") : _("created");
-}
-
-// TEMPORARY until the Manager's Up/Down/Reload land in dbus/*.xml.
-std::vector<std::string> manager_up(BusConnection& bus, const std::string& name) {
-  MessagePtr reply = bus.call(kManagerPath, kManagerInterface, "Up",
-                              [&](sd_bus_message* m) { message::append(m, "s", name); });
-  std::vector<std::string> paths;
-  message::read(reply.get(), "ao", paths);
-  return paths;
-}
-void manager_down(BusConnection& bus, const std::string& name) {
-  bus.call(kManagerPath, kManagerInterface, "Down",
-           [&](sd_bus_message* m) { message::append(m, "s", name); });
-}
-void manager_reload(BusConnection& bus) {
-  bus.call(kManagerPath, kManagerInterface, "Reload", [](sd_bus_message*) {});
 }
 
 }  // namespace
@@ -233,7 +216,7 @@ int config_up(const GlobalOptions& options, const std::vector<std::string>& name
   proxy::Manager manager(changer.bus(), kManagerPath);
   std::vector<std::string> paths;
   for (const std::string& name : names) {
-    for (std::string& path : manager_up(changer.bus(), name)) paths.push_back(std::move(path));
+    for (std::string& path : manager.Up(name)) paths.push_back(std::move(path));
   }
   std::vector<std::string> tunnels;
   for (const std::string& path : paths) {
@@ -249,13 +232,13 @@ int config_up(const GlobalOptions& options, const std::vector<std::string>& name
 int config_down(const GlobalOptions& options, const std::vector<std::string>& names) {
   Changer changer(options);
   proxy::Manager manager(changer.bus(), kManagerPath);
-  for (const std::string& name : names) manager_down(changer.bus(), name);
+  for (const std::string& name : names) manager.Down(name);
   return 0;
 }
 
 int reload(const GlobalOptions& options) {
   Changer changer(options);
-  manager_reload(changer.bus());
+  proxy::Manager(changer.bus(), kManagerPath).Reload();
   return 0;
 }
 

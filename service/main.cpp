@@ -66,7 +66,7 @@ constexpr const char* kUsage =
     "  --help                         show this and exit\n"
     "  --version                      show the version and exit\n"
     "\n"
-    "SIGHUP rereads the *.tunnel files; SIGTERM and SIGINT end the daemon.\n";
+    "SIGHUP rereads the *.tunnel files (as Manager.Reload); SIGTERM and SIGINT end the daemon.\n";
 
 enum class DataPlaneChoice : std::uint8_t { kKernel, kNull };
 

@@ -22,6 +22,7 @@ ACTIONS = {
     "org.l2tpbus1.create-tunnel": ("auth_admin", "auth_admin", "auth_admin_keep"),
     "org.l2tpbus1.manage-tunnels": ("auth_admin", "auth_admin", "auth_admin_keep"),
     "org.l2tpbus1.listen": ("auth_admin", "auth_admin", "auth_admin"),
+    "org.l2tpbus1.configure": ("auth_admin", "auth_admin", "auth_admin_keep"),
 }
 TEXTS = ("description", "message")
 

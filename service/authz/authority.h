@@ -19,6 +19,7 @@ namespace l2tp::authz {
 inline constexpr const char* kActionCreateTunnel = "org.l2tpbus1.create-tunnel";
 inline constexpr const char* kActionManageTunnels = "org.l2tpbus1.manage-tunnels";
 inline constexpr const char* kActionListen = "org.l2tpbus1.listen";
+inline constexpr const char* kActionConfigure = "org.l2tpbus1.configure";
 
 enum class Decision {
   kAllowed,

@@ -447,6 +447,33 @@ std::expected<LoadedFile, std::string> load_tunnel_file(const std::string& path,
   return LoadedFile{path, fingerprint(**text, defaults), std::move(*content)};
 }
 
+std::string tunnel_file_name(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (name.ends_with(kTunnelSuffix)) name.remove_suffix(kTunnelSuffix.size());
+  return std::string(name);
+}
+
+std::string tunnel_file_path(const std::string& directory, std::string_view name) {
+  return directory + "/" + std::string(name) + std::string(kTunnelSuffix);
+}
+
+std::expected<void, OptionError> check_tunnel_file_name(std::string_view name) {
+  constexpr std::size_t kMaxNameLength = 64;
+  const auto allowed = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '@' || c == '-';
+  };
+  if (name.empty() || name.size() > kMaxNameLength || name.front() == '.' ||
+      !std::ranges::all_of(name, allowed)) {
+    return std::unexpected(OptionError{
+        "name", shown_in_error(name) +
+                    " is not a config file name: 1 to 64 characters of A-Z, a-z, 0-9, '_', '.', "
+                    "'@' and '-', not starting with '.' (the file name without .tunnel)"});
+  }
+  return {};
+}
+
 std::vector<std::string> list_tunnel_files(const std::string& directory) {
   std::vector<std::string> paths;
   GDir* dir = g_dir_open(directory.c_str(), 0, nullptr);

@@ -7,6 +7,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -54,5 +55,14 @@ std::expected<LoadedFile, std::string> load_tunnel_file(const std::string& path,
                                                         const Defaults& defaults);
 // The *.tunnel files of a directory, sorted by name.
 std::vector<std::string> list_tunnel_files(const std::string& directory);
+
+// A file's NAME, by which Manager.Up and Down and ConfigFiles know it: its
+// file name without ".tunnel" ("office" for /etc/l2tpbus/office.tunnel).
+std::string tunnel_file_name(std::string_view path);
+std::string tunnel_file_path(const std::string& directory, std::string_view name);
+// A NAME a caller may give: 1..64 characters of [A-Za-z0-9_.@-], not
+// starting with '.' (so never a path, a dot file, nor "." or ".."). Refused
+// with an OptionError for the key "name".
+std::expected<void, OptionError> check_tunnel_file_name(std::string_view name);
 
 }  // namespace l2tp::config

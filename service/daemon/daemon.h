@@ -43,10 +43,43 @@ using Result = std::expected<T, Failure>;
 struct TunnelInfo {
   fsm::TunnelView view;
   uid_t owner = 0;
+  std::string config_file;  // NAME of the *.tunnel file that made it; empty otherwise
 };
 struct SessionInfo {
   fsm::SessionView view;
   uid_t owner = 0;
+};
+
+// Whether a listener receives: kWaiting while its local address is not on
+// this host (a listener of a file binds before the network is configured,
+// or binds once the address comes), or went away since.
+enum class ListenerState : std::uint8_t { kListening, kWaiting };
+const char* to_string(ListenerState state);  // "listening", "waiting"
+
+struct ListenerInfo {
+  fsm::ListenerView view;
+  ListenerState state = ListenerState::kListening;
+  std::string config_file;  // NAME of the *.tunnel file that made it; empty otherwise
+};
+
+// A *.tunnel file as Manager.ConfigFiles shows it. kUp: its objects exist or
+// are being created; kDown: put down (Daemon::put_down), or its object ended
+// and was not brought back (`message` says why); kFailed: the file does not
+// load, or its objects could not be created (`message` is the error).
+enum class ConfigFileState : std::uint8_t { kUp, kDown, kFailed };
+const char* to_string(ConfigFileState state);  // "up", "down", "failed"
+
+struct ConfigFileStatus {
+  std::string name;  // the file name without .tunnel
+  ConfigFileState state = ConfigFileState::kUp;
+  std::string message;
+  bool operator==(const ConfigFileStatus&) const = default;
+};
+
+// The objects a file made: one tunnel, or one listener.
+struct ConfigFileObjects {
+  std::vector<std::uint32_t> tunnels;
+  std::vector<std::uint32_t> listeners;
 };
 
 using Statistics = std::map<std::string, std::uint64_t>;
@@ -68,8 +101,12 @@ class DaemonObserver {
   virtual void session_added(const SessionInfo& session) = 0;
   virtual void session_changed(const SessionInfo& session) = 0;
   virtual void session_removed(const SessionInfo& session) = 0;
-  virtual void listener_added(const fsm::ListenerView& listener) = 0;
+  virtual void listener_added(const ListenerInfo& listener) = 0;
+  // Its State changed (the only thing about a listener that changes).
+  virtual void listener_changed(const ListenerInfo& listener) = 0;
   virtual void listener_removed(std::uint32_t listener_id) = 0;
+  // The *.tunnel files or their states changed: all of them, sorted by name.
+  virtual void config_files_changed(const std::vector<ConfigFileStatus>& files) = 0;
 };
 
 struct DaemonOptions {
@@ -86,9 +123,23 @@ class Daemon {
                                         DaemonObserver& observer);
   virtual ~Daemon() = default;
 
-  // Loads the *.tunnel files; later calls (SIGHUP) apply added, changed and
-  // removed files without touching the tunnels of other files.
+  // Loads the *.tunnel files; later calls (SIGHUP, Manager.Reload) apply
+  // added, changed and removed files without touching the objects of other
+  // files. A file put down stays down (its changes are noted, not applied).
   virtual void load_config() = 0;
+  // Manager.Up: reads the file NAME again and creates its objects unless
+  // they exist (a changed file's objects are replaced); lifts put_down().
+  // `done` gets the objects once they exist (a tunnel's peer name is
+  // resolved first), or kNotFound (no such file), or kFailed (it does not
+  // load: the loader's "PATH:LINE: Key: message"; or its objects could not
+  // be created).
+  virtual void bring_up(const std::string& name,
+                        std::function<void(Result<ConfigFileObjects>)> done) = 0;
+  // Manager.Down: closes the objects of file NAME (tunnels with StopCCN) and
+  // keeps the file down until bring_up() or a restart; kNotFound when no
+  // such file is known.
+  virtual Result<void> put_down(const std::string& name) = 0;
+  virtual std::vector<ConfigFileStatus> config_files() const = 0;
 
   // SIGTERM: stops listening, closes every tunnel (StopCCN, so peers learn it
   // at once rather than by timeout) and calls `done` once all are gone or
@@ -109,7 +160,7 @@ class Daemon {
   virtual std::optional<TunnelInfo> tunnel(std::uint32_t tunnel_id) const = 0;
   virtual std::optional<SessionInfo> session(std::uint32_t tunnel_id,
                                              std::uint32_t session_id) const = 0;
-  virtual std::optional<fsm::ListenerView> listener(std::uint32_t listener_id) const = 0;
+  virtual std::optional<ListenerInfo> listener(std::uint32_t listener_id) const = 0;
   // The engine's counters and the kernel's drops at its socket; empty for
   // an unknown listener.
   virtual Statistics listener_statistics(std::uint32_t listener_id) const = 0;

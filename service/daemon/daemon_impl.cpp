@@ -33,6 +33,13 @@ Failure from_engine(const fsm::Error& error) {
   return {failure_kind(error.code), error.message};
 }
 
+std::string why_ended(const fsm::TunnelView& tunnel) {
+  if (!tunnel.last_result.message.empty()) return tunnel.last_result.message;
+  return "tunnel " + std::to_string(tunnel.tunnel_id) + " ended (result " +
+         std::to_string(tunnel.last_result.result) + ", error " +
+         std::to_string(tunnel.last_result.error) + ")";
+}
+
 std::string system_host_name() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "l2tpbus";
@@ -110,6 +117,7 @@ DaemonImpl::~DaemonImpl() {
   // Pending resolutions and retries call into the engine; stop them first.
   resolutions_.clear();
   retries_.clear();
+  address_poll_.reset();
   reconcile_alarm_.reset();
   shutdown_deadline_.reset();
   // Then the engine, while its sockets and data plane still exist; what the
@@ -157,6 +165,12 @@ std::optional<Failure> DaemonImpl::refuse_ipsec() const {
 
 void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner,
                                std::function<void(Result<std::uint32_t>)> done) {
+  create_tunnel_for(request, {.owner = owner, .config_file = {}}, std::move(done));
+}
+
+void DaemonImpl::create_tunnel_for(const config::TunnelRequest& request, const TunnelOrigin& origin,
+                                   std::function<void(Result<std::uint32_t>)> done) {
+  const uid_t owner = origin.owner;
   if (auto unavailable = data_plane_->unavailable();
       unavailable && request.config.mode != fsm::TunnelMode::kDynamic) {
     done(std::unexpected(Failure{FailureKind::kNotSupported,
@@ -181,7 +195,7 @@ void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner
     return;
   }
   if (request.peer.is_numeric) {
-    create_resolved_tunnel(request, request.config.peer, owner, done);
+    create_resolved_tunnel(request, request.config.peer, origin, done);
     return;
   }
   if (!resolver_) {
@@ -201,10 +215,10 @@ void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner
   // queue unbounded work behind a slow resolver.
   ++tunnels_per_uid_[owner];
   const std::uint64_t key = next_resolution_++;
-  auto finish = [this, key, request, owner, done](auto result) {
+  auto finish = [this, key, request, origin, done](auto result) {
     auto self = std::move(resolutions_[key]);  // keep the request alive until we return
     resolutions_.erase(key);
-    if (--tunnels_per_uid_[owner] == 0) tunnels_per_uid_.erase(owner);
+    if (--tunnels_per_uid_[origin.owner] == 0) tunnels_per_uid_.erase(origin.owner);
     if (!result || result->empty()) {
       done(std::unexpected(
           Failure{FailureKind::kFailed,
@@ -212,15 +226,16 @@ void DaemonImpl::create_tunnel(const config::TunnelRequest& request, uid_t owner
                       (result ? std::string("no address") : result.error().message)}));
       return;
     }
-    create_resolved_tunnel(request, result->front(), owner, done);
+    create_resolved_tunnel(request, result->front(), origin, done);
   };
   resolutions_[key] =
       resolver_->resolve(request.peer.host, request.peer.port, family, std::move(finish));
 }
 
 void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm::Endpoint& peer,
-                                        uid_t owner,
+                                        const TunnelOrigin& origin,
                                         const std::function<void(Result<std::uint32_t>)>& done) {
+  const bool from_file = !origin.config_file.empty();
   fsm::TunnelConfig& config = request.config;
   config.peer = peer;
   if (config.local.family == fsm::Endpoint::Family::kUnspecified) {
@@ -240,7 +255,7 @@ void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm
       config.mode != fsm::TunnelMode::kStatic && config.encapsulation == wire::Encapsulation::kUdp;
   if (prepared_socket) {
     auto bound = sockets_->prepare_initiator(config.local, config.peer, config.encapsulation,
-                                             request.local_port_given);
+                                             request.local_port_given, from_file);
     if (!bound) {
       done(std::unexpected(
           Failure{FailureKind::kFailed,
@@ -252,17 +267,33 @@ void DaemonImpl::create_resolved_tunnel(config::TunnelRequest request, const fsm
     config.local.port = 1701;
   }
 
+  // The kernel makes the socket of a static tunnel itself, and neither it
+  // nor an L2TPIP socket binds where the address is not: the tunnel of a
+  // file waits for it (local_addresses.cpp).
+  config.await_local_address = from_file && config.mode != fsm::TunnelMode::kDynamic &&
+                               !sockets_->is_local_address(config.local);
+
   std::expected<std::uint32_t, fsm::Error> created;
   {
-    // The owner is noted before the engine's events announce the tunnel.
+    // The owner and the file are noted before the engine's events announce
+    // the tunnel.
     const fsm::Engine::EventBatch batch(*engine_);
     created = engine_->create_tunnel(config);
-    if (created) tunnel_owners_[*created] = owner;
+    if (created) {
+      tunnel_owners_[*created] = origin.owner;
+      if (from_file) tunnel_files_[*created] = origin.config_file;
+    }
   }
   if (!created) {
     if (prepared_socket) sockets_->discard_prepared(config.local, config.peer);
     done(std::unexpected(from_engine(created.error())));
     return;
+  }
+  if (config.await_local_address) {
+    l2tp::daemon::log(LogLevel::kNotice, "tunnel " + std::to_string(*created), "waits for ",
+                      config.local.to_string(), " to be an address of this host");
+    tunnels_awaiting_address_[*created] = config.local;
+    watch_local_addresses();
   }
   done(*created);
 }
@@ -283,6 +314,11 @@ Result<std::uint32_t> DaemonImpl::create_session(std::uint32_t tunnel_id,
 }
 
 Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
+  return open_listener(requested, "");
+}
+
+Result<std::uint32_t> DaemonImpl::open_listener(const fsm::ListenerConfig& requested,
+                                                const std::string& config_file) {
   if (requested.encapsulation == wire::Encapsulation::kIp && !support_.ip_sockets)
     return std::unexpected(Failure{FailureKind::kNotSupported,
                                    "Encapsulation ip needs L2TP/IP sockets: load l2tp_ip and "
@@ -291,23 +327,47 @@ Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
     if (auto refused = refuse_ipsec()) return std::unexpected(*refused);
   }
   fsm::ListenerConfig config = requested;
-  const std::uint32_t handle = next_listener_socket_++;
-  auto bound = sockets_->open_listener(handle, config.local, config.encapsulation,
-                                       config.ipsec && config.ipsec->required);
-  if (!bound) {
-    const bool in_use = bound.error().find("in use") != std::string::npos ||
-                        bound.error().find("already") != std::string::npos;
-    return std::unexpected(
-        Failure{in_use ? FailureKind::kExists : FailureKind::kFailed,
-                "Local: cannot listen on " + config.local.to_string() + ": " + bound.error()});
+  ListenerPlace place{
+      .local = config.local,
+      .encapsulation = config.encapsulation,
+      .socket = next_listener_socket_++,
+      .config_file = config_file,
+      .require_esp = config.ipsec && config.ipsec->required,
+      // The bus's callers hear at once of an address that is not here (a
+      // typo should fail loudly); files wait for theirs.
+      .free_bind = !config_file.empty(),
+  };
+  // An L2TPIP socket cannot bind before its address is here: a file's
+  // listener binds once it is (local_addresses_changed()).
+  const bool bind_later = place.free_bind && config.encapsulation == wire::Encapsulation::kIp &&
+                          !sockets_->is_local_address(config.local);
+  if (!bind_later) {
+    auto bound = sockets_->open_listener(place.socket, config.local, config.encapsulation,
+                                         place.require_esp, place.free_bind);
+    if (!bound) {
+      const bool in_use = bound.error().find("in use") != std::string::npos ||
+                          bound.error().find("already") != std::string::npos;
+      return std::unexpected(
+          Failure{in_use ? FailureKind::kExists : FailureKind::kFailed,
+                  "Local: cannot listen on " + config.local.to_string() + ": " + bound.error()});
+    }
+    config.local = *bound;
+    place.local = *bound;
+    place.bound = true;
   }
-  config.local = *bound;
   auto created = engine_->listen(config);
   if (!created) {
-    sockets_->close_listener(handle);
+    if (place.bound) sockets_->close_listener(place.socket);
     return std::unexpected(from_engine(created.error()));
   }
-  listener_sockets_[*created] = handle;
+  place.state = listener_state(place, config.local);
+  if (place.state == ListenerState::kWaiting) {
+    l2tp::daemon::log(LogLevel::kNotice, "listener " + std::to_string(*created), "waits for ",
+                      config.local.to_string(), " to be an address of this host",
+                      place.bound ? "" : "; it binds then");
+  }
+  listener_places_[*created] = place;
+  if (specific(config.local)) watch_local_addresses();
   if (config.ipsec) {
     const std::uint32_t listener_id = *created;
     ipsec_->protect_listener(listener_id, config.local, config.ipsec,
@@ -318,7 +378,7 @@ Result<std::uint32_t> DaemonImpl::listen(const fsm::ListenerConfig& requested) {
                                                  "IPsec responder not loaded: " + loaded.error());
                              });
   }
-  if (auto view = engine_->listener(*created)) observer_.listener_added(*view);
+  if (auto view = engine_->listener(*created)) observer_.listener_added(listener_info(*view));
   return *created;
 }
 
@@ -337,17 +397,24 @@ Result<void> DaemonImpl::close_session(std::uint32_t tunnel_id, std::uint32_t se
 Result<void> DaemonImpl::close_listener(std::uint32_t listener_id) {
   auto closed = engine_->close_listener(listener_id);
   if (!closed) return std::unexpected(from_engine(closed.error()));
-  if (auto it = listener_sockets_.find(listener_id); it != listener_sockets_.end()) {
-    sockets_->close_listener(it->second);
-    listener_sockets_.erase(it);
+  std::string config_file;
+  if (auto it = listener_places_.find(listener_id); it != listener_places_.end()) {
+    if (it->second.bound) sockets_->close_listener(it->second.socket);
+    config_file = std::move(it->second.config_file);
+    listener_places_.erase(it);
   }
   if (ipsec_) ipsec_->release_listener(listener_id);
   observer_.listener_removed(listener_id);
+  // A file's listener closed on the bus (its file forgot it first otherwise).
+  config_object_ended(config_file, 0, listener_id,
+                      "listener " + std::to_string(listener_id) + " was closed");
   return {};
 }
 
 void DaemonImpl::shutdown(Duration grace, std::function<void()> done) {
   shutdown_done_ = std::move(done);
+  // Its files did not ask for what ends now: they stay as they are shown.
+  shutting_down_ = true;
   for (std::uint32_t listener_id : engine_->listener_ids()) close_listener(listener_id);
   for (std::uint32_t tunnel_id : engine_->tunnel_ids()) engine_->close_tunnel(tunnel_id);
   shutdown_deadline_ = alarms_.create([this] {
@@ -385,8 +452,16 @@ std::optional<SessionInfo> DaemonImpl::session(std::uint32_t tunnel_id,
   return with_owner(*view);
 }
 
-std::optional<fsm::ListenerView> DaemonImpl::listener(std::uint32_t listener_id) const {
-  return engine_->listener(listener_id);
+std::optional<ListenerInfo> DaemonImpl::listener(std::uint32_t listener_id) const {
+  auto view = engine_->listener(listener_id);
+  if (!view) return std::nullopt;
+  return listener_info(*view);
+}
+
+ListenerInfo DaemonImpl::listener_info(const fsm::ListenerView& view) const {
+  const auto place = listener_places_.find(view.listener_id);
+  if (place == listener_places_.end()) return {.view = view};
+  return {.view = view, .state = place->second.state, .config_file = place->second.config_file};
 }
 
 std::vector<std::uint32_t> DaemonImpl::tunnel_ids() const {
@@ -415,15 +490,15 @@ Statistics DaemonImpl::session_statistics(std::uint32_t tunnel_id, std::uint32_t
 Statistics DaemonImpl::listener_statistics(std::uint32_t listener_id) const {
   const std::optional<fsm::ListenerView> view = engine_->listener(listener_id);
   if (!view) return {};
-  const auto socket = listener_sockets_.find(listener_id);
+  const auto place = listener_places_.find(listener_id);
+  const bool bound = place != listener_places_.end() && place->second.bound;
   return {{"accepted", view->accepted},
           {"rejected", view->rejected},
           {"tunnels-refused", view->tunnels_refused},
           {"calls-refused", view->calls_refused},
           {"refusals-unanswered", view->refusals_unanswered},
           {"tunnels-evicted", view->tunnels_evicted},
-          {"kernel-drops",
-           socket != listener_sockets_.end() ? sockets_->listener_drops(socket->second) : 0}};
+          {"kernel-drops", bound ? sockets_->listener_drops(place->second.socket) : 0}};
 }
 
 Statistics DaemonImpl::tunnel_statistics(std::uint32_t tunnel_id) const {
@@ -467,7 +542,9 @@ config::Defaults DaemonImpl::defaults() const {
 
 TunnelInfo DaemonImpl::with_owner(const fsm::TunnelView& tunnel) const {
   auto owner = tunnel_owners_.find(tunnel.tunnel_id);
-  return {tunnel, owner == tunnel_owners_.end() ? 0 : owner->second};
+  auto file = tunnel_files_.find(tunnel.tunnel_id);
+  return {tunnel, owner == tunnel_owners_.end() ? 0 : owner->second,
+          file == tunnel_files_.end() ? std::string() : file->second};
 }
 
 SessionInfo DaemonImpl::with_owner(const fsm::SessionView& session) const {
@@ -478,7 +555,7 @@ SessionInfo DaemonImpl::with_owner(const fsm::SessionView& session) const {
 void DaemonImpl::tunnel_added(const fsm::TunnelView& tunnel) {
   const uid_t owner = tunnel_owners_.try_emplace(tunnel.tunnel_id, 0).first->second;
   ++tunnels_per_uid_[owner];
-  observer_.tunnel_added({tunnel, owner});
+  observer_.tunnel_added(with_owner(tunnel));
 }
 
 void DaemonImpl::session_added(const fsm::SessionView& session) {
@@ -493,6 +570,11 @@ void DaemonImpl::session_added(const fsm::SessionView& session) {
 
 void DaemonImpl::tunnel_changed(const fsm::TunnelView& tunnel) {
   observer_.tunnel_changed(with_owner(tunnel));
+  // Closing: the file's tunnel is no longer there to bring up.
+  if (tunnel.state == fsm::ObjectState::kClosing || tunnel.state == fsm::ObjectState::kClosed) {
+    if (auto file = tunnel_files_.find(tunnel.tunnel_id); file != tunnel_files_.end())
+      config_object_ended(file->second, tunnel.tunnel_id, 0, why_ended(tunnel));
+  }
 }
 
 void DaemonImpl::session_changed(const fsm::SessionView& session) {
@@ -501,6 +583,11 @@ void DaemonImpl::session_changed(const fsm::SessionView& session) {
 
 void DaemonImpl::tunnel_removed(const fsm::TunnelView& tunnel) {
   observer_.tunnel_removed(with_owner(tunnel));
+  if (auto file = tunnel_files_.find(tunnel.tunnel_id); file != tunnel_files_.end()) {
+    config_object_ended(file->second, tunnel.tunnel_id, 0, why_ended(tunnel));
+    tunnel_files_.erase(file);
+  }
+  tunnels_awaiting_address_.erase(tunnel.tunnel_id);
   if (auto owner = tunnel_owners_.find(tunnel.tunnel_id); owner != tunnel_owners_.end()) {
     if (--tunnels_per_uid_[owner->second] == 0) tunnels_per_uid_.erase(owner->second);
     tunnel_owners_.erase(owner);

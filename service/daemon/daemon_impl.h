@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,10 @@ class DaemonImpl final : public Daemon,
   ~DaemonImpl() override;
 
   void load_config() override;
+  void bring_up(const std::string& name,
+                std::function<void(Result<ConfigFileObjects>)> done) override;
+  Result<void> put_down(const std::string& name) override;
+  std::vector<ConfigFileStatus> config_files() const override;
   void shutdown(Duration grace, std::function<void()> done) override;
   void create_tunnel(const config::TunnelRequest& request, uid_t owner,
                      std::function<void(Result<std::uint32_t>)> done) override;
@@ -39,7 +44,7 @@ class DaemonImpl final : public Daemon,
   std::optional<TunnelInfo> tunnel(std::uint32_t tunnel_id) const override;
   std::optional<SessionInfo> session(std::uint32_t tunnel_id,
                                      std::uint32_t session_id) const override;
-  std::optional<fsm::ListenerView> listener(std::uint32_t listener_id) const override;
+  std::optional<ListenerInfo> listener(std::uint32_t listener_id) const override;
   std::vector<std::uint32_t> tunnel_ids() const override;
   std::vector<std::uint32_t> listener_ids() const override;
   Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
@@ -69,19 +74,71 @@ class DaemonImpl final : public Daemon,
   void reconcile_static_objects();
   std::optional<Failure> refuse_pseudowire(const fsm::SessionConfig& config) const;
   Result<void> check_tunnel_limits(uid_t owner) const;
-  void create_resolved_tunnel(config::TunnelRequest request, const fsm::Endpoint& peer, uid_t owner,
-                              const std::function<void(Result<std::uint32_t>)>& done);
-
-  // Config files (config_files.cpp).
-  struct FileObjects {
-    std::string fingerprint;
-    std::vector<std::uint32_t> tunnels;
-    std::vector<std::uint32_t> listeners;
+  // Who a tunnel is for: its owner, and the NAME of the file that asks for
+  // it (empty for the bus). Objects of files bind where their address is not
+  // yet (and wait for it), the bus's fail at once.
+  struct TunnelOrigin {
+    uid_t owner = 0;
+    std::string config_file;
   };
-  void apply_file(const config::LoadedFile& file);
-  void retire_file(const std::string& path, const FileObjects& objects);
-  void create_config_tunnel(const std::string& path, const config::TunnelFile& file,
-                            int attempts_left);
+  void create_tunnel_for(const config::TunnelRequest& request, const TunnelOrigin& origin,
+                         std::function<void(Result<std::uint32_t>)> done);
+  void create_resolved_tunnel(config::TunnelRequest request, const fsm::Endpoint& peer,
+                              const TunnelOrigin& origin,
+                              const std::function<void(Result<std::uint32_t>)>& done);
+  Result<std::uint32_t> open_listener(const fsm::ListenerConfig& config,
+                                      const std::string& config_file);
+  ListenerInfo listener_info(const fsm::ListenerView& view) const;
+
+  // Config files (config_files.cpp), by NAME.
+  struct ConfigFile {
+    std::string fingerprint;      // of the content its objects were made from
+    std::uint32_t tunnel_id = 0;  // its object while it exists (0: none)
+    std::uint32_t listener_id = 0;
+    bool creating = false;  // its tunnel is being created (a name resolving, an id in use)
+    // Each creation has its own: one still running for content since
+    // replaced, or for a file since put down, is dropped when it ends.
+    std::uint64_t generation = 0;
+    ConfigFileState state = ConfigFileState::kUp;
+    std::string message;
+    std::optional<std::string> load_error;  // the file does not load (now)
+    bool held_down = false;                 // put_down() until bring_up()
+    std::vector<std::function<void(Result<ConfigFileObjects>)>> waiting_up;
+  };
+  ConfigFileStatus status_of(const std::string& name, const ConfigFile& file) const;
+  void publish_config_files();
+  void apply_file(const std::string& name, ConfigFile& file, const config::LoadedFile& loaded);
+  // Closes the file's objects and forgets them (and any creation running).
+  void retire_file(const std::string& name, ConfigFile& file);
+  void create_config_tunnel(const std::string& name, const config::TunnelFile& tunnel,
+                            std::uint64_t generation, int attempts_left);
+  void config_objects_ready(ConfigFile& file);
+  void config_objects_failed(ConfigFile& file, const Failure& failure);
+  // A file's object ended without the file asking (peer's StopCCN, timeout,
+  // Close on the bus): the file is down, for `why`.
+  void config_object_ended(const std::string& name, std::uint32_t tunnel_id,
+                           std::uint32_t listener_id, const std::string& why);
+  Failure no_such_file(const std::string& name) const;
+
+  // Local addresses (local_addresses.cpp): listeners and static tunnels of
+  // files whose address is not on this host wait for it.
+  struct ListenerPlace {
+    fsm::Endpoint local;
+    wire::Encapsulation encapsulation = wire::Encapsulation::kUdp;
+    std::uint32_t socket = 0;  // TunnelSockets' handle
+    bool bound = false;        // an L2TPIP listener binds once its address is here
+    ListenerState state = ListenerState::kListening;
+    std::string config_file;
+    bool require_esp = false;
+    bool free_bind = false;
+  };
+  // Whether `local` is the wildcard, for which nothing waits.
+  static bool specific(const fsm::Endpoint& local) { return !local.is_unspecified_address(); }
+  ListenerState listener_state(const ListenerPlace& place, const fsm::Endpoint& local) const;
+  void watch_local_addresses();
+  void local_addresses_changed();
+  void poll_local_addresses();
+  bool anything_to_watch() const;
 
   Clock& clock_;
   AlarmFactory& alarms_;
@@ -114,12 +171,21 @@ class DaemonImpl final : public Daemon,
   std::optional<std::string> session_limit_reached(uid_t owner) const;
   std::uint64_t next_resolution_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<resolve::ResolveRequest>> resolutions_;
-  std::unordered_map<std::uint32_t, std::uint32_t> listener_sockets_;  // listener id -> io handle
+  std::unordered_map<std::uint32_t, ListenerPlace> listener_places_;  // by listener id
   std::uint32_t next_listener_socket_ = 1;
+  // Static and quiescent tunnels of files waiting for their local address.
+  std::unordered_map<std::uint32_t, fsm::Endpoint> tunnels_awaiting_address_;
+  enum class AddressWatch : std::uint8_t { kNone, kEvents, kPolling };
+  AddressWatch address_watch_ = AddressWatch::kNone;
+  std::unique_ptr<Alarm> address_poll_;
 
-  std::map<std::string, FileObjects> files_;
+  std::map<std::string, ConfigFile> files_;
+  std::unordered_map<std::uint32_t, std::string> tunnel_files_;  // tunnel id -> its file's NAME
+  std::uint64_t next_generation_ = 1;
+  std::vector<ConfigFileStatus> published_files_;
 
   std::function<void()> shutdown_done_;
+  bool shutting_down_ = false;
   std::unique_ptr<Alarm> shutdown_deadline_;
   void finish_shutdown_if_idle();
   std::vector<std::unique_ptr<Alarm>> retries_;

@@ -31,10 +31,13 @@ class TunnelSockets : public fsm::PacketSink {
   // Binds a listener socket; port 0 picks one. Returns the bound address.
   // `require_esp`: the kernel passes only datagrams that arrived under an
   // IPsec SA, to it and to the sockets of the tunnels it accepts.
+  // `free_bind`: a UDP socket binds even while `local` is not on this host
+  // (objects of config files); L2TPIP sockets cannot.
   virtual std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t listener_id,
                                                                   const fsm::Endpoint& local,
                                                                   wire::Encapsulation encapsulation,
-                                                                  bool require_esp) = 0;
+                                                                  bool require_esp,
+                                                                  bool free_bind) = 0;
   virtual void close_listener(std::uint32_t listener_id) = 0;
   // Datagrams the kernel dropped at the listener's socket: without IPsec
   // where it is required, or with its receive buffer full.
@@ -44,12 +47,20 @@ class TunnelSockets : public fsm::PacketSink {
   // send() on this path adopts it.
   virtual std::expected<fsm::Endpoint, std::string> prepare_initiator(
       const fsm::Endpoint& local, const fsm::Endpoint& peer, wire::Encapsulation encapsulation,
-      bool port_given) = 0;
+      bool port_given, bool free_bind) = 0;
   // Drops a prepared socket the engine did not take (create_tunnel failed).
   virtual void discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer) = 0;
   // The tunnel's socket (created if needed): managed kernel tunnels are
   // built on it.
   virtual std::expected<int, std::string> tunnel_socket(const fsm::Path& path) = 0;
+
+  // Whether `address` is one of this host's now and usable (the wildcard
+  // always is): objects of config files wait for theirs.
+  virtual bool is_local_address(const fsm::Endpoint& address) const = 0;
+  // Calls `changed` from the loop, from now on, whenever this host's
+  // addresses may have changed (rtnetlink); an error when it cannot follow
+  // them (the daemon then looks again every few seconds).
+  virtual std::expected<void, std::string> watch_addresses(std::function<void()> changed) = 0;
 };
 
 using DatagramReceiver = std::function<void(const fsm::Datagram&)>;

@@ -48,18 +48,20 @@ std::string TunnelIo::path_key(const fsm::Endpoint& local, const fsm::Endpoint& 
 
 std::expected<TunnelIo::SocketPtr, std::string> TunnelIo::open_socket(
     const fsm::Endpoint& local, const fsm::Endpoint* peer, wire::Encapsulation encapsulation,
-    std::uint32_t connection_id, bool share_address) {
+    std::uint32_t connection_id, bool share_address, bool free_bind) {
   kernel::SocketSpec spec{
       .encapsulation = encapsulation,
       .local = local,
       .peer = peer ? std::optional(*peer) : std::nullopt,
       .connection_id = connection_id,
       .share_address = share_address,
+      .free_bind = free_bind,
   };
   auto fd = kernel::open_tunnel_socket(spec);
   if (!fd) return std::unexpected(error_text(fd.error()));
   auto socket = std::make_unique<Socket>();
   socket->encapsulation = encapsulation;
+  socket->free_bind = free_bind;
   auto bound = kernel::bound_address(fd->get());
   socket->local = bound ? *bound : local;
   if (peer) socket->peer = *peer;
@@ -132,8 +134,9 @@ TunnelIo::Socket* TunnelIo::udp_listener_for(const fsm::Endpoint& local) {
 std::expected<fsm::Endpoint, std::string> TunnelIo::open_listener(std::uint32_t listener_id,
                                                                   const fsm::Endpoint& local,
                                                                   wire::Encapsulation encapsulation,
-                                                                  bool require_esp) {
-  auto socket = open_socket(local, nullptr, encapsulation, 0, /*share_address=*/true);
+                                                                  bool require_esp,
+                                                                  bool free_bind) {
+  auto socket = open_socket(local, nullptr, encapsulation, 0, /*share_address=*/true, free_bind);
   if (!socket) return std::unexpected(socket.error());
   if (require_esp) {
     if (auto required = kernel::require_esp((*socket)->fd.get(), local.family); !required) {
@@ -170,17 +173,19 @@ std::uint64_t TunnelIo::listener_drops(std::uint32_t listener_id) const {
 
 std::expected<fsm::Endpoint, std::string> TunnelIo::prepare_initiator(
     const fsm::Endpoint& local, const fsm::Endpoint& peer, wire::Encapsulation encapsulation,
-    bool port_given) {
+    bool port_given, bool free_bind) {
   std::expected<SocketPtr, std::string> socket = std::unexpected("");
   if (port_given) {
-    socket = open_socket(local, &peer, encapsulation, 0, listener_holds(local, encapsulation));
+    socket = open_socket(local, &peer, encapsulation, 0, listener_holds(local, encapsulation),
+                         free_bind);
   } else {
     // RFC 2661 §8.1: source port 1701 is customary; peers such as xl2tpd
     // expect it. Our own listener on 1701 may share it; anyone else's may not.
     const fsm::Endpoint preferred = local.with_port(kL2tpPort);
-    socket =
-        open_socket(preferred, &peer, encapsulation, 0, listener_holds(preferred, encapsulation));
-    if (!socket) socket = open_socket(local.with_port(0), &peer, encapsulation, 0, false);
+    socket = open_socket(preferred, &peer, encapsulation, 0,
+                         listener_holds(preferred, encapsulation), free_bind);
+    if (!socket)
+      socket = open_socket(local.with_port(0), &peer, encapsulation, 0, false, free_bind);
   }
   if (!socket) return std::unexpected(socket.error());
   const fsm::Endpoint bound = (*socket)->local;
@@ -217,13 +222,13 @@ std::expected<int, std::string> TunnelIo::tunnel_socket(const fsm::Path& path) {
     // shares), or an L2TPIP tunnel, whose socket is bound to its own
     // connection id and so only exists once the id is known.
     const bool ip = path.encapsulation == wire::Encapsulation::kIp;
+    const Socket* listener = ip ? nullptr : udp_listener_for(path.local);
     auto opened = open_socket(path.local, &path.peer, path.encapsulation, ip ? path.tunnel_id : 0,
-                              /*share_address=*/!ip);
+                              /*share_address=*/!ip, listener != nullptr && listener->free_bind);
     if (!opened) return std::unexpected(opened.error());
     // The accepted tunnel's own socket shares the listener's address, and
     // takes over its peer's datagrams: it must be as strict.
-    if (const Socket* listener = ip ? nullptr : udp_listener_for(path.local);
-        listener != nullptr && listener->requires_esp) {
+    if (listener != nullptr && listener->requires_esp) {
       if (auto required = kernel::require_esp((*opened)->fd.get(), path.local.family); !required) {
         return std::unexpected("cannot require IPsec: " + error_text(required.error()));
       }
@@ -269,6 +274,27 @@ void TunnelIo::send(const fsm::Path& path, wire::ByteView datagram) {
 
 void TunnelIo::release(std::uint32_t tunnel_id) {
   tunnels_.erase(tunnel_id);
+}
+
+bool TunnelIo::is_local_address(const fsm::Endpoint& address) const {
+  return kernel::is_local_address(address);
+}
+
+std::expected<void, std::string> TunnelIo::watch_addresses(std::function<void()> changed) {
+  if (address_watch_) return std::unexpected("addresses are watched already");
+  auto events = kernel::AddressEvents::open();
+  if (!events) return std::unexpected(events.error());
+  address_events_ = std::move(*events);
+  auto watch = loop_.watch_fd(address_events_->fd(), EPOLLIN,
+                              [this, changed = std::move(changed)](std::uint32_t) {
+                                if (address_events_->drain()) changed();
+                              });
+  if (!watch) {
+    address_events_.reset();
+    return std::unexpected("cannot watch rtnetlink: " + error_text(-watch.error()));
+  }
+  address_watch_ = std::move(*watch);
+  return {};
 }
 
 }  // namespace l2tp::daemon

@@ -12,6 +12,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "daemon/ports.h"
 #include "fsm/engine.h"
 #include "fsm/ports.h"
+#include "kernel/local_addresses.h"
 #include "kernel/unique_fd.h"
 #include "loop/event_loop.h"
 #include "wire/header.h"
@@ -43,7 +45,8 @@ class TunnelIo final : public TunnelSockets {
   std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t listener_id,
                                                           const fsm::Endpoint& local,
                                                           wire::Encapsulation encapsulation,
-                                                          bool require_esp) override;
+                                                          bool require_esp,
+                                                          bool free_bind) override;
   void close_listener(std::uint32_t listener_id) override;
   std::uint64_t listener_drops(std::uint32_t listener_id) const override;
 
@@ -54,7 +57,8 @@ class TunnelIo final : public TunnelSockets {
   std::expected<fsm::Endpoint, std::string> prepare_initiator(const fsm::Endpoint& local,
                                                               const fsm::Endpoint& peer,
                                                               wire::Encapsulation encapsulation,
-                                                              bool port_given) override;
+                                                              bool port_given,
+                                                              bool free_bind) override;
   // Drops a prepared socket the engine did not take (create_tunnel failed).
   void discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer) override;
 
@@ -65,6 +69,10 @@ class TunnelIo final : public TunnelSockets {
   std::expected<int, std::string> tunnel_socket(const fsm::Path& path) override;
   // The tunnel is gone from the engine for good: close its socket.
   void release(std::uint32_t tunnel_id) override;
+
+  bool is_local_address(const fsm::Endpoint& address) const override;
+  // rtnetlink's address events on the loop.
+  std::expected<void, std::string> watch_addresses(std::function<void()> changed) override;
 
   const SocketStats& stats() const { return stats_; }
   std::size_t open_tunnel_sockets() const { return tunnels_.size(); }
@@ -79,14 +87,15 @@ class TunnelIo final : public TunnelSockets {
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // expires with the socket
     int read_budget = 1;                                         // datagrams per wake-up
     bool requires_esp = false;  // a listener whose tunnels take only IPsec-protected datagrams
+    bool free_bind = false;     // bound whether or not its address is here (and its tunnels' too)
   };
   using SocketPtr = std::unique_ptr<Socket>;
 
   std::expected<SocketPtr, std::string> open_socket(const fsm::Endpoint& local,
                                                     const fsm::Endpoint* peer,
                                                     wire::Encapsulation encapsulation,
-                                                    std::uint32_t connection_id,
-                                                    bool share_address);
+                                                    std::uint32_t connection_id, bool share_address,
+                                                    bool free_bind);
   void watch(Socket& socket, bool listener);
   void drain(Socket& socket);
   bool listener_holds(const fsm::Endpoint& local, wire::Encapsulation encapsulation) const;
@@ -104,6 +113,8 @@ class TunnelIo final : public TunnelSockets {
   std::unordered_map<std::string, SocketPtr> prepared_;
   std::vector<std::uint8_t> buffer_;
   SocketStats stats_;
+  std::optional<kernel::AddressEvents> address_events_;
+  std::unique_ptr<loop::IoWatch> address_watch_;
 };
 
 }  // namespace l2tp::daemon

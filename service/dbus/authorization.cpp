@@ -21,6 +21,12 @@ const char* to_string(Operation operation) {
       return "Session.Close";
     case Operation::kCloseListener:
       return "Listener.Close";
+    case Operation::kReload:
+      return "Reload";
+    case Operation::kConfigUp:
+      return "Up";
+    case Operation::kConfigDown:
+      return "Down";
   }
   return "call";
 }
@@ -38,6 +44,10 @@ const char* polkit_action(Operation operation, uid_t caller_uid, bool caller_own
     case Operation::kCloseTunnel:
     case Operation::kCloseSession:
       return caller_owns ? nullptr : authz::kActionManageTunnels;
+    case Operation::kReload:
+    case Operation::kConfigUp:
+    case Operation::kConfigDown:
+      return authz::kActionConfigure;
   }
   return authz::kActionManageTunnels;
 }

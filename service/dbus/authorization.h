@@ -30,6 +30,9 @@ enum class Operation : std::uint8_t {
   kCloseTunnel,
   kCloseSession,
   kCloseListener,
+  kReload,      // Manager.Reload
+  kConfigUp,    // Manager.Up
+  kConfigDown,  // Manager.Down
 };
 
 const char* to_string(Operation operation);

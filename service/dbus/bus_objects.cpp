@@ -13,8 +13,8 @@ namespace {
 
 // sdbus-c++'s adaptor hands over the message being dispatched only through
 // the object; sdbus-c++ promises it is set inside a method handler.
-template <typename Act>
-void with_call(const sdbus::IObject& object, ManagerPathResult&& result, Act act) {
+template <typename Result, typename Act>
+void with_call(const sdbus::IObject& object, Result&& result, Act act) {
   const sdbus::Message* call = object.getCurrentlyProcessedMessage();
   if (call == nullptr) {
     result.returnError(failed("internal error: no message being dispatched"));
@@ -71,6 +71,10 @@ ManagerObject::~ManagerObject() {
   unregisterAdaptor();
 }
 
+void ManagerObject::config_files_changed() {
+  getObject().emitPropertiesChangedSignal(kManagerInterface, {"ConfigFiles"});
+}
+
 void ManagerObject::CreateTunnel(ManagerPathResult&& result,
                                  std::map<std::string, sdbus::Variant> options) {
   with_call(getObject(), std::move(result), [&](sd_bus_message* call, ManagerPathResult&& r) {
@@ -83,6 +87,28 @@ void ManagerObject::Listen(ManagerPathResult&& result,
   with_call(getObject(), std::move(result), [&](sd_bus_message* call, ManagerPathResult&& r) {
     backend_.listen(call, std::move(r), options);
   });
+}
+
+void ManagerObject::Reload(ManagerVoidResult&& result) {
+  with_call(getObject(), std::move(result), [&](sd_bus_message* call, ManagerVoidResult&& r) {
+    backend_.reload(call, std::move(r));
+  });
+}
+
+void ManagerObject::Up(ManagerPathsResult&& result, std::string name) {
+  with_call(getObject(), std::move(result), [&](sd_bus_message* call, ManagerPathsResult&& r) {
+    backend_.config_up(name, call, std::move(r));
+  });
+}
+
+void ManagerObject::Down(ManagerVoidResult&& result, std::string name) {
+  with_call(getObject(), std::move(result), [&](sd_bus_message* call, ManagerVoidResult&& r) {
+    backend_.config_down(name, call, std::move(r));
+  });
+}
+
+ConfigFilesValue ManagerObject::ConfigFiles() {
+  return backend_.config_files();
 }
 
 std::string ManagerObject::Version() {
@@ -196,6 +222,9 @@ sdbus::ObjectPath TunnelObject::Listener() {
   const std::uint32_t listener_id = info_.view.listener_id;
   return sdbus::ObjectPath(listener_id != 0 ? listener_path(listener_id) : "/");
 }
+std::string TunnelObject::ConfigFile() {
+  return to_bus_string(info_.config_file);
+}
 std::vector<sdbus::ObjectPath> TunnelObject::Sessions() {
   return session_paths(info_.view.tunnel_id, backend_.tunnel_sessions(info_.view.tunnel_id));
 }
@@ -297,15 +326,24 @@ std::map<std::string, std::uint64_t> SessionObject::Statistics() {
 
 // ---- Listener ------------------------------------------------------------------
 
-ListenerObject::ListenerObject(sd_bus* bus, ObjectBackend& backend, const fsm::ListenerView& view)
-    : bus_(bus), backend_(backend), view_(view) {}
+ListenerObject::ListenerObject(sd_bus* bus, ObjectBackend& backend,
+                               const daemon::ListenerInfo& info)
+    : bus_(bus), backend_(backend), info_(info) {}
 
 std::string ListenerObject::path() const {
-  return listener_path(view_.listener_id);
+  return listener_path(info_.view.listener_id);
 }
 
 void ListenerObject::announce() {
   emit_object_added(bus_, path());
+}
+
+std::vector<std::string> ListenerObject::update(const daemon::ListenerInfo& info) {
+  std::vector<std::string> names;
+  if (info.state != info_.state) names.emplace_back("State");
+  info_.state = info.state;
+  if (!names.empty()) emit_properties_changed(bus_, path(), kListenerInterface, names);
+  return names;
 }
 
 void ListenerObject::withdraw() {
@@ -314,23 +352,29 @@ void ListenerObject::withdraw() {
 
 void ListenerObject::Close(VoidResult&& result) {
   sd_bus_message* call = result.call();
-  backend_.close_listener(view_.listener_id, call, std::move(result));
+  backend_.close_listener(info_.view.listener_id, call, std::move(result));
 }
 
 std::string ListenerObject::Local() {
-  return view_.local.to_string();
+  return info_.view.local.to_string();
 }
 std::uint32_t ListenerObject::Version() {
-  return to_property(view_.version);
+  return to_property(info_.view.version);
 }
 std::string ListenerObject::Encapsulation() {
-  return to_property(view_.encapsulation);
+  return to_property(info_.view.encapsulation);
+}
+std::string ListenerObject::State() {
+  return daemon::to_string(info_.state);
+}
+std::string ListenerObject::ConfigFile() {
+  return to_bus_string(info_.config_file);
 }
 std::vector<sdbus::ObjectPath> ListenerObject::Tunnels() {
-  return tunnel_paths(backend_.listener_tunnels(view_.listener_id));
+  return tunnel_paths(backend_.listener_tunnels(info_.view.listener_id));
 }
 std::map<std::string, std::uint64_t> ListenerObject::Statistics() {
-  return backend_.listener_statistics(view_.listener_id);
+  return backend_.listener_statistics(info_.view.listener_id);
 }
 
 }  // namespace l2tp::dbus

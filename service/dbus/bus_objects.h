@@ -31,6 +31,8 @@ namespace l2tp::dbus {
 
 // The Manager's methods answer through sdbus-c++, the others through sd-bus.
 using ManagerPathResult = sdbus::Result<sdbus::ObjectPath>;
+using ManagerPathsResult = sdbus::Result<std::vector<sdbus::ObjectPath>>;
+using ManagerVoidResult = sdbus::Result<>;
 using PathResult = MethodResult<sdbus::ObjectPath>;
 using VoidResult = MethodResult<>;
 
@@ -50,10 +52,16 @@ class ObjectBackend {
                              sd_bus_message* call, VoidResult result) = 0;
   virtual void close_listener(std::uint32_t listener_id, sd_bus_message* call,
                               VoidResult result) = 0;
+  virtual void reload(sd_bus_message* call, ManagerVoidResult result) = 0;
+  virtual void config_up(const std::string& name, sd_bus_message* call,
+                         ManagerPathsResult result) = 0;
+  virtual void config_down(const std::string& name, sd_bus_message* call,
+                           ManagerVoidResult result) = 0;
 
   virtual std::string version() const = 0;
   virtual std::string data_plane() const = 0;
   virtual std::vector<std::string> features() const = 0;
+  virtual ConfigFilesValue config_files() const = 0;
   virtual daemon::Statistics tunnel_statistics(std::uint32_t tunnel_id) const = 0;
   virtual daemon::Statistics session_statistics(std::uint32_t tunnel_id,
                                                 std::uint32_t session_id) const = 0;
@@ -70,13 +78,20 @@ class ManagerObject final
   ManagerObject(sdbus::IConnection& bus, ObjectBackend& backend);
   ~ManagerObject();
 
+  // PropertiesChanged of ConfigFiles, read from the backend as it is now.
+  void config_files_changed();
+
  private:
   void CreateTunnel(ManagerPathResult&& result,
                     std::map<std::string, sdbus::Variant> options) override;
   void Listen(ManagerPathResult&& result, std::map<std::string, sdbus::Variant> options) override;
+  void Reload(ManagerVoidResult&& result) override;
+  void Up(ManagerPathsResult&& result, std::string name) override;
+  void Down(ManagerVoidResult&& result, std::string name) override;
   std::string Version() override;
   std::string DataPlane() override;
   std::vector<std::string> Features() override;
+  ConfigFilesValue ConfigFiles() override;
 
   ObjectBackend& backend_;
 };
@@ -129,6 +144,7 @@ class TunnelObject final : public org::l2tpbus1::Tunnel_vtable {
   std::uint32_t Owner() override;
   std::uint32_t HelloInterval() override;
   sdbus::ObjectPath Listener() override;
+  std::string ConfigFile() override;
   std::vector<sdbus::ObjectPath> Sessions() override;
   std::map<std::string, sdbus::Variant> Ipsec() override;
   LastResultValue LastResult() override;
@@ -187,10 +203,12 @@ class SessionObject final : public org::l2tpbus1::Session_vtable {
 
 class ListenerObject final : public org::l2tpbus1::Listener_vtable {
  public:
-  ListenerObject(sd_bus* bus, ObjectBackend& backend, const fsm::ListenerView& view);
+  ListenerObject(sd_bus* bus, ObjectBackend& backend, const daemon::ListenerInfo& info);
   ~ListenerObject() override = default;
 
   void announce();
+  // Sends PropertiesChanged of State when it changed; returns the names sent.
+  std::vector<std::string> update(const daemon::ListenerInfo& info);
   void withdraw();
 
  private:
@@ -198,6 +216,8 @@ class ListenerObject final : public org::l2tpbus1::Listener_vtable {
   std::string Local() override;
   std::uint32_t Version() override;
   std::string Encapsulation() override;
+  std::string State() override;
+  std::string ConfigFile() override;
   std::vector<sdbus::ObjectPath> Tunnels() override;
   std::map<std::string, std::uint64_t> Statistics() override;
 
@@ -205,7 +225,7 @@ class ListenerObject final : public org::l2tpbus1::Listener_vtable {
 
   sd_bus* bus_;
   ObjectBackend& backend_;
-  fsm::ListenerView view_;
+  daemon::ListenerInfo info_;
 };
 
 }  // namespace l2tp::dbus

@@ -173,13 +173,13 @@ void BusService::remove_session_object(const SessionKey& key,
 
 // ---- Listeners -----------------------------------------------------------------
 
-void BusService::listener_added(const fsm::ListenerView& listener) {
-  const std::uint32_t listener_id = listener.listener_id;
+void BusService::listener_added(const daemon::ListenerInfo& listener) {
+  const std::uint32_t listener_id = listener.view.listener_id;
   if (listeners_.contains(listener_id)) return;
-  fsm::ListenerView view = listener;
-  view.tunnels.clear();  // none accepted yet; tunnel_added() lists them
+  daemon::ListenerInfo info = listener;
+  info.view.tunnels.clear();  // none accepted yet; tunnel_added() lists them
   ListenerObject& object =
-      *listeners_.emplace(listener_id, std::make_unique<ListenerObject>(raw_bus_, backend(), view))
+      *listeners_.emplace(listener_id, std::make_unique<ListenerObject>(raw_bus_, backend(), info))
            .first->second;
   try {
     object.announce();
@@ -188,6 +188,17 @@ void BusService::listener_added(const fsm::ListenerView& listener) {
     log(LogLevel::kError, listener_name(listener_id),
         "cannot be put on the bus: ", error.getMessage());
     listeners_.erase(listener_id);
+  }
+}
+
+void BusService::listener_changed(const daemon::ListenerInfo& listener) {
+  const auto it = listeners_.find(listener.view.listener_id);
+  if (it == listeners_.end()) return;
+  try {
+    it->second->update(listener);
+  } catch (const sdbus::Error& error) {
+    log(LogLevel::kError, listener_name(listener.view.listener_id),
+        "cannot signal a change: ", error.getMessage());
   }
 }
 
@@ -205,6 +216,18 @@ void BusService::listener_removed(std::uint32_t listener_id) {
   pipeline_.release_after_act(std::shared_ptr<void>(std::move(it->second)));
   listeners_.erase(it);
   log(LogLevel::kDebug, listener_name(listener_id), "off the bus");
+}
+
+// ---- Config files --------------------------------------------------------------
+
+void BusService::config_files_changed(const std::vector<daemon::ConfigFileStatus>& files) {
+  if (files == config_files_) return;
+  config_files_ = files;
+  try {
+    manager_->config_files_changed();
+  } catch (const sdbus::Error& error) {
+    log(LogLevel::kError, "config", "cannot signal ConfigFiles: ", error.getMessage());
+  }
 }
 
 // ---- Children ------------------------------------------------------------------

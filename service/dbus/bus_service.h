@@ -51,8 +51,10 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   void session_added(const daemon::SessionInfo& session) override;
   void session_changed(const daemon::SessionInfo& session) override;
   void session_removed(const daemon::SessionInfo& session) override;
-  void listener_added(const fsm::ListenerView& listener) override;
+  void listener_added(const daemon::ListenerInfo& listener) override;
+  void listener_changed(const daemon::ListenerInfo& listener) override;
   void listener_removed(std::uint32_t listener_id) override;
+  void config_files_changed(const std::vector<daemon::ConfigFileStatus>& files) override;
 
  private:
   using SessionKey = std::pair<std::uint32_t, std::uint32_t>;
@@ -68,9 +70,14 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   void close_session(std::uint32_t tunnel_id, std::uint32_t session_id, sd_bus_message* call,
                      VoidResult result) override;
   void close_listener(std::uint32_t listener_id, sd_bus_message* call, VoidResult result) override;
+  void reload(sd_bus_message* call, ManagerVoidResult result) override;
+  void config_up(const std::string& name, sd_bus_message* call, ManagerPathsResult result) override;
+  void config_down(const std::string& name, sd_bus_message* call,
+                   ManagerVoidResult result) override;
   std::string version() const override { return version_; }
   std::string data_plane() const override;
   std::vector<std::string> features() const override;
+  ConfigFilesValue config_files() const override { return to_property(config_files_); }
   daemon::Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
   daemon::Statistics session_statistics(std::uint32_t tunnel_id,
                                         std::uint32_t session_id) const override;
@@ -124,6 +131,8 @@ class BusService final : public daemon::DaemonObserver, private ObjectBackend {
   std::unordered_map<std::uint32_t, std::unique_ptr<ListenerObject>> listeners_;
   // The tunnels each listener accepted that are on the bus (its Tunnels).
   std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>> tunnels_by_listener_;
+  // Manager.ConfigFiles as last announced.
+  std::vector<daemon::ConfigFileStatus> config_files_;
 };
 
 }  // namespace l2tp::dbus

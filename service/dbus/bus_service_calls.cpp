@@ -3,9 +3,12 @@
 // what is done.
 #include <sdbus-c++/Error.h>
 
+#include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
+#include "config/files.h"
 #include "daemon/log.h"
 #include "dbus/bus_service.h"
 #include "dbus/errors.h"
@@ -17,6 +20,8 @@ namespace {
 using daemon::log;
 
 using ManagerPathReply = CallReply<ManagerPathResult>;
+using ManagerPathsReply = CallReply<ManagerPathsResult>;
+using ManagerVoidReply = CallReply<ManagerVoidResult>;
 using PathReply = CallReply<PathResult>;
 using VoidReply = CallReply<VoidResult>;
 // What a Close call validates: only that its object exists.
@@ -28,6 +33,21 @@ void closed(const VoidReply& reply, const daemon::Result<void>& outcome, const s
   if (!outcome) return reply.refuse(outcome.error());
   log(LogLevel::kInfo, object, "closed by uid ", uid);
   reply.succeed();
+}
+
+// A config file's NAME as Up and Down take it (InvalidArgs naming "name").
+std::expected<std::string, sdbus::Error> checked_file_name(const std::string& name) {
+  if (auto valid = config::check_tunnel_file_name(name); !valid)
+    return std::unexpected(invalid_args(valid.error()));
+  return name;
+}
+
+std::vector<sdbus::ObjectPath> object_paths(const daemon::ConfigFileObjects& objects) {
+  std::vector<sdbus::ObjectPath> paths;
+  for (const std::uint32_t tunnel_id : objects.tunnels) paths.emplace_back(tunnel_path(tunnel_id));
+  for (const std::uint32_t listener_id : objects.listeners)
+    paths.emplace_back(listener_path(listener_id));
+  return paths;
 }
 
 std::string session_name(std::uint32_t tunnel_id, std::uint32_t session_id) {
@@ -117,6 +137,55 @@ void BusService::listen(sd_bus_message* call, ManagerPathResult result,
              log(LogLevel::kInfo, "listener " + std::to_string(*listening), "created by uid ",
                  caller.uid);
              reply.succeed(sdbus::ObjectPath(listener_path(*listening)));
+           }});
+}
+
+// Reload, Up and Down act on the daemon's own files: no one owns them, so
+// every caller but root needs org.l2tpbus1.configure.
+void BusService::reload(sd_bus_message* call, ManagerVoidResult result) {
+  pipeline_.run<std::monostate>(
+      call, std::move(result),
+      {.operation = Operation::kReload,
+       .validate = []() -> Exists { return {}; },
+       .act =
+           [this](const Caller& caller, std::monostate, const ManagerVoidReply& reply) {
+             log(LogLevel::kNotice, "config", "Reload by uid ", caller.uid,
+                 ": rereading the tunnel files");
+             daemon_->load_config();
+             reply.succeed();
+           }});
+}
+
+void BusService::config_up(const std::string& name, sd_bus_message* call,
+                           ManagerPathsResult result) {
+  pipeline_.run<std::string>(
+      call, std::move(result),
+      {.operation = Operation::kConfigUp,
+       .validate = [&] { return checked_file_name(name); },
+       .act =
+           [this](const Caller& caller, const std::string& file, const ManagerPathsReply& reply) {
+             log(LogLevel::kInfo, "config", "Up ", file, " by uid ", caller.uid);
+             daemon_->bring_up(file,
+                               pipeline_.while_alive(
+                                   [reply](const daemon::Result<daemon::ConfigFileObjects>& up) {
+                                     if (!up) return reply.refuse(up.error());
+                                     reply.succeed(object_paths(*up));
+                                   }));
+           }});
+}
+
+void BusService::config_down(const std::string& name, sd_bus_message* call,
+                             ManagerVoidResult result) {
+  pipeline_.run<std::string>(
+      call, std::move(result),
+      {.operation = Operation::kConfigDown,
+       .validate = [&] { return checked_file_name(name); },
+       .act =
+           [this](const Caller& caller, const std::string& file, const ManagerVoidReply& reply) {
+             const daemon::Result<void> down = daemon_->put_down(file);
+             if (!down) return reply.refuse(down.error());
+             log(LogLevel::kInfo, "config", "Down ", file, " by uid ", caller.uid);
+             reply.succeed();
            }});
 }
 

@@ -293,4 +293,14 @@ std::vector<std::string> changed_properties(const daemon::SessionInfo& before,
   return differences.take();
 }
 
+ConfigFilesValue to_property(const std::vector<daemon::ConfigFileStatus>& files) {
+  ConfigFilesValue value;
+  value.reserve(files.size());
+  for (const daemon::ConfigFileStatus& file : files) {
+    value.emplace_back(to_bus_string(file.name), std::string(daemon::to_string(file.state)),
+                       to_bus_string(file.message));
+  }
+  return value;
+}
+
 }  // namespace l2tp::dbus

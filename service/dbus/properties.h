@@ -45,6 +45,10 @@ std::string to_bus_string(std::string_view untrusted);
 const char* to_property(wire::Encapsulation encapsulation);  // "udp", "ip"
 std::uint32_t to_property(wire::ProtocolVersion version);    // 2, 3
 using LastResultValue = sdbus::Struct<std::uint32_t, std::uint32_t, std::string>;
+// Manager.ConfigFiles: (NAME, state, message) per file, sorted by name; the
+// strings as the bus may carry them (a file name need not be UTF-8).
+using ConfigFilesValue = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
+ConfigFilesValue to_property(const std::vector<daemon::ConfigFileStatus>& files);
 LastResultValue to_property(const fsm::LastResult& result);
 // PPP's IPv4 configuration: address s, peer s, prefix u, dns as, mtu u; empty
 // until IPCP gave an address.

@@ -476,6 +476,11 @@ void Engine::data_plane_tunnel_ready(std::uint32_t tunnel_id) {
   if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->kernel_tunnel_ready();
 }
 
+void Engine::local_address_ready(std::uint32_t tunnel_id) {
+  const Impl::Entry entry(*impl_);
+  if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->local_address_ready();
+}
+
 void Engine::ipsec_established(std::uint32_t tunnel_id, const IpsecStatus& status) {
   const Impl::Entry entry(*impl_);
   if (Tunnel* tunnel = impl_->visible_tunnel(tunnel_id)) tunnel->ipsec_established(status);

@@ -216,6 +216,11 @@ class Engine final : public DataPlaneEvents, public IpsecEvents {
   void ipsec_established(std::uint32_t tunnel_id, const IpsecStatus& status) override;
   void ipsec_failed(std::uint32_t tunnel_id, const std::string& reason) override;
 
+  // A static or quiescent tunnel created with await_local_address: its local
+  // address is on this host now, so it is established (the kernel tunnel is
+  // requested). No-op for any other tunnel.
+  void local_address_ready(std::uint32_t tunnel_id);
+
   // Queries (copies, for properties).
   std::optional<TunnelView> tunnel(std::uint32_t tunnel_id) const;
   std::optional<SessionView> session(std::uint32_t tunnel_id, std::uint32_t session_id) const;

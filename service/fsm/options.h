@@ -61,6 +61,10 @@ struct TunnelConfig {
   // Set: the SCCRQ waits until Environment::ipsec protected the path. The
   // engine only hands the settings over; it never reads the keys.
   std::shared_ptr<const IpsecSettings> ipsec;
+  // Static and quiescent: stay connecting (nothing asked of the kernel, whose
+  // sockets would not bind) until Engine::local_address_ready(). The daemon
+  // sets it for tunnels of config files whose Local is not on this host yet.
+  bool await_local_address = false;
 };
 
 enum class CallType : std::uint8_t {

@@ -24,6 +24,8 @@ const char* to_string(TunnelPhase phase) {
       return "idle";
     case TunnelPhase::kWaitIpsec:
       return "wait-ipsec";
+    case TunnelPhase::kWaitLocalAddress:
+      return "wait-local-address";
     case TunnelPhase::kWaitCtlReply:
       return "wait-ctl-reply";
     case TunnelPhase::kWaitCtlConn:
@@ -42,6 +44,7 @@ ObjectState public_state(TunnelPhase phase) {
   switch (phase) {
     case TunnelPhase::kIdle:
     case TunnelPhase::kWaitIpsec:
+    case TunnelPhase::kWaitLocalAddress:
     case TunnelPhase::kWaitCtlReply:
     case TunnelPhase::kWaitCtlConn:
       return ObjectState::kConnecting;
@@ -145,7 +148,8 @@ void Tunnel::start() {
     return;
   }
   if (config_.mode != TunnelMode::kDynamic) {
-    enter_state(TunnelPhase::kEstablished);
+    enter_state(config_.await_local_address ? TunnelPhase::kWaitLocalAddress
+                                            : TunnelPhase::kEstablished);
     return;
   }
   RandomSource& random = host_.env().random;
@@ -288,6 +292,10 @@ void Tunnel::kernel_tunnel_ready() {
   for (std::uint32_t session_id : waiting) {
     if (Session* session = find_session(session_id)) session->kernel_tunnel_ready();
   }
+}
+
+void Tunnel::local_address_ready() {
+  if (phase_ == TunnelPhase::kWaitLocalAddress) enter_state(TunnelPhase::kEstablished);
 }
 
 void Tunnel::kernel_tunnel_failed(const std::string& reason) {
@@ -687,6 +695,7 @@ void Tunnel::on_peer_dead() {
       break;
     case TunnelPhase::kIdle:
     case TunnelPhase::kWaitIpsec:
+    case TunnelPhase::kWaitLocalAddress:
     case TunnelPhase::kWaitCtlReply:
     case TunnelPhase::kWaitCtlConn:
     case TunnelPhase::kEstablished:

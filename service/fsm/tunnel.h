@@ -28,7 +28,10 @@ class Tunnel;
 // teardown steps. ObjectState is the public projection (tunnel_state()).
 enum class TunnelPhase : std::uint8_t {
   kIdle,
-  kWaitIpsec,     // initiator: IPsec protecting the path; nothing sent yet
+  kWaitIpsec,  // initiator: IPsec protecting the path; nothing sent yet
+  // Static or quiescent, with TunnelConfig::await_local_address: its local
+  // address is not on this host yet, so nothing is asked of the kernel.
+  kWaitLocalAddress,
   kWaitCtlReply,  // initiator: SCCRQ sent
   kWaitCtlConn,   // responder: SCCRP sent
   kEstablished,
@@ -135,6 +138,8 @@ class Tunnel final : private transport::ChannelOutput<OutgoingMessage>,
   void receive(const wire::ControlPacket& packet, wire::Message message, const Endpoint& from);
   void kernel_tunnel_ready();
   void kernel_tunnel_failed(const std::string& reason);
+  // The local address is here now: a tunnel waiting for it is established.
+  void local_address_ready();
   void ipsec_established(const IpsecStatus& status);
   void ipsec_failed(const std::string& reason);
   Session* find_session(std::uint32_t session_id);

@@ -91,6 +91,11 @@ std::expected<UniqueFd, int> open_tunnel_socket(const SocketSpec& spec) {
   if (!fd.valid()) return last_error();
 
   if (spec.share_address && set_flag(fd.get(), SOL_SOCKET, SO_REUSEADDR) < 0) return last_error();
+  if (spec.free_bind && !ip) {
+    const bool v6 = family == AF_INET6;
+    if (set_flag(fd.get(), v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND) < 0)
+      return last_error();
+  }
   if (family == AF_INET6) {
     // An IPv6 socket speaks IPv6 only, so an IPv4 listener on the same port can coexist.
     // (L2TPIP6 sockets are IPv6 only already, and refuse the option with EINVAL.)

@@ -32,6 +32,12 @@ struct SocketSpec {
   // the kernel delivers the peer's datagrams to the connected socket.
   bool share_address = false;
   bool udp_checksum = true;  // IPv4 UDP checksums on sent datagrams
+  // UDP: bind even when `local` is not (yet) an address of this host
+  // (IP_FREEBIND / IPV6_FREEBIND, as systemd's FreeBind=), so a daemon that
+  // starts before the network is configured keeps its sockets; datagrams
+  // arrive once the address does. L2TPIP sockets ignore it: the kernel's
+  // l2tp_ip_bind() insists on a local address whatever the socket says.
+  bool free_bind = false;
 };
 
 // Non-blocking, close-on-exec, with local-address reporting enabled so

@@ -72,6 +72,7 @@ POLKIT_CONTROL = 'org.l2tpbus1.Test.PolkitDouble'
 ACTION_CREATE = 'org.l2tpbus1.create-tunnel'
 ACTION_MANAGE = 'org.l2tpbus1.manage-tunnels'
 ACTION_LISTEN = 'org.l2tpbus1.listen'
+ACTION_CONFIGURE = 'org.l2tpbus1.configure'
 
 INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
 ACCESS_DENIED = 'org.freedesktop.DBus.Error.AccessDenied'
@@ -101,12 +102,12 @@ SANITIZER_MARKERS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime
                      'ERROR: ThreadSanitizer', 'WARNING: MemorySanitizer')
 
 # The contract's properties and their exact D-Bus signatures.
-MANAGER_PROPS = {'Version': 's', 'DataPlane': 's', 'Features': 'as'}
+MANAGER_PROPS = {'Version': 's', 'DataPlane': 's', 'Features': 'as', 'ConfigFiles': 'a(sss)'}
 TUNNEL_PROPS = {
     'State': 's', 'Mode': 's', 'Version': 'u', 'Encapsulation': 's', 'Role': 's',
     'Local': 's', 'Peer': 's', 'TunnelId': 'u', 'PeerTunnelId': 'u', 'PeerHostName': 's',
     'PeerVendorName': 's', 'Owner': 'u', 'HelloInterval': 'u', 'Listener': 'o',
-    'Sessions': 'ao', 'Ipsec': 'a{sv}',
+    'ConfigFile': 's', 'Sessions': 'ao', 'Ipsec': 'a{sv}',
     'LastResult': '(uus)', 'EstablishedTimestamp': 't', 'Statistics': 'a{st}',
 }
 SESSION_PROPS = {
@@ -115,8 +116,8 @@ SESSION_PROPS = {
     'Ip6Config': 'a{sv}', 'Ip6Negotiation': 's', 'EstablishedTimestamp': 't',
     'Statistics': 'a{st}',
 }
-LISTENER_PROPS = {'Local': 's', 'Version': 'u', 'Encapsulation': 's', 'Tunnels': 'ao',
-                  'Statistics': 'a{st}'}
+LISTENER_PROPS = {'Local': 's', 'Version': 'u', 'Encapsulation': 's', 'State': 's',
+                  'ConfigFile': 's', 'Tunnels': 'ao', 'Statistics': 'a{st}'}
 TUNNEL_STATISTICS = {'control-tx', 'control-rx', 'retransmits', 'hello-tx'}
 SESSION_STATISTICS = {'tx-packets', 'tx-bytes', 'tx-errors', 'rx-packets', 'rx-bytes',
                       'rx-errors', 'rx-seq-discards', 'rx-oos-packets'}

@@ -580,5 +580,29 @@ TEST_F(ConfigFileTest, MissingOrEmptyDirectoryListsNothing) {
   EXPECT_TRUE(list_tunnel_files(directory_ + "/x.tunnel").empty());  // a file, not a directory
 }
 
+TEST(TunnelFileNameTest, TheNameIsTheFileNameWithoutTunnelAndLeadsBackToThePath) {
+  EXPECT_EQ(tunnel_file_name("/etc/l2tpbus/office.tunnel"), "office");
+  EXPECT_EQ(tunnel_file_name("office.tunnel"), "office");
+  EXPECT_EQ(tunnel_file_name("/etc/l2tpbus/v2.lac@home.tunnel"), "v2.lac@home");
+  EXPECT_EQ(tunnel_file_path("/etc/l2tpbus", "office"), "/etc/l2tpbus/office.tunnel");
+}
+
+TEST(TunnelFileNameTest, NamesOfTheGrammarAreTakenOthersAreRefusedNamingTheKey) {
+  const std::string longest = "n" + std::string(63, '7');
+  for (const std::string_view name :
+       std::vector<std::string_view>{"office", "a", "A-b_c.d@e", "0", "x.", longest}) {
+    EXPECT_TRUE(check_tunnel_file_name(name)) << name;
+  }
+  const std::string too_long(65, 'a');
+  for (const std::string_view name : std::vector<std::string_view>{
+           "", ".hidden", ".", "..", "../etc", "a/b", "with space", "tab\t", "caf\xc3\xa9",
+           "semi;colon", too_long, std::string_view("nul\0in", 6)}) {
+    const auto refused = check_tunnel_file_name(name);
+    ASSERT_FALSE(refused) << name;
+    EXPECT_EQ(refused.error().key, "name");
+    EXPECT_NE(refused.error().message.find("not a config file name"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace l2tp::config

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -18,11 +19,13 @@ const fsm::Endpoint kPeerAddress = fsm::Endpoint::ipv4({192, 0, 2, 2}, 1701);
 
 // ---- FakeSockets ---------------------------------------------------------------
 
-std::expected<fsm::Endpoint, std::string> FakeSockets::open_listener(std::uint32_t handle,
-                                                                     const fsm::Endpoint& local,
-                                                                     wire::Encapsulation,
-                                                                     bool require_esp) {
+std::expected<fsm::Endpoint, std::string> FakeSockets::open_listener(
+    std::uint32_t handle, const fsm::Endpoint& local, wire::Encapsulation encapsulation,
+    bool require_esp, bool free_bind) {
   if (fail_listen) return std::unexpected(*std::exchange(fail_listen, std::nullopt));
+  if (!is_local_address(local) && (!free_bind || encapsulation == wire::Encapsulation::kIp))
+    return std::unexpected("Cannot assign requested address");
+  if (free_bind) free_bound.insert(handle);
   fsm::Endpoint bound = local;
   if (bound.port == 0) bound.port = 1701;
   listeners[handle] = bound;
@@ -32,8 +35,11 @@ std::expected<fsm::Endpoint, std::string> FakeSockets::open_listener(std::uint32
 
 std::expected<fsm::Endpoint, std::string> FakeSockets::prepare_initiator(const fsm::Endpoint& local,
                                                                          const fsm::Endpoint& peer,
-                                                                         wire::Encapsulation,
-                                                                         bool) {
+                                                                         wire::Encapsulation, bool,
+                                                                         bool free_bind) {
+  if (!is_local_address(local) && !free_bind)
+    return std::unexpected("Cannot assign requested address");
+  free_bound_initiators += free_bind;
   fsm::Endpoint bound = local;
   // Each initiator gets a port of its own, as the kernel would give when
   // 1701 is taken.
@@ -44,6 +50,26 @@ std::expected<fsm::Endpoint, std::string> FakeSockets::prepare_initiator(const f
 
 void FakeSockets::discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer) {
   std::erase(prepared, std::make_pair(local, peer));
+}
+
+bool FakeSockets::is_local_address(const fsm::Endpoint& address) const {
+  return std::find(absent.begin(), absent.end(), address.with_port(0)) == absent.end();
+}
+
+std::expected<void, std::string> FakeSockets::watch_addresses(std::function<void()> changed) {
+  if (cannot_watch) return std::unexpected(*cannot_watch);
+  address_changes = std::move(changed);
+  return {};
+}
+
+void FakeSockets::add_address(const fsm::Endpoint& address) {
+  std::erase(absent, address.with_port(0));
+  if (address_changes) address_changes();
+}
+
+void FakeSockets::remove_address(const fsm::Endpoint& address) {
+  absent.push_back(address.with_port(0));
+  if (address_changes) address_changes();
 }
 
 std::size_t FakeSockets::sent_of(wire::MessageType type) const {
@@ -118,6 +144,7 @@ void RecordingDaemonObserver::note(const std::string& what, const TunnelInfo& tu
   events.push_back({.what = what,
                     .tunnel_id = tunnel.view.tunnel_id,
                     .owner = tunnel.owner,
+                    .config_file = tunnel.config_file,
                     .state = tunnel.view.state,
                     .last_result = tunnel.view.last_result});
 }
@@ -304,6 +331,10 @@ std::uint32_t DaemonBench::peer_calls(std::uint32_t peer_tunnel) {
 
 void DaemonBench::deliver_to_peer(const fsm::Path& path, wire::ByteView bytes) {
   if (peer_ && path.peer.address == kPeerAddress.address) peer_->receive(path, bytes);
+}
+
+void DaemonBench::peer_closes(std::uint32_t peer_tunnel) {
+  if (!peer_->engine().close_tunnel(peer_tunnel)) throw std::runtime_error("the peer cannot close");
 }
 
 }  // namespace l2tp::daemon::testing

@@ -43,7 +43,8 @@ class FakeSockets final : public TunnelSockets {
   std::expected<fsm::Endpoint, std::string> open_listener(std::uint32_t handle,
                                                           const fsm::Endpoint& local,
                                                           wire::Encapsulation encapsulation,
-                                                          bool require_esp) override;
+                                                          bool require_esp,
+                                                          bool free_bind) override;
   void close_listener(std::uint32_t handle) override { listeners.erase(handle); }
   std::uint64_t listener_drops(std::uint32_t handle) const override {
     return listeners.contains(handle) ? drops : 0;
@@ -52,7 +53,8 @@ class FakeSockets final : public TunnelSockets {
   std::expected<fsm::Endpoint, std::string> prepare_initiator(const fsm::Endpoint& local,
                                                               const fsm::Endpoint& peer,
                                                               wire::Encapsulation encapsulation,
-                                                              bool port_given) override;
+                                                              bool port_given,
+                                                              bool free_bind) override;
   void discard_prepared(const fsm::Endpoint& local, const fsm::Endpoint& peer) override;
   void send(const fsm::Path& path, wire::ByteView datagram) override {
     sent.push_back({path, wire::Bytes(datagram.begin(), datagram.end())});
@@ -62,6 +64,14 @@ class FakeSockets final : public TunnelSockets {
   std::expected<int, std::string> tunnel_socket(const fsm::Path&) override {
     return std::unexpected("no sockets in this test");
   }
+
+  // Every address is this host's but those in `absent`; sockets bind to an
+  // absent one only with free_bind, and L2TPIP ones never (as the kernel).
+  bool is_local_address(const fsm::Endpoint& address) const override;
+  std::expected<void, std::string> watch_addresses(std::function<void()> changed) override;
+  // The host gains or loses an address; the watch hears of it.
+  void add_address(const fsm::Endpoint& address);
+  void remove_address(const fsm::Endpoint& address);
 
   // A datagram from the network, as a socket would hand it to the engine.
   void deliver(const fsm::Datagram& datagram) { receiver_(datagram); }
@@ -73,6 +83,11 @@ class FakeSockets final : public TunnelSockets {
   std::vector<SentDatagram> sent;
   std::set<std::uint32_t> released;
   std::optional<std::string> fail_listen;  // the next open_listener fails with this
+  std::vector<fsm::Endpoint> absent;       // addresses (port 0) not on this host
+  std::set<std::uint32_t> free_bound;      // listeners opened with free_bind
+  std::size_t free_bound_initiators = 0;
+  std::optional<std::string> cannot_watch;  // watch_addresses() fails with this
+  std::function<void()> address_changes;    // what watch_addresses() was given
   std::function<void(const fsm::Path&, wire::ByteView)> on_send;
 
  private:
@@ -121,6 +136,7 @@ struct Observed {
   std::uint32_t tunnel_id = 0;
   std::uint32_t session_id = 0;
   uid_t owner = 0;
+  std::string config_file;
   fsm::ObjectState state = fsm::ObjectState::kConnecting;
   fsm::LastResult last_result;
 };
@@ -133,11 +149,20 @@ class RecordingDaemonObserver final : public DaemonObserver {
   void session_added(const SessionInfo& session) override { note("session_added", session); }
   void session_changed(const SessionInfo& session) override { note("session_changed", session); }
   void session_removed(const SessionInfo& session) override { note("session_removed", session); }
-  void listener_added(const fsm::ListenerView& listener) override {
-    events.push_back({.what = "listener_added", .tunnel_id = listener.listener_id});
+  void listener_added(const ListenerInfo& listener) override {
+    events.push_back({.what = "listener_added", .tunnel_id = listener.view.listener_id});
+    listeners[listener.view.listener_id] = listener;
+  }
+  void listener_changed(const ListenerInfo& listener) override {
+    events.push_back({.what = "listener_changed", .tunnel_id = listener.view.listener_id});
+    listeners[listener.view.listener_id] = listener;
   }
   void listener_removed(std::uint32_t listener_id) override {
     events.push_back({.what = "listener_removed", .tunnel_id = listener_id});
+  }
+  void config_files_changed(const std::vector<ConfigFileStatus>& files) override {
+    events.push_back({.what = "config_files_changed"});
+    config_files.push_back(files);
   }
 
   std::vector<Observed> of(const std::string& what) const;
@@ -145,6 +170,8 @@ class RecordingDaemonObserver final : public DaemonObserver {
                                std::uint32_t session_id = 0) const;
 
   std::vector<Observed> events;
+  std::map<std::uint32_t, ListenerInfo> listeners;          // as last told
+  std::vector<std::vector<ConfigFileStatus>> config_files;  // each announcement
 
  private:
   void note(const std::string& what, const TunnelInfo& tunnel);
@@ -217,6 +244,8 @@ class DaemonBench {
   // The peer's newest tunnel, and a session (a call) the peer starts in it.
   std::uint32_t peer_tunnel() const;
   std::uint32_t peer_calls(std::uint32_t peer_tunnel);
+  // The peer closes its tunnel (StopCCN).
+  void peer_closes(std::uint32_t peer_tunnel);
 
  private:
   class Peer;

@@ -86,14 +86,51 @@ daemon::Result<std::uint32_t> FakeDaemon::listen(const fsm::ListenerConfig& conf
   ++listen_calls;
   acting();
   if (auto failure = take_failure()) return std::unexpected(*failure);
-  fsm::ListenerView view;
-  view.listener_id = next_listener_id_++;
-  view.local = config.local;
-  view.version = config.version;
-  view.encapsulation = config.encapsulation;
-  listeners_[view.listener_id] = view;
-  observer_.listener_added(view);
-  return view.listener_id;
+  daemon::ListenerInfo info;
+  info.view.listener_id = next_listener_id_++;
+  info.view.local = config.local;
+  info.view.version = config.version;
+  info.view.encapsulation = config.encapsulation;
+  listeners_[info.view.listener_id] = info;
+  observer_.listener_added(info);
+  return info.view.listener_id;
+}
+
+void FakeDaemon::bring_up(const std::string& name,
+                          std::function<void(daemon::Result<daemon::ConfigFileObjects>)> done) {
+  ++up_calls;
+  acting();
+  // Like the real daemon (a tunnel's Peer resolves first), the answer comes later.
+  deferrer_.defer([this, name, done = std::move(done), failure = take_failure()] {
+    if (failure) return done(std::unexpected(*failure));
+    const auto known = file_objects.find(name);
+    if (known == file_objects.end())
+      return done(std::unexpected(daemon::Failure{daemon::FailureKind::kNotFound,
+                                                  "no config file " + name + ".tunnel in /etc"}));
+    done(known->second);
+  });
+}
+
+daemon::Result<void> FakeDaemon::put_down(const std::string& name) {
+  ++down_calls;
+  acting();
+  if (auto failure = take_failure()) return std::unexpected(*failure);
+  if (!file_objects.contains(name))
+    return std::unexpected(daemon::Failure{daemon::FailureKind::kNotFound,
+                                           "no config file " + name + ".tunnel in /etc"});
+  files_put_down.push_back(name);
+  return {};
+}
+
+void FakeDaemon::change_listener_state(std::uint32_t listener_id, daemon::ListenerState state) {
+  daemon::ListenerInfo& info = listeners_.at(listener_id);
+  info.state = state;
+  observer_.listener_changed(info);
+}
+
+void FakeDaemon::announce_files(const std::vector<daemon::ConfigFileStatus>& now) {
+  files = now;
+  observer_.config_files_changed(files);
 }
 
 daemon::Result<void> FakeDaemon::close_tunnel(std::uint32_t tunnel_id) {
@@ -152,7 +189,7 @@ std::optional<daemon::SessionInfo> FakeDaemon::session(std::uint32_t tunnel_id,
   return it->second;
 }
 
-std::optional<fsm::ListenerView> FakeDaemon::listener(std::uint32_t listener_id) const {
+std::optional<daemon::ListenerInfo> FakeDaemon::listener(std::uint32_t listener_id) const {
   const auto it = listeners_.find(listener_id);
   if (it == listeners_.end()) return std::nullopt;
   return it->second;
@@ -171,9 +208,9 @@ std::vector<std::uint32_t> FakeDaemon::listener_ids() const {
 }
 
 daemon::Statistics FakeDaemon::listener_statistics(std::uint32_t listener_id) const {
-  const auto view = listener(listener_id);
-  if (!view) return {};
-  return {{"accepted", view->accepted}, {"rejected", view->rejected}};
+  const auto info = listener(listener_id);
+  if (!info) return {};
+  return {{"accepted", info->view.accepted}, {"rejected", info->view.rejected}};
 }
 
 daemon::Statistics FakeDaemon::tunnel_statistics(std::uint32_t tunnel_id) const {
@@ -192,7 +229,7 @@ daemon::Statistics FakeDaemon::session_statistics(std::uint32_t, std::uint32_t) 
 void FakeDaemon::add_tunnel(const daemon::TunnelInfo& info) {
   tunnels_[info.view.tunnel_id] = info;
   if (info.view.listener_id != 0) {
-    listeners_[info.view.listener_id].tunnels.push_back(info.view.tunnel_id);
+    listeners_[info.view.listener_id].view.tunnels.push_back(info.view.tunnel_id);
   }
   observer_.tunnel_added(info);
 }
@@ -217,7 +254,7 @@ void FakeDaemon::remove_tunnel(std::uint32_t tunnel_id, const fsm::LastResult& r
   tunnels_.erase(tunnel_id);
   // No listener change is reported: the listener's Tunnels must follow anyway.
   if (listener_id != 0 && listeners_.contains(listener_id)) {
-    std::erase(listeners_[listener_id].tunnels, tunnel_id);
+    std::erase(listeners_[listener_id].view.tunnels, tunnel_id);
   }
 }
 
@@ -247,7 +284,7 @@ void FakeDaemon::accept_tunnel(std::uint32_t listener_id, std::uint32_t tunnel_i
   info.view.tunnel_id = tunnel_id;
   info.view.listener_id = listener_id;
   info.view.role = fsm::Role::kResponder;
-  listeners_.at(listener_id).accepted++;
+  listeners_.at(listener_id).view.accepted++;
   add_tunnel(info);
 }
 

@@ -37,7 +37,14 @@ class FakeDaemon final : public daemon::Daemon {
  public:
   FakeDaemon(AlarmFactory& alarms, daemon::DaemonObserver& observer);
 
-  void load_config() override {}
+  void load_config() override {
+    ++reload_calls;
+    acting();
+  }
+  void bring_up(const std::string& name,
+                std::function<void(daemon::Result<daemon::ConfigFileObjects>)> done) override;
+  daemon::Result<void> put_down(const std::string& name) override;
+  std::vector<daemon::ConfigFileStatus> config_files() const override { return files; }
   void shutdown(l2tp::Duration, std::function<void()> done) override { done(); }
   void create_tunnel(const config::TunnelRequest& request, uid_t owner,
                      std::function<void(daemon::Result<std::uint32_t>)> done) override;
@@ -52,7 +59,7 @@ class FakeDaemon final : public daemon::Daemon {
   std::optional<daemon::TunnelInfo> tunnel(std::uint32_t tunnel_id) const override;
   std::optional<daemon::SessionInfo> session(std::uint32_t tunnel_id,
                                              std::uint32_t session_id) const override;
-  std::optional<fsm::ListenerView> listener(std::uint32_t listener_id) const override;
+  std::optional<daemon::ListenerInfo> listener(std::uint32_t listener_id) const override;
   std::vector<std::uint32_t> tunnel_ids() const override;
   std::vector<std::uint32_t> listener_ids() const override;
   daemon::Statistics tunnel_statistics(std::uint32_t tunnel_id) const override;
@@ -78,6 +85,13 @@ class FakeDaemon final : public daemon::Daemon {
   // Runs inside every create, listen and close, where the bus layer acts.
   std::function<void()> on_act;
 
+  int reload_calls = 0;
+  int up_calls = 0;
+  int down_calls = 0;
+  // The files Up and Down know (others: UnknownObject), with what Up answers.
+  std::map<std::string, daemon::ConfigFileObjects> file_objects;
+  std::vector<std::string> files_put_down;
+  std::vector<daemon::ConfigFileStatus> files;  // what config_files() says
   int create_tunnel_calls = 0;
   int create_session_calls = 0;
   int listen_calls = 0;
@@ -95,6 +109,9 @@ class FakeDaemon final : public daemon::Daemon {
                       const fsm::LastResult& result);
   void accept_tunnel(std::uint32_t listener_id, std::uint32_t tunnel_id);
   void remove_listener(std::uint32_t listener_id);
+  void change_listener_state(std::uint32_t listener_id, daemon::ListenerState state);
+  // Sets `files` and tells the observer.
+  void announce_files(const std::vector<daemon::ConfigFileStatus>& now);
 
  private:
   std::optional<daemon::Failure> take_failure();
@@ -109,7 +126,7 @@ class FakeDaemon final : public daemon::Daemon {
   std::uint32_t next_listener_id_ = 1;
   std::map<std::uint32_t, daemon::TunnelInfo> tunnels_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, daemon::SessionInfo> sessions_;
-  std::map<std::uint32_t, fsm::ListenerView> listeners_;
+  std::map<std::uint32_t, daemon::ListenerInfo> listeners_;
 };
 
 class FakeAuthority final : public authz::Authority {

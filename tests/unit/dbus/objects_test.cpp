@@ -43,12 +43,12 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
   EXPECT_EQ(added.path, path);
   ASSERT_TRUE(added.interfaces.contains(kTunnelInterface));
   const Dictionary& properties = added.interfaces.at(kTunnelInterface);
-  EXPECT_THAT(
-      keys(properties),
-      UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local", "Peer",
-                           "TunnelId", "PeerTunnelId", "PeerHostName", "PeerVendorName", "Owner",
-                           "HelloInterval", "Listener", "Sessions", "Ipsec", "LastResult",
-                           "EstablishedTimestamp", "Statistics"));
+  EXPECT_THAT(keys(properties),
+              UnorderedElementsAre("State", "Mode", "Version", "Encapsulation", "Role", "Local",
+                                   "Peer", "TunnelId", "PeerTunnelId", "PeerHostName",
+                                   "PeerVendorName", "Owner", "HelloInterval", "Listener",
+                                   "ConfigFile", "Sessions", "Ipsec", "LastResult",
+                                   "EstablishedTimestamp", "Statistics"));
   EXPECT_EQ(properties.at("State").get<std::string>(), "connecting");
   EXPECT_EQ(properties.at("EstablishedTimestamp").get<std::uint64_t>(), 0u);
   EXPECT_EQ(properties.at("Mode").get<std::string>(), "dynamic");
@@ -60,6 +60,7 @@ TEST_F(BusTest, TunnelIsAnnouncedCompleteBeforeTheReply) {
   EXPECT_EQ(properties.at("Owner").get<std::uint32_t>(), getuid());
   EXPECT_EQ(properties.at("HelloInterval").get<std::uint32_t>(), 60u);
   EXPECT_EQ(properties.at("Listener").get<sdbus::ObjectPath>(), "/");
+  EXPECT_EQ(properties.at("ConfigFile").get<std::string>(), "");
   // Introspectable, Peer and Properties come with every object.
   EXPECT_TRUE(added.interfaces.contains("org.freedesktop.DBus.Properties"));
   EXPECT_TRUE(added.interfaces.contains("org.freedesktop.DBus.Introspectable"));

@@ -88,7 +88,8 @@ TEST(OptionDictionary, RefusesWrongTypesNamingTheExpectedOne) {
 TEST(AuthorizationPolicy, RootNeverAsks) {
   for (Operation operation :
        {Operation::kCreateTunnel, Operation::kListen, Operation::kCreateSession,
-        Operation::kCloseTunnel, Operation::kCloseSession, Operation::kCloseListener}) {
+        Operation::kCloseTunnel, Operation::kCloseSession, Operation::kCloseListener,
+        Operation::kReload, Operation::kConfigUp, Operation::kConfigDown}) {
     EXPECT_EQ(polkit_action(operation, 0, false), nullptr) << to_string(operation);
   }
 }
@@ -103,6 +104,12 @@ TEST(AuthorizationPolicy, ActionsOfTheApi) {
   EXPECT_STREQ(polkit_action(Operation::kCloseTunnel, 1000, false), authz::kActionManageTunnels);
   EXPECT_EQ(polkit_action(Operation::kCloseSession, 1000, true), nullptr);
   EXPECT_STREQ(polkit_action(Operation::kCloseSession, 1000, false), authz::kActionManageTunnels);
+  // The daemon's own files belong to no uid: ownership never spares the check.
+  for (const Operation operation :
+       {Operation::kReload, Operation::kConfigUp, Operation::kConfigDown}) {
+    EXPECT_STREQ(polkit_action(operation, 1000, true), authz::kActionConfigure);
+    EXPECT_STREQ(polkit_action(operation, 1000, false), authz::kActionConfigure);
+  }
 }
 
 TEST(Properties, Paths) {

@@ -120,6 +120,42 @@ TEST_P(StaticTest, StaticPppSessionStartsPppAndIsUpWithTheNetworkPhase) {
   EXPECT_TRUE(pair.net.captured().empty());
 }
 
+TEST_P(StaticTest, StaticTunnelAwaitingItsLocalAddressIsConnectingUntilTheAddressIsReady) {
+  fsm::TunnelConfig config = configured(fsm::TunnelMode::kStatic, 100, 200);
+  config.await_local_address = true;
+  const std::uint32_t id = expect_ok(pair.lac.engine().create_tunnel(config), "create_tunnel");
+  const std::uint32_t session =
+      expect_ok(pair.lac.engine().create_session(id, eth_session(300, 400)), "create_session");
+  pair.net.advance(10s);
+  // Nothing asked of the kernel, whose sockets would not bind yet.
+  EXPECT_EQ(pair.lac.tunnel(id).state, ObjectState::kConnecting);
+  EXPECT_EQ(pair.lac.session(id, session).state, ObjectState::kConnecting);
+  EXPECT_TRUE(pair.lac.data_plane().calls_of(Op::kCreateTunnel).empty());
+  EXPECT_TRUE(pair.lac.data_plane().calls_of(Op::kCreateSession).empty());
+
+  pair.lac.engine().local_address_ready(id);
+  EXPECT_EQ(pair.lac.tunnel(id).state, ObjectState::kEstablished);
+  pair.net.advance(0ms);
+  EXPECT_EQ(pair.lac.data_plane().calls_of(Op::kCreateTunnel).size(), 1u);
+  EXPECT_EQ(pair.lac.data_plane().calls_of(Op::kCreateSession).size(), 1u);
+  EXPECT_EQ(pair.lac.session(id, session).state, ObjectState::kEstablished);
+  // Once more changes nothing.
+  pair.lac.engine().local_address_ready(id);
+  pair.net.advance(0ms);
+  EXPECT_EQ(pair.lac.data_plane().calls_of(Op::kCreateTunnel).size(), 1u);
+  EXPECT_TRUE(pair.net.captured().empty());
+}
+
+TEST_P(StaticTest, AStaticTunnelAwaitingItsAddressClosesWithoutAKernelTunnel) {
+  fsm::TunnelConfig config = configured(fsm::TunnelMode::kStatic, 100, 200);
+  config.await_local_address = true;
+  const std::uint32_t id = expect_ok(pair.lac.engine().create_tunnel(config), "create_tunnel");
+  expect_ok(pair.lac.engine().close_tunnel(id), "close_tunnel");
+  pair.net.advance(1s);
+  EXPECT_FALSE(pair.lac.engine().tunnel(id));
+  EXPECT_TRUE(pair.lac.data_plane().calls_of(Op::kDeleteTunnel).empty());
+}
+
 TEST_P(StaticTest, StaticTunnelsAndSessionsNeedBothIds) {
   for (const auto& [id, peer] : {std::pair{0u, 200u}, std::pair{100u, 0u}}) {
     const auto refused =
