@@ -362,3 +362,46 @@ def test_on_a_terminal_polkit_may_ask_for_a_password(stack):
     no_terminal = ctl('tunnel', 'add', 'Peer=127.0.0.1')
     assert no_terminal.code == EXIT_DENIED
     assert len(stack.tunnels()) == 1
+
+
+def test_config_files_up_down_and_reload(make_stack):
+    lns = make_stack('lns')
+    port = free_port()
+    lns.root.listen({'Local': f'127.0.0.1:{port}'})
+    lac = make_stack('lac', files={'office.tunnel': f'''\
+        [Tunnel]
+        Peer=127.0.0.1:{port}
+        Local=127.0.0.2
+        '''})
+    ctl = Ctl(lac)
+    tunnel = wait_until(lambda: lac.tunnels(), 10, "office.tunnel's tunnel")[0]
+    lac.wait_state(tunnel, TUNNEL, 'established')
+    assert 'office' in ctl('--no-legend', 'list', 'tunnels').out
+
+    down = ctl('down', 'office')
+    assert down.code == 0, down.err
+    lac.signals.wait_removed(tunnel, 10)
+    files = ctl('--json', 'status').json()['Daemon']['ConfigFiles']
+    assert ['office', 'down', ''] in files or any(f[:2] == ['office', 'down'] for f in files), files
+    assert ctl('reload').code == 0
+    assert lac.tunnels() == []  # down stays down across a reload
+
+    up = ctl('--json', 'up', 'office', '--wait=20')
+    assert up.code == 0, up.err
+    validate(up.json(), 'created')
+    assert lac.root.prop(up.json()['Path'], TUNNEL, 'State') == 'established'
+    assert lac.root.prop(up.json()['Path'], TUNNEL, 'ConfigFile') == 'office'
+
+    lac.write_file('spare.tunnel', f'''\
+        [Listener]
+        Local=127.0.0.2:{free_port()}
+        ''')
+    assert ctl('reload').code == 0
+    wait_until(lambda: lac.listeners(), 10, 'the listener of spare.tunnel')
+
+    missing = ctl('up', 'nosuchfile')
+    assert missing.code == EXIT_NO_OBJECT and 'nosuchfile' in missing.err
+    assert ctl('down', '../etc/passwd').code == EXIT_USAGE
+    denied = Ctl(lac, uid=NOBODY)('down', 'office')
+    assert denied.code == EXIT_DENIED
+    assert lac.root.prop(up.json()['Path'], TUNNEL, 'State') == 'established'
