@@ -141,6 +141,21 @@ Table listener_table() {
 }
 
 // The count in a translated singular or plural form ("{} tunnel").
+// The config files, so that one put down or failing to load shows too
+// (it has no object on the bus then).
+std::string config_file_table(const ObjectModel& model, const RenderOptions& options) {
+  auto files = model.daemon.find("ConfigFiles");
+  if (files == model.daemon.end() || !files->is_array() || files->empty()) return "";
+  Table table({_("CONFIG FILE"), _("STATE"), _("MESSAGE")});
+  for (const json& file : *files) {
+    if (!file.is_array() || file.size() != 3) continue;
+    table.add_row({file[0].get<std::string>(),
+                   colored_state(file[1].get<std::string>(), options.color),
+                   or_dash(file[2].get<std::string>())});
+  }
+  return table.render(options.legend);
+}
+
 std::string counted(std::size_t count, const char* form) {
   return fmt::format(fmt::runtime(form), count);
 }
@@ -367,7 +382,7 @@ std::string Table::render(bool legend) const {
 std::string colored_state(std::string_view state, bool color) {
   if (!color) return std::string(state);
   std::string_view code;
-  if (state == "established" || state == "listening") code = kGreen;
+  if (state == "established" || state == "listening" || state == "up") code = kGreen;
   if (state == "connecting" || state == "closing" || state == "waiting") code = kYellow;
   if (state == "closed" || state == "failed") code = kRed;
   if (code.empty()) return std::string(state);
@@ -387,6 +402,9 @@ std::string render_overview(const ObjectModel& model, const RenderOptions& optio
   Table listeners = listener_table();
   listener_rows(listeners, model, options);
   if (!listeners.empty()) out += (out.empty() ? "" : "\n") + listeners.render(options.legend);
+  if (const std::string files = config_file_table(model, options); !files.empty()) {
+    out += (out.empty() ? "" : "\n") + files;
+  }
   if (options.legend) out += (out.empty() ? "" : "\n") + legend(model);
   return out;
 }

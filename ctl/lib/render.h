@@ -41,8 +41,9 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// Wraps `text` in the colour a state has (established green, connecting and
-// closing yellow, closed red, listening green, waiting yellow) when asked.
+// Wraps `text` in the colour a state has (established, listening and a
+// config file's up green; connecting, closing and waiting yellow; closed and
+// failed red) when asked.
 std::string colored_state(std::string_view state, bool color);
 
 // `l2tpctl` / `l2tpctl status`: tunnels, their sessions, listeners.

@@ -65,6 +65,8 @@ TEST(Overview, ListsTunnelsSessionsListenersAndCounts) {
   EXPECT_NE(text.find("2.0 KiB (12)"), std::string::npos);
   EXPECT_NE(text.find("listener/2"), std::string::npos);
   EXPECT_NE(text.find("2 tunnels, 1 session, 2 listeners."), std::string::npos) << text;
+  EXPECT_NE(text.find("CONFIG FILE  STATE  MESSAGE\nlns          up     -\n"), std::string::npos)
+      << text;
   EXPECT_EQ(text.find('\x1b'), std::string::npos);
 }
 
