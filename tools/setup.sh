@@ -62,6 +62,7 @@ for package in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
+  echo "setup: the packages it needs are installed"
   exit 0
 fi
 
@@ -69,19 +70,21 @@ as_root=()
 if [[ $(id -u) -ne 0 ]]; then
   as_root=(sudo)
 fi
-# apt's progress goes to a log; its tail is shown only when a step fails.
+# One line per step; apt's own output goes to a log, whose path each step
+# names and whose end a failed step shows.
 log=${TMPDIR:-/tmp}/l2tpbus-setup.log
 run_logged() {  # what, command...
   local what=$1
   shift
-  echo "setup: $what" >&2
+  echo "setup: $what (log: $log)"
   if ! "$@" >>"$log" 2>&1; then
     echo "setup: $what failed; the end of $log:" >&2
-    tail -n 20 "$log" >&2
+    tail -n 30 "$log" >&2
     exit 1
   fi
 }
 : >"$log"
+echo "missing: ${missing[*]}" >>"$log"
 run_logged "updating the package lists" "${as_root[@]}" apt-get update -qq
-run_logged "installing ${missing[*]}" "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+run_logged "installing ${#missing[@]} packages" "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends "${missing[@]}"

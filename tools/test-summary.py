@@ -1,4 +1,5 @@
-"""Prints one closing line for the whole suite: 'N passed, N failed'.
+"""Prints the skipped tests, one line each ('skipped: NAME — reason'), then
+one closing line for the whole suite: 'N passed, N failed, N skipped'.
 
 Counts GoogleTest and pytest cases from the JUnit files they leave in the
 build directory (a VM group's pytest run writes its file into a folder shared
@@ -8,12 +9,32 @@ JUnit file and counts as one failure.
 """
 import json
 import pathlib
+import re
 import sys
 import xml.etree.ElementTree as ElementTree
 
 
-def junit_counts(build_dir):
-    """Cases in the JUnit files, and the names (stems) of those files."""
+def skip_reason(element):
+    """A skipped case's reason: pytest's message, or GoogleTest's without the
+    'file:line' it starts with."""
+    text = element.get("message") or element.text or ""
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not re.fullmatch(r"\S+:\d+", line)]
+    return " ".join(lines) or "no reason given"
+
+
+def case_name(stem, case):
+    """'kernel / TunnelSocketTest.Name' (GoogleTest), 'test_file.py::test_name' (pytest)."""
+    classname, name = case.get("classname", ""), case.get("name", "")
+    if stem.startswith("pytest-"):
+        module, _, cls = classname.partition(".")
+        return "::".join(part for part in (module + ".py", cls.replace(".", "::"), name) if part)
+    return f"{stem} / {classname}.{name}"
+
+
+def junit_counts(build_dir, skips):
+    """Cases in the JUnit files, and the names (stems) of those files; each
+    skipped case is added to skips as (name, reason)."""
     passed = failed = skipped = 0
     stems = set()
     for path in pathlib.Path(build_dir).rglob("*.xml"):
@@ -31,6 +52,9 @@ def junit_counts(build_dir):
                 failed += 1
             elif case.get("result") == "skipped" or case.find("skipped") is not None:
                 skipped += 1
+                element = case.find("skipped")
+                skips.append((case_name(path.stem, case),
+                               skip_reason(element) if element is not None else "no reason given"))
             else:
                 passed += 1
     return passed, failed, skipped, stems
@@ -47,9 +71,10 @@ def junit_stem(meson_name):
     return short
 
 
-def plain_test_counts(build_dir, junit_stems):
+def plain_test_counts(build_dir, junit_stems, skips):
     """meson tests without a JUnit file (the data checks, or a test that
-    crashed before writing one): one case each."""
+    crashed before writing one): one case each. A skipped one (exit 77) is
+    added to skips with the last line it printed as its reason."""
     passed = failed = skipped = 0
     log = pathlib.Path(build_dir) / "meson-logs" / "testlog.json"
     if not log.exists():
@@ -62,6 +87,9 @@ def plain_test_counts(build_dir, junit_stems):
             passed += 1
         elif test["result"] == "SKIP":
             skipped += 1
+            lines = [line.strip() for line in (test.get("stdout") or "").splitlines()]
+            lines = [line for line in lines if line]
+            skips.append((test["name"], lines[-1] if lines else "no reason given"))
         else:
             failed += 1
     return passed, failed, skipped
@@ -80,10 +108,13 @@ def fuzz_counts(results_file):
 
 
 def main():
-    passed, failed, skipped, stems = junit_counts(sys.argv[1])
-    plain = plain_test_counts(sys.argv[1], stems)
+    skips = []
+    passed, failed, skipped, stems = junit_counts(sys.argv[1], skips)
+    plain = plain_test_counts(sys.argv[1], stems, skips)
     passed, failed, skipped = passed + plain[0], failed + plain[1], skipped + plain[2]
     fuzz_passed, fuzz_failed = fuzz_counts(sys.argv[2]) if len(sys.argv) > 2 else (0, 0)
+    for name, reason in sorted(skips):
+        print(f"skipped: {name} — {reason}")
     print(f"tests: {passed} passed, {failed} failed, {skipped} skipped; "
           f"fuzz targets: {fuzz_passed} passed, {fuzz_failed} failed")
     print(f"{passed + fuzz_passed} passed, {failed + fuzz_failed} failed, {skipped} skipped")
