@@ -131,6 +131,8 @@ std::string monitor_line(const BusEvent& event, bool color) {
     case BusEvent::Kind::kChanged: {
       std::vector<std::string> parts;
       for (const auto& [key, value] : event.properties.items()) {
+        // A raw timestamp says nothing to a person; State established does.
+        if (key == "EstablishedTimestamp") continue;
         std::string text = value_text(key, value);
         if (key == "State") text = colored_state(text, color);
         parts.push_back(key + " " + text);

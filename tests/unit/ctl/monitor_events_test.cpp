@@ -41,6 +41,13 @@ TEST(MonitorLine, AddedChangedRemoved) {
   EXPECT_NE(changed.find("tunnel 4711: LastResult 1 bye, State closed"), std::string::npos)
       << changed;
 
+  const std::string established =
+      monitor_line(event(BusEvent::Kind::kChanged, ObjectType::kTunnel, "/org/l2tpbus1/tunnel/4711",
+                         {{"State", "established"}, {"EstablishedTimestamp", 1796678289427704}}),
+                   false);
+  EXPECT_NE(established.find("tunnel 4711: State established"), std::string::npos);
+  EXPECT_EQ(established.find("1796678289427704"), std::string::npos) << established;
+
   const std::string address = monitor_line(
       event(BusEvent::Kind::kChanged, ObjectType::kSession, "/org/l2tpbus1/tunnel/4711/session/9",
             {{"Ip4Config", {{"address", "10.0.0.2"}, {"peer", "10.0.0.1"}}}}),
