@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dbus_xml import c_string, fail, load_interface  # noqa: E402
+from dbus_xml import c_string, fail, generate_header  # noqa: E402
 
 # What the client passes and gets back, per signature; the functions that
 # append and read them live in ctl/bus/message_io.h.
@@ -105,12 +105,5 @@ class {short} {{
 """
 
 
-def main():
-    if len(sys.argv) != 3:
-        fail("usage: dbus-proxy-gen.py INPUT.xml OUTPUT.h")
-    with open(sys.argv[2], "w", encoding="utf-8") as output:
-        output.write(generate(load_interface(sys.argv[1])))
-
-
 if __name__ == "__main__":
-    main()
+    generate_header(generate)

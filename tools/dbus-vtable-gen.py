@@ -22,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dbus_xml import (BASIC_TYPES, annotation, c_string, complete_types,  # noqa: E402
-                      fail, load_interface)
+                      fail, generate_header)
 
 EMITS_FLAGS = {
     "true": "SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE",
@@ -147,12 +147,5 @@ class {cls} {{
 """
 
 
-def main():
-    if len(sys.argv) != 3:
-        fail("usage: dbus-vtable-gen.py INPUT.xml OUTPUT.h")
-    with open(sys.argv[2], "w", encoding="utf-8") as output:
-        output.write(generate(load_interface(sys.argv[1])))
-
-
 if __name__ == "__main__":
-    main()
+    generate_header(generate)

@@ -75,3 +75,12 @@ def load_interface(path):
     if len(interfaces) != 1:
         fail(f"{path}: expected one interface, found {len(interfaces)}")
     return interfaces[0]
+
+
+def generate_header(generate):
+    """The command line both generators share: INPUT.xml OUTPUT.h, the header
+    being generate(interface)."""
+    if len(sys.argv) != 3:
+        fail(f"usage: {sys.argv[0]} INPUT.xml OUTPUT.h")
+    with open(sys.argv[2], "w", encoding="utf-8") as output:
+        output.write(generate(load_interface(sys.argv[1])))
