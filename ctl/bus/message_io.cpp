@@ -43,65 +43,44 @@ void append_value(sd_bus_message* message, const config::OptionValue& value) {
       value);
 }
 
+// One basic value of `type`, read into the C type sd-bus writes for it.
+template <typename T>
+T read_as(sd_bus_message* message, char type) {
+  T value{};
+  const char signature[] = {type, '\0'};
+  check(sd_bus_message_read_basic(message, type, &value), signature);
+  return value;
+}
+
 nlohmann::json read_basic(sd_bus_message* message, char type) {
   switch (type) {
-    case 'y': {
-      std::uint8_t v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "y");
-      return v;
-    }
-    case 'b': {
-      int v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "b");
-      return v != 0;
-    }
-    case 'n': {
-      std::int16_t v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "n");
-      return v;
-    }
-    case 'q': {
-      std::uint16_t v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "q");
-      return v;
-    }
-    case 'i': {
-      std::int32_t v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "i");
-      return v;
-    }
-    case 'u': {
-      std::uint32_t v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "u");
-      return v;
-    }
-    case 'x': {
-      std::int64_t v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "x");
-      return v;
-    }
-    case 't': {
-      std::uint64_t v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "t");
-      return v;
-    }
-    case 'd': {
-      double v = 0;
-      check(sd_bus_message_read_basic(message, type, &v), "d");
-      return v;
-    }
+    case 'y':
+      return read_as<std::uint8_t>(message, type);
+    case 'b':
+      return read_as<int>(message, type) != 0;
+    case 'n':
+      return read_as<std::int16_t>(message, type);
+    case 'q':
+      return read_as<std::uint16_t>(message, type);
+    case 'i':
+      return read_as<std::int32_t>(message, type);
+    case 'u':
+      return read_as<std::uint32_t>(message, type);
+    case 'x':
+      return read_as<std::int64_t>(message, type);
+    case 't':
+      return read_as<std::uint64_t>(message, type);
+    case 'd':
+      return read_as<double>(message, type);
     case 's':
     case 'o':
     case 'g': {
-      const char* v = nullptr;
-      check(sd_bus_message_read_basic(message, type, &v), "s");
-      return std::string(v ? v : "");
+      const char* text = read_as<const char*>(message, type);
+      return std::string(text ? text : "");
     }
-    case 'h': {
-      int v = -1;
-      check(sd_bus_message_read_basic(message, type, &v), "h");
+    case 'h':
+      read_as<int>(message, type);
       return nullptr;  // a descriptor means nothing printed
-    }
   }
   throw CtlError(ExitStatus::kFailure, std::string("unexpected D-Bus type ") + type);
 }
