@@ -747,7 +747,19 @@ def test_our_plugin_with_ipsec_to_two_gateways_at_once(desktop, lns, network, ip
         kinds = wire.kinds(since, between=[LINK_NM] + [g.address for g in gateways.values()])
         cleartext = wire.seen('l2tp', since)
     assert kinds['ike'] and kinds['esp'], kinds
-    assert not kinds['l2tp'], (kinds, cleartext)
+    # Nothing of ours leaves in cleartext. A gateway may answer once in
+    # cleartext at set-up: under IKEv1 the responder installs its SA only on
+    # Quick Mode's third message, and our SCCRQ, sent as our SA is up, can
+    # reach its xl2tpd between its inbound SA and its outbound policy (seen in
+    # 1 of 4 CI runs, from the far gateway). More than one such datagram per
+    # gateway, or any from us, is a leak.
+    gateway_addresses = {g.address for g in gateways.values()}
+    ours = [pair for pair in cleartext if pair[0] == LINK_NM and pair[1] in gateway_addresses]
+    theirs = [pair for pair in cleartext if pair[0] in gateway_addresses and pair[1] == LINK_NM]
+    assert not ours, (kinds, cleartext)
+    assert kinds['l2tp'] == len(theirs), (kinds, cleartext)
+    for address in gateway_addresses:
+        assert theirs.count((address, LINK_NM)) <= 1, (kinds, cleartext)
     assert len(root_ppp_devices()) == 2, root_ppp_devices()
     sas = desktop.charon.list_sas()
     assert sas.count('ESTABLISHED') == 2 and sas.count('l2tpbus-') >= 2, sas
