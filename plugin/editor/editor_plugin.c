@@ -1,8 +1,13 @@
 // libnm-vpn-plugin-l2tpbus.so: what nmcli and the desktop's connection editors
-// load for vpn-type l2tpbus. Import and export only; there is no GTK editor
-// yet, so get_editor fails with an error (libnm's contract for "none").
+// load for vpn-type l2tpbus. Import and export here; the editor itself is a
+// library of its own per GTK version (plugin/editor-gtk), loaded from beside
+// this one by get_editor, so that nmcli never pulls GTK in and a GTK 4
+// application never gets GTK 3.
+#define _GNU_SOURCE  // dladdr
 #include <NetworkManager.h>
+#include <dlfcn.h>
 #include <glib/gi18n-lib.h>
+#include <gmodule.h>
 #include <string.h>
 
 #include "import_export.h"
@@ -23,14 +28,64 @@ G_DEFINE_TYPE_WITH_CODE(L2tpbusEditorPlugin, l2tpbus_editor_plugin, G_TYPE_OBJEC
                         G_IMPLEMENT_INTERFACE(NM_TYPE_VPN_EDITOR_PLUGIN,
                                               editor_plugin_interface_init))
 
+typedef NMVpnEditor* (*EditorFactory)(NMVpnEditorPlugin* plugin, NMConnection* connection,
+                                      GError** error);
+
+#define EDITOR_FACTORY_SYMBOL "nm_vpn_editor_factory_l2tpbus"
+
+// The GTK the process already runs (0: none). The editor libraries link GTK,
+// so asking the process, not a library, is what keeps 3 and 4 apart.
+static guint gtk_major_version_in_process(void) {
+  GModule* process = g_module_open(NULL, 0);
+  guint (*get_major_version)(void) = NULL;
+  if (process == NULL ||
+      !g_module_symbol(process, "gtk_get_major_version", (gpointer*)&get_major_version)) {
+    get_major_version = NULL;
+  }
+  const guint major = get_major_version != NULL ? get_major_version() : 0;
+  if (process != NULL) g_module_close(process);
+  return major;
+}
+
+// Any object of this library: dladdr finds the file it was loaded from.
+static const char kThisLibrary = 0;
+
+// The editor library for `gtk_major`, in the directory this plugin was loaded
+// from (where meson builds it and where it is installed).
+static char* editor_library_path(guint gtk_major) {
+  Dl_info self;
+  if (dladdr(&kThisLibrary, &self) == 0 || self.dli_fname == NULL) return NULL;
+  g_autofree char* directory = g_path_get_dirname(self.dli_fname);
+  return g_build_filename(directory,
+                          gtk_major == 4 ? "libnm-gtk4-vpn-plugin-l2tpbus-editor.so"
+                                         : "libnm-vpn-plugin-l2tpbus-editor.so",
+                          NULL);
+}
+
 static NMVpnEditor* get_editor(NMVpnEditorPlugin* plugin, NMConnection* connection,
                                GError** error) {
-  (void)plugin;
-  (void)connection;
-  g_set_error_literal(
-      error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_FAILED,
-      dgettext(GETTEXT_PACKAGE, "l2tpbus has no graphical editor yet; use nmcli or import a file"));
-  return NULL;
+  const guint gtk_major = gtk_major_version_in_process();
+  if (gtk_major != 3 && gtk_major != 4) {
+    g_set_error_literal(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_FAILED,
+                        dgettext(GETTEXT_PACKAGE,
+                                 "the l2tpbus editor runs in GTK 3 or GTK 4 applications; "
+                                 "elsewhere use nmcli or import a file"));
+    return NULL;
+  }
+  g_autofree char* path = editor_library_path(gtk_major);
+  GModule* library =
+      path != NULL ? g_module_open(path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL) : NULL;
+  EditorFactory factory = NULL;
+  if (library == NULL || !g_module_symbol(library, EDITOR_FACTORY_SYMBOL, (gpointer*)&factory)) {
+    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_FAILED,
+                dgettext(GETTEXT_PACKAGE, "cannot load the l2tpbus editor for GTK %u: %s"),
+                gtk_major, path != NULL ? g_module_error() : "not found beside the plugin");
+    if (library != NULL) g_module_close(library);
+    return NULL;
+  }
+  // Never unloaded: the library registers GObject types, which outlive any use.
+  g_module_make_resident(library);
+  return factory(plugin, connection, error);
 }
 
 static NMVpnEditorPluginCapability get_capabilities(NMVpnEditorPlugin* plugin) {
