@@ -56,11 +56,12 @@ packages=(
   # with libnma and on GTK 4 with libnma-gtk4, the password dialog with
   # libsecret; gtk4-builder-tool makes the GTK 4 UI from the GTK 3 one. Their
   # tests run under Xvfb (xauth for xvfb-run), drive the widgets from Python
-  # through GObject introspection (gir1.2-*), read accessible names over
-  # AT-SPI (at-spi2-core) and keep saved secrets in a private gnome-keyring
+  # through GObject introspection (gir1.2-*; cairo for GTK 3's screenshots),
+  # read accessible names over AT-SPI (at-spi2-core) and keep saved secrets
+  # in a private gnome-keyring
   libnma-dev libnma-gtk4-dev libgtk-3-dev libgtk-4-dev libsecret-1-dev libgtk-4-bin libgtk-3-bin
   xvfb xauth at-spi2-core gnome-keyring gir1.2-nm-1.0 gir1.2-gtk-3.0 gir1.2-gtk-4.0
-  gir1.2-secret-1 gir1.2-atspi-2.0
+  gir1.2-secret-1 gir1.2-atspi-2.0 gir1.2-nma-1.0 gir1.2-nma4-1.0 python3-gi-cairo python3-cairo
 )
 
 missing=()

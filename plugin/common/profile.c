@@ -261,7 +261,7 @@ static const struct {
     {"eap", L2TPBUS_KEY_REFUSE_EAP},
 };
 
-static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out, GError** error) {
+static void build_session(const L2tpbusProfile* profile, L2tpbusRequest* out) {
   GHashTable* data = profile->data;
   GVariantBuilder session;
   g_variant_builder_init(&session, G_VARIANT_TYPE_VARDICT);
@@ -284,20 +284,12 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
   }
 
   // pppd allows every method it knows unless told otherwise; so does a profile.
+  // At least one is left: l2tpbus_profile_check saw to that.
   GVariantBuilder methods;
   g_variant_builder_init(&methods, G_VARIANT_TYPE_STRING_ARRAY);
-  gboolean any = FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS(kMethods); i++) {
     if (l2tpbus_profile_is_yes(data, kMethods[i].refuse_key)) continue;
     g_variant_builder_add(&methods, "s", kMethods[i].method);
-    any = TRUE;
-  }
-  if (!any) {
-    g_variant_builder_clear(&methods);
-    g_variant_builder_clear(&session);
-    return l2tpbus_profile_fail(
-        error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, L2TPBUS_KEY_REFUSE_EAP,
-        dgettext(GETTEXT_PACKAGE, "every PPP authentication method is refused"));
   }
   g_variant_builder_add(&session, "{sv}", "Authentication", g_variant_builder_end(&methods));
 
@@ -328,7 +320,6 @@ static gboolean build_session(const L2tpbusProfile* profile, L2tpbusRequest* out
   // NetworkManager sets the routes itself, from never-default and the IP config.
   g_variant_builder_add(&session, "{sv}", "DefaultRoute", g_variant_new_boolean(FALSE));
   out->session = g_variant_ref_sink(g_variant_builder_end(&session));
-  return TRUE;
 }
 
 gboolean l2tpbus_profile_check(const L2tpbusProfile* profile, GError** error) {
@@ -350,6 +341,15 @@ gboolean l2tpbus_profile_check(const L2tpbusProfile* profile, GError** error) {
         error, L2TPBUS_PROFILE_ERROR_MISSING, L2TPBUS_KEY_GATEWAY,
         dgettext(GETTEXT_PACKAGE, "missing: the L2TP server to connect to"));
   }
+  gboolean any_method = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS(kMethods); i++) {
+    any_method = any_method || !l2tpbus_profile_is_yes(data, kMethods[i].refuse_key);
+  }
+  if (!any_method) {
+    return l2tpbus_profile_fail(
+        error, L2TPBUS_PROFILE_ERROR_INVALID_VALUE, L2TPBUS_KEY_REFUSE_EAP,
+        dgettext(GETTEXT_PACKAGE, "every PPP authentication method is refused"));
+  }
   return l2tpbus_ipsec_check(data, error);
 }
 
@@ -360,10 +360,7 @@ gboolean l2tpbus_profile_translate(const L2tpbusProfile* profile, L2tpbusRequest
   if (!l2tpbus_profile_check(profile, error)) return FALSE;
   GHashTable* data = profile->data;
   out->notes = g_ptr_array_new_with_free_func(g_free);
-  if (!build_session(profile, out, error)) {
-    l2tpbus_request_clear(out);
-    return FALSE;
-  }
+  build_session(profile, out);
   GVariantBuilder tunnel;
   g_variant_builder_init(&tunnel, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add(&tunnel, "{sv}", "Peer",

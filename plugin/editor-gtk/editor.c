@@ -217,6 +217,10 @@ static void close_dialog(L2tpbusEditor* self) {
   }
   g_clear_pointer(&self->snapshot_data, g_hash_table_unref);
   g_clear_pointer(&self->snapshot_secrets, g_hash_table_unref);
+  // GTK 4 lets go of the parent only when the dialog is finalized, which a
+  // reference elsewhere (an accessibility tool's) can put after the
+  // parent's own end.
+  gtk_window_set_transient_for(GTK_WINDOW(dialog), NULL);
   compat_window_destroy(dialog);
 }
 

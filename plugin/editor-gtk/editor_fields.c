@@ -120,11 +120,11 @@ static void load_field(const Field* field, GtkWidget* widget, GHashTable* data, 
       }
       // The menu is made once; later loads (a dialog's Cancel) only move it.
       if (g_object_get_data(G_OBJECT(widget), "l2tpbus-storage") == NULL) {
-        nma_utils_setup_password_storage(widget, (NMSettingSecretFlags)flags, setting, flags_name,
+        nma_utils_setup_password_storage(widget, (NMSettingSecretFlags)flags, setting, field->key,
                                          TRUE, FALSE);
         g_object_set_data(G_OBJECT(widget), "l2tpbus-storage", GINT_TO_POINTER(1));
       } else {
-        nma_utils_update_password_storage(widget, (NMSettingSecretFlags)flags, setting, flags_name);
+        nma_utils_update_password_storage(widget, (NMSettingSecretFlags)flags, setting, field->key);
       }
       break;
     }
