@@ -24,6 +24,9 @@ typedef enum { PAGE_MAIN, PAGE_PPP, PAGE_IPSEC, PAGE_COUNT } PageIndex;
 
 static const char* const kPageIds[PAGE_COUNT] = {"main_page", "ppp_page", "ipsec_page"};
 
+// Labels, fields and the certificates' "Choose…" buttons take columns 0 to 2.
+enum { kErrorColumn = 3 };
+
 #define L2TPBUS_TYPE_EDITOR (l2tpbus_editor_get_type())
 G_DECLARE_FINAL_TYPE(L2tpbusEditor, l2tpbus_editor, L2TPBUS, EDITOR, GObject)
 
@@ -119,7 +122,7 @@ static void show_error(L2tpbusEditor* self, PageIndex page, GtkWidget* beside, c
   compat_grid_position(grid, beside, &column, &row);
   g_object_ref(label);
   compat_grid_remove(grid, label);
-  gtk_grid_attach(GTK_GRID(grid), label, 2, row, 1, 1);
+  gtk_grid_attach(GTK_GRID(grid), label, kErrorColumn, row, 1, 1);
   g_object_unref(label);
   gtk_label_set_text(GTK_LABEL(label), text);
   gtk_widget_set_visible(label, TRUE);
@@ -134,12 +137,14 @@ static const char* message_of(const GError* error, const char* key) {
   return error->message;
 }
 
-static void mark_invalid(GtkWidget* field, gboolean invalid) {
-  if (invalid) {
+// Red for the eye, and the message for a screen reader (NULL: valid again).
+static void mark_invalid(GtkWidget* field, const char* message) {
+  if (message != NULL) {
     compat_add_css_class(field, "error");
   } else {
     compat_remove_css_class(field, "error");
   }
+  compat_set_accessible_error(field, message);
 }
 
 // Runs the profile check on the widgets and shows its verdict. FALSE, with
@@ -155,7 +160,7 @@ static gboolean validate(L2tpbusEditor* self, GError** error) {
   g_hash_table_unref(secrets);
 
   for (int i = 0; i < PAGE_COUNT; i++) hide_error(self, (PageIndex)i);
-  if (self->invalid_field != NULL) mark_invalid(self->invalid_field, FALSE);
+  if (self->invalid_field != NULL) mark_invalid(self->invalid_field, NULL);
   self->invalid_field = NULL;
   if (self->dialog != NULL) {
     gtk_dialog_set_response_sensitive(GTK_DIALOG(self->dialog), GTK_RESPONSE_OK, TRUE);
@@ -171,7 +176,7 @@ static gboolean validate(L2tpbusEditor* self, GError** error) {
                                                           L2TPBUS_PROFILE_ERROR_MISSING);
   if (field != NULL && !quiet) {
     const PageIndex page = page_of(self, field);
-    mark_invalid(field, TRUE);
+    mark_invalid(field, message);
     self->invalid_field = field;
     show_error(self, page, field, message);
     if (page != PAGE_MAIN) {
@@ -263,11 +268,76 @@ static void open_dialog(L2tpbusEditor* self, PageIndex page, const char* name, c
 }
 
 static void on_ppp_clicked(L2tpbusEditor* self) {
-  open_dialog(self, PAGE_PPP, "ppp_dialog", dgettext(GETTEXT_PACKAGE, "PPP Options"));
+  open_dialog(self, PAGE_PPP, "ppp_dialog", dgettext(GETTEXT_PACKAGE, "PPP Settings"));
 }
 
 static void on_ipsec_clicked(L2tpbusEditor* self) {
-  open_dialog(self, PAGE_IPSEC, "ipsec_dialog", dgettext(GETTEXT_PACKAGE, "IPsec Options"));
+  open_dialog(self, PAGE_IPSEC, "ipsec_dialog", dgettext(GETTEXT_PACKAGE, "IPsec Settings"));
+}
+
+// ---- passwords shown, files chosen ---------------------------------------------------
+
+static void on_show_passwords_toggled(L2tpbusEditor* self) {
+  static const char* const kSecretFields[] = {"password", "ipsec_psk", "machine_certpass"};
+  const gboolean shown =
+      compat_check_active(GTK_WIDGET(gtk_builder_get_object(self->builder, "show_password")));
+  for (gsize i = 0; i < G_N_ELEMENTS(kSecretFields); i++) {
+    gtk_entry_set_visibility(GTK_ENTRY(gtk_builder_get_object(self->builder, kSecretFields[i])),
+                             shown);
+  }
+}
+
+static void on_file_chosen(GtkNativeDialog* chooser, int response, GtkWidget* entry) {
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
+    g_autofree char* path = file != NULL ? g_file_get_path(file) : NULL;
+    // Only a local file: the service reads it by path (a URI is refused there).
+    if (path != NULL) compat_entry_set_text(entry, path);
+  }
+  g_object_unref(chooser);
+}
+
+static void on_choose_clicked(GtkWidget* button, GtkWidget* entry) {
+  g_autofree char* title = compat_tooltip_text(button);
+  GtkFileChooserNative* chooser = gtk_file_chooser_native_new(
+      title, compat_toplevel_window(button), GTK_FILE_CHOOSER_ACTION_OPEN,
+      dgettext(GETTEXT_PACKAGE, "_Open"), dgettext(GETTEXT_PACKAGE, "_Cancel"));
+  GtkFileFilter* certificates = gtk_file_filter_new();
+  gtk_file_filter_set_name(certificates,
+                           dgettext(GETTEXT_PACKAGE, "Certificates and keys (PEM, DER, PKCS#12)"));
+  static const char* const kPatterns[] = {"*.pem", "*.crt", "*.cer", "*.der",
+                                          "*.key", "*.p12", "*.pfx"};
+  for (gsize i = 0; i < G_N_ELEMENTS(kPatterns); i++) {
+    gtk_file_filter_add_pattern(certificates, kPatterns[i]);
+  }
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(chooser), certificates);
+  GtkFileFilter* everything = gtk_file_filter_new();
+  gtk_file_filter_set_name(everything, dgettext(GETTEXT_PACKAGE, "All files"));
+  gtk_file_filter_add_pattern(everything, "*");
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(chooser), everything);
+  const char* current = compat_entry_text(entry);
+  if (g_path_is_absolute(current)) {
+    g_autoptr(GFile) file = g_file_new_for_path(current);
+    gtk_file_chooser_set_file(GTK_FILE_CHOOSER(chooser), file, NULL);
+  }
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(chooser), TRUE);
+  // The entry outlives a chooser left open while the editor goes.
+  g_signal_connect_data(chooser, "response", G_CALLBACK(on_file_chosen), g_object_ref(entry),
+                        (GClosureNotify)(void (*)(void))g_object_unref, 0);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
+static void connect_file_choosers(GtkBuilder* builder) {
+  static const char* const kFileFields[] = {"machine_ca", "machine_cert", "machine_key"};
+  for (gsize i = 0; i < G_N_ELEMENTS(kFileFields); i++) {
+    GtkWidget* entry = GTK_WIDGET(gtk_builder_get_object(builder, kFileFields[i]));
+    g_autofree char* id = g_strdup_printf("%s_choose", kFileFields[i]);
+    GtkWidget* button = GTK_WIDGET(gtk_builder_get_object(builder, id));
+    // Three buttons say "Choose…": a screen reader says which.
+    g_autofree char* tooltip = compat_tooltip_text(button);
+    compat_set_accessible_name(button, tooltip);
+    g_signal_connect(button, "clicked", G_CALLBACK(on_choose_clicked), entry);
+  }
 }
 
 // ---- NMVpnEditor ----------------------------------------------------------------------
@@ -365,7 +435,7 @@ G_MODULE_EXPORT NMVpnEditor* nm_vpn_editor_factory_l2tpbus(NMVpnEditorPlugin* pl
         GTK_WIDGET(g_object_ref_sink(gtk_builder_get_object(self->builder, kPageIds[i])));
     g_autofree char* name = g_strdup_printf("%s_error", kPageIds[i]);
     self->error_labels[i] = new_error_label(name);
-    gtk_grid_attach(GTK_GRID(self->pages[i]), self->error_labels[i], 2, 0, 1, 1);
+    gtk_grid_attach(GTK_GRID(self->pages[i]), self->error_labels[i], kErrorColumn, 0, 1, 1);
   }
   NMSettingVpn* setting = nm_connection_get_setting_vpn(connection);
   self->setting = setting != NULL ? g_object_ref(setting) : NULL;
@@ -378,6 +448,9 @@ G_MODULE_EXPORT NMVpnEditor* nm_vpn_editor_factory_l2tpbus(NMVpnEditorPlugin* pl
                            G_CALLBACK(on_ppp_clicked), self);
   g_signal_connect_swapped(gtk_builder_get_object(self->builder, "ipsec_button"), "clicked",
                            G_CALLBACK(on_ipsec_clicked), self);
+  g_signal_connect_swapped(gtk_builder_get_object(self->builder, "show_password"), "toggled",
+                           G_CALLBACK(on_show_passwords_toggled), self);
+  connect_file_choosers(self->builder);
   validate(self, NULL);
   return NM_VPN_EDITOR(self);
 }

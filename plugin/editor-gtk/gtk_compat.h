@@ -143,3 +143,41 @@ static inline void compat_label_set_wrap(GtkWidget* label, gboolean wrap) {
   gtk_label_set_line_wrap(GTK_LABEL(label), wrap);
 #endif
 }
+
+// What a screen reader says about `widget` beyond its name: the validation
+// message while the field is refused (NULL: none), else its tooltip.
+static inline void compat_set_accessible_error(GtkWidget* widget, const char* message) {
+#if GTK_CHECK_VERSION(4, 0, 0)
+  if (message != NULL) {
+    gtk_accessible_update_property(GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                   message, -1);
+  } else {
+    gtk_accessible_reset_property(GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  }
+  gtk_accessible_update_state(
+      GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_STATE_INVALID,
+      message != NULL ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE, -1);
+#else
+  g_autofree char* tooltip = gtk_widget_get_tooltip_text(widget);
+  const char* description = message != NULL ? message : tooltip;
+  atk_object_set_description(gtk_widget_get_accessible(widget),
+                             description != NULL ? description : "");
+#endif
+}
+
+static inline void compat_set_accessible_name(GtkWidget* widget, const char* name) {
+#if GTK_CHECK_VERSION(4, 0, 0)
+  gtk_accessible_update_property(GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+#else
+  atk_object_set_name(gtk_widget_get_accessible(widget), name);
+#endif
+}
+
+// A copy of the tooltip (GTK 3 returns one; GTK 4 lends its own).
+static inline char* compat_tooltip_text(GtkWidget* widget) {
+#if GTK_CHECK_VERSION(4, 0, 0)
+  return g_strdup(gtk_widget_get_tooltip_text(widget));
+#else
+  return gtk_widget_get_tooltip_text(widget);
+#endif
+}

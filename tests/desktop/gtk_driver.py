@@ -96,14 +96,33 @@ def show_in_window(widget):
     return window
 
 
-def toplevel_named(name):
-    """A shown window (a dialog) by widget name, or None."""
+def toplevels():
     if GTK == 4:
         model = Gtk.Window.get_toplevels()
-        windows = [model.get_item(i) for i in range(model.get_n_items())]
-    else:
-        windows = Gtk.Window.list_toplevels()
-    for window in windows:
+        return [model.get_item(i) for i in range(model.get_n_items())]
+    return Gtk.Window.list_toplevels()
+
+
+def mnemonics(root):
+    """The mnemonic letters of the labels under `root` (buttons' too)."""
+    from gi.repository import Gdk
+    keys = []
+    for widget in walk(root):
+        if isinstance(widget, Gtk.Label) and widget.get_visible():
+            keyval = widget.get_mnemonic_keyval()
+            if keyval != Gdk.KEY_VoidSymbol:
+                keys.append((Gdk.keyval_name(Gdk.keyval_to_lower(keyval)), widget.get_text()))
+    return keys
+
+
+def accessible_description(widget):
+    """GTK 3's (ATK) description; None under GTK 4.8, which has no getter."""
+    return widget.get_accessible().get_description() if GTK == 3 else None
+
+
+def toplevel_named(name):
+    """A shown window (a dialog) by widget name, or None."""
+    for window in toplevels():
         if window.get_name() == name and window.get_visible():
             return window
     return None
