@@ -44,6 +44,19 @@ def plugin(tmp_path_factory):
     return info.load_editor_plugin()
 
 
+def test_the_plugin_file_loaded_directly_gives_a_working_editor():
+    """nm_vpn_editor_plugin_load_from_file() on the built file, as the issue
+    asks: the editor's widget is this process's GTK's."""
+    plugin = NM.VpnEditorPlugin.load_from_file(os.environ['L2TPBUS_EDITOR_PLUGIN'], SERVICE,
+                                               os.getuid(), lambda *_: True, None)
+    editor = Editor(plugin, make_connection({'gateway': 'vpn.example.com'}))
+    try:
+        assert isinstance(editor.page, Gtk.Grid)
+        assert editor.update()[0] == {'gateway': 'vpn.example.com'}
+    finally:
+        editor.close()
+
+
 def make_connection(data=None, secrets=None):
     connection = NM.SimpleConnection.new()
     connection.add_setting(NM.SettingConnection(id='Office', uuid=NM.utils_uuid_generate(),
