@@ -21,7 +21,8 @@ from gtk_driver import (GTK, GLib, Gtk, NM, NMA, accessible_description, accessi
                         toplevel_named)
 
 SERVICE = 'org.freedesktop.NetworkManager.l2tpbus'
-SCREENSHOTS = pathlib.Path(os.environ.get('L2TPBUS_SCREENSHOT_DIR', 'screenshots'))
+# meson test puts them in the build directory; by hand they go to /tmp.
+SCREENSHOTS = pathlib.Path(os.environ.get('L2TPBUS_SCREENSHOT_DIR', '/tmp/l2tpbus-editor-screenshots'))
 
 MAIN_FIELDS = ['gateway', 'user', 'password', 'domain']
 PPP_FIELDS = ['allow_pap', 'allow_chap', 'allow_mschap', 'allow_mschapv2', 'allow_eap', 'mppe',
