@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 
 // NMSettingSecretFlags: AGENT_OWNED | NOT_SAVED | NOT_REQUIRED.
 #define L2TPBUS_MAX_SECRET_FLAGS 7
+#define L2TPBUS_SECRET_FLAG_NOT_SAVED 2
 #define L2TPBUS_SECRET_FLAG_NOT_REQUIRED 4
 
 // Always FALSE, with "key: message" (as the daemon's own errors: "Peer: ...").
