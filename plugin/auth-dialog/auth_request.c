@@ -114,7 +114,7 @@ gboolean l2tpbus_auth_plan_init(L2tpbusAuthPlan* plan, const L2tpbusAuthInput* i
   const char* message = hinted_message(input->hints);
   if (message != NULL && !g_utf8_validate(message, -1, NULL)) {
     g_set_error(error, L2TPBUS_AUTH_ERROR, L2TPBUS_AUTH_ERROR_INVALID_VALUE,
-                dgettext(GETTEXT_PACKAGE, "%s: the value is not valid UTF-8"), VPN_MESSAGE_HINT);
+                dgettext(GETTEXT_PACKAGE, "%s: the value is not valid UTF-8"), "x-vpn-message");
     return FALSE;
   }
   plan->title = g_strdup(dgettext(GETTEXT_PACKAGE, "VPN authentication"));
