@@ -1,0 +1,404 @@
+"""nm-l2tpbus-auth-dialog run as NetworkManager's secret agents run it.
+
+The profile goes in on stdin as nmcli's and nm-applet's agents write it
+(DATA_KEY=/DATA_VAL=, SECRET_KEY=/SECRET_VAL=, a multi-line value continued
+on lines starting with '=', then DONE and QUIT); the answer is read back:
+in external UI mode (`--external-ui-mode`, what GNOME Shell and `nmcli --ask`
+use) the key file, parsed with GLib.KeyFile as those agents parse it; in
+normal mode the "key\\nvalue\\n" lines ended by an empty line pair, after
+which the program waits for QUIT.
+
+Saved secrets: a private dbus-daemon (session configuration, a socket in the
+test's directory) with gnome-keyring-daemon's secret service on it, its
+login keyring created fresh under a temporary HOME and XDG_DATA_HOME and
+unlocked with a password on stdin (`--unlock`); a secret stored there with
+NetworkManager's schema through libsecret (python3-gi, Secret 1) is what the
+dialog must find. gnome-keyring rather than python3-dbusmock: Debian
+bookworm's dbusmock has no secret service template, and the real service is
+what desktops run. The other tests point DBUS_SESSION_BUS_ADDRESS at a
+socket that does not exist, so nothing here reaches the machine's buses.
+
+No test here needs a display: none passes -i without --external-ui-mode
+unless nothing is to be asked.
+"""
+
+import os
+import pathlib
+import select
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import REPO, terminate, wait_until
+
+from gi.repository import GLib  # noqa: E402  (conftest required the version)
+
+SERVICE = 'org.freedesktop.NetworkManager.l2tpbus'
+UUID = '3f1c1a52-7d55-4c55-9d55-2a1f0c0ffee1'
+NAME = 'Office VPN'
+UI_GROUP = 'VPN Plugin UI'
+GATEWAY = {'gateway': '192.0.2.1', 'user': 'alice'}
+IPSEC = dict(GATEWAY, **{'ipsec-enabled': 'yes'})
+
+
+def dialog_binary():
+    path = os.environ.get('NM_L2TPBUS_AUTH_DIALOG')
+    if not path:
+        candidates = sorted(REPO.glob('build/*/plugin/auth-dialog/nm-l2tpbus-auth-dialog'),
+                            key=lambda p: p.stat().st_mtime)
+        path = str(candidates[-1]) if candidates else None
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail('set NM_L2TPBUS_AUTH_DIALOG to the nm-l2tpbus-auth-dialog binary '
+                    '(meson test does)')
+    return path
+
+
+def _item(lines, tag, text):
+    # As nmcli's agent writes a value: its lines after the first start with '='.
+    first, *rest = text.split('\n')
+    lines.append(f'{tag}={first}')
+    lines.extend(f'={line}' for line in rest)
+
+
+def request(data, secrets=None, quit=True):
+    lines = []
+    for key, value in data.items():
+        _item(lines, 'DATA_KEY', key)
+        _item(lines, 'DATA_VAL', value)
+        lines.append('')
+    for key, value in (secrets or {}).items():
+        _item(lines, 'SECRET_KEY', key)
+        _item(lines, 'SECRET_VAL', value)
+        lines.append('')
+    lines.append('DONE')
+    if quit:
+        lines.append('QUIT')
+    return '\n'.join(lines) + '\n'
+
+
+@pytest.fixture
+def no_session_bus(tmp_path):
+    """An environment whose session bus is a socket nobody listens on."""
+    env = dict(os.environ)
+    env['DBUS_SESSION_BUS_ADDRESS'] = f'unix:path={tmp_path}/no-bus'
+    env.pop('DISPLAY', None)
+    env.pop('WAYLAND_DISPLAY', None)
+    return env
+
+
+def run(env, data, secrets=None, args=(), name=NAME, uuid=UUID, timeout=20):
+    argv = [dialog_binary(), '-u', uuid, '-n', name, '-s', SERVICE, *args]
+    return subprocess.run(argv, input=request(data, secrets), env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def key_file(result):
+    assert result.returncode == 0, result.stderr
+    parsed = GLib.KeyFile()
+    parsed.load_from_data(result.stdout, len(result.stdout.encode()), GLib.KeyFileFlags.NONE)
+    groups = parsed.get_groups()[0]
+    # nmcli's agent requires this group first, with Title and Description.
+    assert groups[0] == UI_GROUP, result.stdout
+    assert parsed.get_integer(UI_GROUP, 'Version') == 2
+    assert parsed.get_string(UI_GROUP, 'Title')
+    assert parsed.get_string(UI_GROUP, 'Description')
+    secrets = {}
+    for group in groups[1:]:
+        secrets[group] = {'Value': parsed.get_string(group, 'Value'),
+                          'Label': parsed.get_string(group, 'Label'),
+                          'IsSecret': parsed.get_boolean(group, 'IsSecret'),
+                          'ShouldAsk': parsed.get_boolean(group, 'ShouldAsk')}
+    return parsed, secrets
+
+
+EXTERNAL = ('--external-ui-mode', '-i')
+
+
+def test_external_ui_password_ask_every_time(no_session_bus):
+    # password-flags=2 (NOT_SAVED): asked even with a value at hand.
+    parsed, secrets = key_file(run(no_session_bus, dict(GATEWAY, **{'password-flags': '2'}),
+                                   {'password': 'last time'}, EXTERNAL))
+    assert secrets == {'password': {'Value': '', 'Label': 'Password', 'IsSecret': True,
+                                    'ShouldAsk': True}}
+    assert NAME in parsed.get_string(UI_GROUP, 'Description')
+
+
+def test_external_ui_password_at_hand_is_not_asked(no_session_bus):
+    _, secrets = key_file(run(no_session_bus, GATEWAY, {'password': 'sec ret'}, EXTERNAL))
+    assert secrets == {'password': {'Value': 'sec ret', 'Label': 'Password', 'IsSecret': True,
+                                    'ShouldAsk': False}}
+
+
+def test_external_ui_password_missing_is_asked(no_session_bus):
+    _, secrets = key_file(run(no_session_bus, GATEWAY, None, EXTERNAL))
+    assert secrets['password']['ShouldAsk'] is True
+    assert secrets['password']['Value'] == ''
+
+
+def test_external_ui_reprompt_asks_with_the_value_at_hand(no_session_bus):
+    _, secrets = key_file(run(no_session_bus, GATEWAY, {'password': 'old'}, EXTERNAL + ('-r',)))
+    assert secrets['password'] == {'Value': 'old', 'Label': 'Password', 'IsSecret': True,
+                                   'ShouldAsk': True}
+
+
+def test_external_ui_ipsec_psk_needed(no_session_bus):
+    _, secrets = key_file(run(no_session_bus, IPSEC, {'password': 'pw'}, EXTERNAL))
+    assert list(secrets) == ['password', 'ipsec-psk']
+    assert secrets['password']['ShouldAsk'] is False
+    assert secrets['ipsec-psk'] == {'Value': '', 'Label': 'IPsec pre-shared key',
+                                    'IsSecret': True, 'ShouldAsk': True}
+
+
+def test_external_ui_psk_not_required_or_kept_in_data(no_session_bus):
+    _, secrets = key_file(run(no_session_bus, dict(IPSEC, **{'ipsec-psk-flags': '4'}),
+                              {'password': 'pw'}, EXTERNAL))
+    assert list(secrets) == ['password']
+    # NetworkManager-l2tp's older profiles keep the PSK in vpn.data.
+    _, secrets = key_file(run(no_session_bus, dict(IPSEC, **{'ipsec-psk': 'legacy'}),
+                              {'password': 'pw'}, EXTERNAL))
+    assert list(secrets) == ['password']
+
+
+def test_external_ui_without_interaction_asks_nothing(no_session_bus):
+    _, secrets = key_file(run(no_session_bus, IPSEC, None, ('--external-ui-mode',)))
+    assert list(secrets) == ['password', 'ipsec-psk']
+    assert not any(s['ShouldAsk'] for s in secrets.values())
+
+
+def test_external_ui_nothing_needed(no_session_bus):
+    _, secrets = key_file(run(no_session_bus, dict(GATEWAY, **{'password-flags': '4'}), None,
+                              EXTERNAL))
+    assert secrets == {}
+
+
+def test_hints_name_what_is_asked(no_session_bus):
+    both = {'password': 'pw', 'ipsec-psk': 'psk'}
+    # Without hints: both at hand, nothing asked.
+    _, secrets = key_file(run(no_session_bus, IPSEC, both, EXTERNAL))
+    assert {k: s['ShouldAsk'] for k, s in secrets.items()} == {'password': False,
+                                                               'ipsec-psk': False}
+    # The service's hint (SecretsRequired) names the PSK: only it, asked again.
+    _, secrets = key_file(run(no_session_bus, IPSEC, both, EXTERNAL + ('-t', 'ipsec-psk')))
+    assert secrets == {'ipsec-psk': {'Value': 'psk', 'Label': 'IPsec pre-shared key',
+                                     'IsSecret': True, 'ShouldAsk': True}}
+    # A message hint is the description; hints naming nothing of ours leave
+    # the choice to the profile.
+    parsed, secrets = key_file(run(no_session_bus, GATEWAY, None,
+                                   EXTERNAL + ('-t', 'x-vpn-message:Token expired\nretry',
+                                               '-t', 'unknown-key')))
+    assert parsed.get_string(UI_GROUP, 'Description') == 'Token expired\nretry'
+    assert list(secrets) == ['password'] and secrets['password']['ShouldAsk'] is True
+
+
+def test_normal_mode_prints_what_is_present(no_session_bus):
+    result = run(no_session_bus, IPSEC, {'password': 'pw 1', 'ipsec-psk': '0sAAAA'})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == 'password\npw 1\nipsec-psk\n0sAAAA\n\n\n'
+    # Missing secrets are left out without -i: never an empty value line.
+    result = run(no_session_bus, IPSEC, {'ipsec-psk': '0sAAAA'})
+    assert result.stdout == 'ipsec-psk\n0sAAAA\n\n\n', result.stderr
+    # -i with nothing to ask shows no dialog (there is no display here).
+    result = run(no_session_bus, GATEWAY, {'password': 'pw'}, ('-i',))
+    assert (result.returncode, result.stdout) == (0, 'password\npw\n\n\n'), result.stderr
+    result = run(no_session_bus, dict(GATEWAY, **{'password-flags': '4'}), None, ('-i',))
+    assert (result.returncode, result.stdout) == (0, '\n\n'), result.stderr
+
+
+def test_normal_mode_waits_for_quit(no_session_bus):
+    process = subprocess.Popen([dialog_binary(), '-u', UUID, '-n', NAME, '-s', SERVICE],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=no_session_bus)
+    try:
+        process.stdin.write(request(GATEWAY, {'password': 'pw'}, quit=False).encode())
+        process.stdin.flush()
+        answer = b''
+        deadline = time.monotonic() + 10
+        while not answer.endswith(b'\n\n\n') and time.monotonic() < deadline:
+            if select.select([process.stdout], [], [], 0.5)[0]:
+                answer += os.read(process.stdout.fileno(), 4096)
+        assert answer == b'password\npw\n\n\n'
+        time.sleep(0.5)
+        assert process.poll() is None, 'exited before QUIT'
+        process.stdin.write(b'QUIT\n\n')
+        process.stdin.flush()
+        assert process.wait(5) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize('args', [(), EXTERNAL], ids=['normal', 'external-ui'])
+@pytest.mark.parametrize('secrets', [
+    {'password': 'first\nQUIT'},
+    {'password': 'pw', 'ipsec-psk': 'a\rb'},
+], ids=['line-feed', 'carriage-return'])
+def test_line_break_in_a_value_is_refused(no_session_bus, args, secrets):
+    result = run(no_session_bus, IPSEC, secrets, args)
+    assert result.returncode != 0
+    assert result.stdout == ''
+    key = 'password' if 'password' in secrets and '\n' in secrets['password'] else 'ipsec-psk'
+    assert f'{key}: ' in result.stderr and 'line break' in result.stderr, result.stderr
+
+
+def test_bad_arguments_are_refused(no_session_bus):
+    result = subprocess.run([dialog_binary(), '-u', UUID, '-n', NAME, '-s',
+                             'org.freedesktop.NetworkManager.l2tp'], input=request(GATEWAY),
+                            env=no_session_bus, capture_output=True, text=True, timeout=10)
+    assert result.returncode != 0 and result.stdout == ''
+    assert 'l2tpbus' in result.stderr
+    result = subprocess.run([dialog_binary(), '-u', UUID, '-s', SERVICE], input=request(GATEWAY),
+                            env=no_session_bus, capture_output=True, text=True, timeout=10)
+    assert result.returncode != 0 and result.stdout == ''
+    result = subprocess.run([dialog_binary(), '-u', UUID, '-n', NAME, '-s', SERVICE], input='',
+                            env=no_session_bus, capture_output=True, text=True, timeout=10)
+    assert result.returncode != 0 and result.stdout == '', 'nothing on stdin'
+
+
+# --- saved secrets: gnome-keyring on a private session bus -------------------
+
+STORE = '''
+import sys
+import gi
+gi.require_version('Secret', '1')
+from gi.repository import Secret
+schema = Secret.Schema.new(
+    'org.freedesktop.NetworkManager.Connection', Secret.SchemaFlags.DONT_MATCH_NAME,
+    {'connection-uuid': Secret.SchemaAttributeType.STRING,
+     'setting-name': Secret.SchemaAttributeType.STRING,
+     'setting-key': Secret.SchemaAttributeType.STRING})
+uuid, key, value = sys.argv[1:4]
+# As nm-applet and GNOME Shell store a VPN secret.
+assert Secret.password_store_sync(
+    schema, {'connection-uuid': uuid, 'setting-name': 'vpn', 'setting-key': key},
+    Secret.COLLECTION_DEFAULT, 'VPN secret', value, None)
+'''
+
+LOCK = '''
+import gi
+gi.require_version('Secret', '1')
+from gi.repository import Secret
+service = Secret.Service.get_sync(Secret.ServiceFlags.LOAD_COLLECTIONS, None)
+collection = Secret.Collection.for_alias_sync(service, 'default', 0, None)
+locked, _ = service.lock_sync([collection], None)
+assert locked == 1 and collection.get_locked()
+'''
+
+
+class Keyring:
+    """A private session bus with gnome-keyring-daemon's secret service."""
+
+    def __init__(self, directory: pathlib.Path):
+        self.dir = directory
+        home = directory / 'home'
+        runtime = directory / 'runtime'
+        for path in (home, runtime):
+            path.mkdir(mode=0o700)
+        self.env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / 'data'),
+                        XDG_CONFIG_HOME=str(home / 'config'), XDG_CACHE_HOME=str(home / 'cache'),
+                        XDG_RUNTIME_DIR=str(runtime))
+        for name in ('DISPLAY', 'WAYLAND_DISPLAY', 'GNOME_KEYRING_CONTROL', 'SSH_AUTH_SOCK'):
+            self.env.pop(name, None)
+        self.bus_log = open(directory / 'dbus-daemon.log', 'wb')
+        self.bus = subprocess.Popen(
+            ['dbus-daemon', '--session', '--nofork', '--nopidfile',
+             f'--address=unix:path={directory}/bus', '--print-address=1'],
+            stdout=subprocess.PIPE, stderr=self.bus_log, env=self.env)
+        self.address = self.bus.stdout.readline().decode().strip()
+        assert self.address.startswith(f'unix:path={directory}/bus'), self.address
+        self.env['DBUS_SESSION_BUS_ADDRESS'] = self.address
+        self.keyring_log = directory / 'gnome-keyring.log'
+        with open(self.keyring_log, 'wb') as log:
+            self.keyring = subprocess.Popen(
+                ['gnome-keyring-daemon', '--foreground', '--components=secrets', '--unlock'],
+                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        # --unlock: the login keyring's password on stdin (a fresh keyring is
+        # created with it, unlocked).
+        self.keyring.stdin.write(b'keyring password')
+        self.keyring.stdin.close()
+        wait_until(self._owned, 15, 'gnome-keyring-daemon to own org.freedesktop.secrets')
+
+    def _owned(self):
+        assert self.keyring.poll() is None, self.keyring_log.read_text(errors='replace')
+        result = subprocess.run(
+            ['dbus-send', '--session', '--print-reply', '--dest=org.freedesktop.DBus',
+             '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner',
+             'string:org.freedesktop.secrets'], env=self.env, capture_output=True, text=True)
+        return 'boolean true' in result.stdout
+
+    def python(self, code, *args):
+        result = subprocess.run(['/usr/bin/python3', '-c', code, *args], env=self.env,
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+
+    def store(self, uuid, key, value):
+        self.python(STORE, uuid, key, value)
+
+    def stop(self):
+        problems = terminate(self.keyring, 'gnome-keyring-daemon')
+        problems += terminate(self.bus, 'dbus-daemon')
+        self.bus.stdout.close()
+        self.bus_log.close()
+        return problems
+
+
+@pytest.fixture(scope='module')
+def keyring(tmp_path_factory):
+    for program in ('dbus-daemon', 'gnome-keyring-daemon', 'dbus-send'):
+        if not shutil.which(program):
+            pytest.fail(f'{program} is missing (tools/setup.sh installs it)')
+    directory = tmp_path_factory.mktemp('keyring')
+    ring = Keyring(directory)
+    ring.store(UUID, 'password', 'from the keyring')
+    ring.store(UUID, 'ipsec-psk', '0sS2V5cmluZw==')
+    ring.store('another-connection', 'password', 'not ours')
+    yield ring
+    assert not ring.stop()
+    # The keyring was a fresh one, in the test's directory.
+    assert list((directory / 'home' / 'data' / 'keyrings').glob('*.keyring'))
+
+
+def test_saved_secrets_are_printed_without_interaction(keyring):
+    result = run(keyring.env, IPSEC)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == 'password\nfrom the keyring\nipsec-psk\n0sS2V5cmluZw==\n\n\n'
+
+
+def test_saved_secret_in_external_ui_mode_is_the_value_and_not_asked(keyring):
+    _, secrets = key_file(run(keyring.env, GATEWAY, None, EXTERNAL))
+    assert secrets['password'] == {'Value': 'from the keyring', 'Label': 'Password',
+                                   'IsSecret': True, 'ShouldAsk': False}
+
+
+def test_secrets_at_hand_beat_the_keyring(keyring):
+    result = run(keyring.env, GATEWAY, {'password': 'given'})
+    assert result.stdout == 'password\ngiven\n\n\n', result.stderr
+
+
+def test_keyring_is_not_read_for_ask_every_time_or_another_connection(keyring):
+    _, secrets = key_file(run(keyring.env, dict(GATEWAY, **{'password-flags': '2'}), None,
+                              EXTERNAL))
+    assert secrets['password'] == {'Value': '', 'Label': 'Password', 'IsSecret': True,
+                                   'ShouldAsk': True}
+    result = run(keyring.env, GATEWAY, None, uuid='3f1c1a52-0000-0000-0000-000000000000')
+    assert (result.returncode, result.stdout) == (0, '\n\n'), result.stderr
+
+
+def test_saved_secret_with_a_line_break_is_refused(keyring):
+    keyring.store('line-break-connection', 'password', 'one\ntwo')
+    result = run(keyring.env, GATEWAY, uuid='line-break-connection')
+    assert result.returncode != 0 and result.stdout == ''
+    assert 'password: ' in result.stderr and 'line break' in result.stderr, result.stderr
+
+
+def test_locked_keyring_is_not_unlocked_without_interaction(keyring):
+    # Runs last in this file: the keyring stays locked. Unlocking would need a
+    # prompt, which without -i must never show: the dialog answers at once
+    # with what it has, which is nothing.
+    keyring.python(LOCK)
+    started = time.monotonic()
+    result = run(keyring.env, GATEWAY, timeout=15)
+    assert (result.returncode, result.stdout) == (0, '\n\n'), result.stderr
+    assert time.monotonic() - started < 10
