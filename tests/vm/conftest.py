@@ -22,6 +22,10 @@ a VM that did not boot can never pass for a green run.
   one that died during it fails the test.
 - `ipsec_lns(host, address, psk=PSK, ...)`: the classic L2TP/IPsec server,
   xl2tpd behind charon (ipsec_peers.IpsecLns).
+- `desktop`: the build installed, NetworkManager and the system l2tpbusd
+  (nm_desktop.Desktop), started once per VM boot for the nm group's files;
+  `lns`: our LNS a veth away from it; `chap_secrets`: nm_desktop.USERS in
+  /etc/ppp/chap-secrets for the test.
 """
 
 import os
@@ -37,6 +41,8 @@ sys.path.insert(0, str(HERE))
 from vmtest import (Host, Network, Xl2tpdPeers, it, l2tpbusd_path,  # noqa: E402,F401
                     pytest_runtest_makereport)
 from ipsec_peers import PSK, Charon, IpsecLns  # noqa: E402
+from vmtest import build_dir, build_options  # noqa: E402
+from nm_desktop import CHAP_SECRETS, USERS, Desktop, lns_beside_nm  # noqa: E402
 
 IN_VM_MODULES = ('l2tp_core', 'l2tp_netlink', 'l2tp_eth', 'l2tp_ppp', 'l2tp_ip', 'l2tp_ip6',
                  'ppp_generic', 'veth', 'xfrm_user', 'esp4', 'esp6')
@@ -175,3 +181,49 @@ def ipsec_lns(make_charon, xl2tpd):
             psk = None
         return IpsecLns(host, address, make_charon(host), xl2tpd, psk=psk, **kwargs)
     return make
+
+
+@pytest.fixture(scope='session')
+def desktop_session(l2tpbusd_path, tmp_path_factory):
+    """One desktop per VM boot, shared by the files of the group."""
+    build = build_dir(l2tpbusd_path)
+    # not under /run, which the charon's own mount namespace replaces
+    machine = Desktop(build, build_options(build), tmp_path_factory.mktemp('desktop-charon'))
+    took = machine.install()
+    print(f'\nmeson install: {took:.1f} s')
+    machine.start()
+    yield machine
+    machine.stop()
+
+
+@pytest.fixture
+def desktop(request, desktop_session):
+    """NetworkManager and the system l2tpbusd (nm_desktop.Desktop); their logs
+    join a failing test's report."""
+    machine = desktop_session
+    request.node._l2tpbus_logs = getattr(request.node, '_l2tpbus_logs', []) + [
+        ('NetworkManager log', machine.nm_log), ('system l2tpbusd log', machine.daemon_log),
+        ('desktop charon log', machine.charon_dir / 'charon.log'),
+        ('desktop charon output', machine.charon_dir / 'charon.out')]
+    return machine
+
+
+@pytest.fixture
+def chap_secrets():
+    before = CHAP_SECRETS.read_bytes() if CHAP_SECRETS.exists() else None
+    CHAP_SECRETS.write_text(''.join(f'{user} * "{password}" *\n'
+                                    for user, password in USERS.items()))
+    os.chmod(CHAP_SECRETS, 0o600)
+    yield
+    if before is None:
+        CHAP_SECRETS.unlink(missing_ok=True)
+    else:
+        CHAP_SECRETS.write_bytes(before)
+
+
+@pytest.fixture
+def lns(desktop, network, make_daemon, tmp_path, chap_secrets, l2tpbusd_path):
+    """Our LNS in its namespace, a veth away from the NetworkManager-managed root end."""
+    host = network.host('lns')
+    for _ in lns_beside_nm(host, make_daemon, tmp_path / 'lns-state', l2tpbusd_path):
+        yield host
