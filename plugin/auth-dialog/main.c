@@ -64,7 +64,9 @@ static void wait_for_quit(void) {
 static gboolean write_answer(char* answer) {
   const gboolean written = fputs(answer, stdout) >= 0 && fflush(stdout) == 0;
   l2tpbus_secret_free(answer);
-  if (!written) g_printerr("nm-l2tpbus-auth-dialog: %s\n", _("cannot write the answer"));
+  if (!written)
+    g_printerr("nm-l2tpbus-auth-dialog: %s\n",
+               dgettext(GETTEXT_PACKAGE, "cannot write the answer"));
   return written;
 }
 
@@ -105,23 +107,27 @@ int main(int argc, char** argv) {
   }
   if (uuid == NULL || name == NULL || service == NULL) {
     g_printerr("nm-l2tpbus-auth-dialog: %s\n",
-               _("the connection's UUID (-u), name (-n) and service (-s) are required"));
+               dgettext(GETTEXT_PACKAGE,
+                        "the connection's UUID (-u), name (-n) and service (-s) are required"));
     return EXIT_FAILURE;
   }
   if (strcmp(service, L2TPBUS_NM_SERVICE) != 0) {
-    g_printerr("nm-l2tpbus-auth-dialog: %s\n", _("the service (-s) is not l2tpbus's"));
+    g_printerr("nm-l2tpbus-auth-dialog: %s\n",
+               dgettext(GETTEXT_PACKAGE, "the service (-s) is not l2tpbus's"));
     return EXIT_FAILURE;
   }
   if (!g_utf8_validate(name, -1, NULL) || !g_utf8_validate(uuid, -1, NULL)) {
-    g_printerr("nm-l2tpbus-auth-dialog: %s\n", _("the connection's UUID and name must be UTF-8"));
+    g_printerr("nm-l2tpbus-auth-dialog: %s\n",
+               dgettext(GETTEXT_PACKAGE, "the connection's UUID and name must be UTF-8"));
     return EXIT_FAILURE;
   }
 
   g_autoptr(GHashTable) data = NULL;
   g_autoptr(GHashTable) secrets = NULL;
   if (!nm_vpn_service_plugin_read_vpn_details(STDIN_FILENO, &data, &secrets)) {
-    g_printerr("nm-l2tpbus-auth-dialog: %s\n",
-               _("cannot read the connection's data and secrets from stdin"));
+    g_printerr(
+        "nm-l2tpbus-auth-dialog: %s\n",
+        dgettext(GETTEXT_PACKAGE, "cannot read the connection's data and secrets from stdin"));
     return EXIT_FAILURE;
   }
 

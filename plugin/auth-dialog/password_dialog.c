@@ -33,7 +33,7 @@ static const Field kFields[L2TPBUS_AUTH_MAX_SECRETS] = {
 gboolean l2tpbus_password_dialog_run(L2tpbusAuthPlan* plan, GError** error) {
   if (!gtk_init_check(NULL, NULL)) {
     g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                        _("cannot open a display for the password dialog"));
+                        dgettext(GETTEXT_PACKAGE, "cannot open a display for the password dialog"));
     return FALSE;
   }
   NMAVpnPasswordDialog* dialog =
