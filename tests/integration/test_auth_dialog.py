@@ -18,8 +18,11 @@ bookworm's dbusmock has no secret service template, and the real service is
 what desktops run. The other tests point DBUS_SESSION_BUS_ADDRESS at a
 socket that does not exist, so nothing here reaches the machine's buses.
 
-No test here needs a display: none passes -i without --external-ui-mode
-unless nothing is to be asked.
+The GTK dialog (-i without --external-ui-mode): Xvfb on a free display and
+a private session bus, whose accessibility bus (at-spi-bus-launcher, by
+D-Bus activation) lets a helper find the dialog through AT-SPI (python3-gi,
+Atspi 2.0), check the fields it shows, type into them and press OK or
+Cancel. The other tests run without a display.
 """
 
 import os
@@ -402,3 +405,147 @@ def test_locked_keyring_is_not_unlocked_without_interaction(keyring):
     result = run(keyring.env, GATEWAY, timeout=15)
     assert (result.returncode, result.stdout) == (0, '\n\n'), result.stderr
     assert time.monotonic() - started < 10
+
+
+# --- the GTK dialog (-i without --external-ui-mode) under Xvfb ---------------
+
+# Run with the private session bus: finds the dialog through AT-SPI, checks
+# the entries' accessible names, types into them and presses a button.
+DRIVE = '''
+import sys, time
+import gi
+gi.require_version('Atspi', '2.0')
+from gi.repository import Atspi
+expected_labels, answers, button = sys.argv[1].split('|'), sys.argv[2].split('|'), sys.argv[3]
+ALL_LABELS = ['Password:', 'IPsec pre-shared key:', 'Certificate key password:']
+
+def walk(node):
+    yield node
+    for i in range(node.get_child_count()):
+        child = node.get_child_at_index(i)
+        if child is not None:
+            yield from walk(child)
+
+def find_dialog():
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        if app is not None and app.get_name() == 'nm-l2tpbus-auth-dialog':
+            for node in walk(app):
+                if node.get_role() == Atspi.Role.PASSWORD_TEXT and node.get_state_set().contains(
+                        Atspi.StateType.SHOWING):
+                    return app
+    return None
+
+deadline = time.monotonic() + 30
+app = None
+while app is None and time.monotonic() < deadline:
+    app = find_dialog()
+    if app is None:
+        time.sleep(0.2)
+if app is None:
+    desktop = Atspi.get_desktop(0)
+    names = [desktop.get_child_at_index(i) for i in range(desktop.get_child_count())]
+    raise AssertionError('no dialog on the accessibility bus; applications: '
+                         + repr([a.get_name() if a is not None else None for a in names]))
+entries = [n for n in walk(app) if n.get_role() == Atspi.Role.PASSWORD_TEXT
+           and n.get_state_set().contains(Atspi.StateType.SHOWING)]
+# libnma's dialog links no label to its entries (their accessible names are
+# empty): the labels shown are checked beside them.
+shown = [n.get_name() for n in walk(app) if n.get_role() == Atspi.Role.LABEL
+         and n.get_state_set().contains(Atspi.StateType.SHOWING)]
+assert len(entries) == len(expected_labels), (len(entries), shown)
+assert all(label in shown for label in expected_labels), shown
+assert not any(label in shown for label in ALL_LABELS if label not in expected_labels), shown
+for entry, answer in zip(entries, answers):
+    entry.get_editable_text_iface().set_text_contents(answer)
+buttons = [n for n in walk(app) if n.get_role() == Atspi.Role.PUSH_BUTTON
+           and n.get_name().replace('_', '') == button]
+assert len(buttons) == 1, [n.get_name() for n in walk(app) if n.get_role() == Atspi.Role.PUSH_BUTTON]
+buttons[0].get_action_iface().do_action(0)
+'''
+
+
+@pytest.fixture
+def screen(tmp_path):
+    """Xvfb on a free display and a private session bus (the accessibility
+    bus is started on it by D-Bus activation of at-spi-bus-launcher)."""
+    for program in ('Xvfb', 'dbus-daemon'):
+        if not shutil.which(program):
+            pytest.fail(f'{program} is missing (tools/setup.sh installs it)')
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '800x600x24',
+                             '-nolisten', 'tcp'], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as displays:
+        display = displays.readline().strip()
+    assert display.isdigit(), 'Xvfb named no display'
+    runtime = tmp_path / 'runtime'
+    runtime.mkdir(mode=0o700)
+    env = dict(os.environ, DISPLAY=f':{display}', XDG_RUNTIME_DIR=str(runtime),
+               HOME=str(tmp_path), NO_AT_BRIDGE='0', GTK_A11Y='atspi')
+    env.pop('WAYLAND_DISPLAY', None)
+    bus = subprocess.Popen(['dbus-daemon', '--session', '--nofork', '--nopidfile',
+                            f'--address=unix:path={tmp_path}/bus', '--print-address=1'],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    env['DBUS_SESSION_BUS_ADDRESS'] = bus.stdout.readline().decode().strip()
+    # The accessibility bus up before the dialog starts, rather than raced.
+    subprocess.run(['dbus-send', '--session', '--print-reply', '--dest=org.a11y.Bus',
+                    '/org/a11y/bus', 'org.a11y.Bus.GetAddress'], env=env, check=True,
+                   capture_output=True, timeout=20)
+    yield env
+    # at-spi-bus-launcher, started by the bus, leaves with it.
+    problems = terminate(bus, 'dbus-daemon') + terminate(xvfb, 'Xvfb')
+    bus.stdout.close()
+    assert not problems
+
+
+def run_dialog_on_screen(env, data, secrets, labels, answers, button):
+    process = subprocess.Popen([dialog_binary(), '-u', UUID, '-n', NAME, '-s', SERVICE, '-i'],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
+    try:
+        process.stdin.write(request(data, secrets, quit=False).encode())
+        process.stdin.flush()
+        drive = subprocess.run(['/usr/bin/python3', '-c', DRIVE, '|'.join(labels),
+                                '|'.join(answers), button], env=env, capture_output=True,
+                               text=True, timeout=60)
+        assert drive.returncode == 0, drive.stderr
+        answer = b''
+        deadline = time.monotonic() + 20
+        while not answer.endswith(b'\n\n') and time.monotonic() < deadline:
+            if process.poll() is not None:
+                answer += process.stdout.read()
+                break
+            if select.select([process.stdout], [], [], 0.5)[0]:
+                answer += os.read(process.stdout.fileno(), 4096)
+        if process.poll() is None:
+            process.stdin.write(b'QUIT\n')
+            process.stdin.flush()
+        status = process.wait(10)
+        return status, answer.decode(), process.stderr.read().decode()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_dialog_asks_and_answers_what_is_typed(screen):
+    status, answer, errors = run_dialog_on_screen(
+        screen, dict(IPSEC, **{'password-flags': '2'}), None,
+        ['Password:', 'IPsec pre-shared key:'], ['typed pw', '0styped'], 'OK')
+    assert (status, answer) == (0, 'password\ntyped pw\nipsec-psk\n0styped\n\n\n'), errors
+
+
+def test_dialog_shows_only_what_is_asked(screen):
+    # The password is at hand: only the PSK's field, its value unchanged.
+    status, answer, errors = run_dialog_on_screen(
+        screen, IPSEC, {'password': 'at hand'}, ['IPsec pre-shared key:'], ['0sK'], 'OK')
+    assert (status, answer) == (0, 'password\nat hand\nipsec-psk\n0sK\n\n\n'), errors
+
+
+def test_dialog_cancelled_answers_nothing(screen):
+    status, answer, errors = run_dialog_on_screen(
+        screen, GATEWAY, None, ['Password:'], ['never sent'], 'Cancel')
+    assert status != 0 and answer == '', errors
