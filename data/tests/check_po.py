@@ -24,7 +24,11 @@ def main():
     with tempfile.TemporaryDirectory(prefix="l2tpbus-po-") as tmp:
         pot = os.path.join(tmp, "l2tpbus.pot")
         extract = subprocess.run(
+            # The keywords of meson's "glib" preset (po/meson.build), so
+            # that _() and N_() messages are held to account too.
             ["xgettext", "--from-code=UTF-8", "--add-comments", "--package-name=l2tpbus",
+             "--keyword=_", "--keyword=N_", "--keyword=C_:1c,2", "--keyword=NC_:1c,2",
+             "--keyword=g_dngettext:2,3",
              "--msgid-bugs-address=", "--directory", root,
              "--files-from", os.path.join(po_dir, "POTFILES"), "--output", pot],
             capture_output=True, text=True, check=False)
