@@ -13,9 +13,12 @@ pkg-config, /etc/l2tpbus, /usr/share/man, /usr/share/locale, bash-completion's
 and zsh's directories, l2tpctl in bindir). Static files
 must be installed unchanged, configured ones must start
 <prefix>/<sbindir>/l2tpbusd, and the installed policy must carry the
-translations.
+translations. The NetworkManager plugin's .name file must name installed
+files: the service and auth dialog (executable), the editor plugin, and
+beside it both GTK editor libraries, each exporting only its factory.
 """
 
+import configparser
 import filecmp
 import json
 import os
@@ -45,6 +48,56 @@ def systemd_unit_dir(prefix):
         if var("prefix") == prefix and var("systemdsystemunitdir"):
             return var("systemdsystemunitdir")
     return os.path.join(prefix, "lib", "systemd", "system")
+
+
+EDITOR_LIBRARIES = ("libnm-vpn-plugin-l2tpbus-editor.so", "libnm-gtk4-vpn-plugin-l2tpbus-editor.so")
+EDITOR_FACTORY = "nm_vpn_editor_factory_l2tpbus"
+
+
+def exported_functions(path):
+    out = subprocess.run(["nm", "--dynamic", "--defined-only", path], capture_output=True,
+                         text=True, check=True).stdout
+    return sorted(line.split()[-1] for line in out.splitlines() if line.split()[1:2] == ["T"])
+
+
+def checked_name_files(staging, failures):
+    """The installed .name file and what it names; the paths it checked."""
+    found = [os.path.join(d, f) for d, _, files in os.walk(staging) for f in files
+             if f == "nm-l2tpbus-service.name"]
+    if len(found) != 1:
+        failures.append(f"expected one installed nm-l2tpbus-service.name, found {found}")
+        return []
+    name = configparser.ConfigParser(interpolation=None)
+    name.read(found[0], encoding="utf-8")
+    staged = lambda path: os.path.join(staging, path.lstrip("/"))  # noqa: E731
+    named = {
+        "program": (name.get("VPN Connection", "program", fallback=""), True),
+        "plugin": (name.get("libnm", "plugin", fallback=""), False),
+        "auth-dialog": (name.get("GNOME", "auth-dialog", fallback=""), True),
+        "properties": (name.get("GNOME", "properties", fallback=""), False),
+    }
+    checked = [found[0][len(staging):]]
+    for key, (path, executable) in named.items():
+        if not os.path.isabs(path) or not os.path.isfile(staged(path)):
+            failures.append(f"nm-l2tpbus-service.name: {key}={path!r} is not an installed file")
+        elif executable and not os.access(staged(path), os.X_OK):
+            failures.append(f"nm-l2tpbus-service.name: {key}={path} is not executable")
+        else:
+            checked.append(path)
+    for key in ("supports-external-ui-mode", "supports-hints"):
+        if name.get("GNOME", key, fallback="") != "true":
+            failures.append(f"nm-l2tpbus-service.name: [GNOME] {key} is not true")
+    plugin = named["plugin"][0]
+    for library in EDITOR_LIBRARIES:
+        path = os.path.join(os.path.dirname(plugin), library)
+        if not os.path.isfile(staged(path)):
+            failures.append(f"{path} not installed beside the editor plugin")
+            continue
+        exported = exported_functions(staged(path))
+        if exported != [EDITOR_FACTORY]:
+            failures.append(f"{path} exports {exported}, expected only {EDITOR_FACTORY}")
+        checked.append(path)
+    return checked
 
 
 def main():
@@ -141,13 +194,16 @@ def main():
         if not os.path.isfile(staged(path)):
             failures.append(f"{path} not installed")
 
+    name_files = checked_name_files(staging, failures)
+
     for line in failures:
         print(f"FAIL: {line}")
     if failures:
         return 1
-    for path in sorted(list(static) + list(configured) + [policy] + catalogs):
+    for path in sorted(list(static) + list(configured) + [policy] + catalogs + name_files):
         print(f"ok: {path}")
-    print(f"ok: {len(static) + len(configured) + 1 + len(catalogs)} files where they belong "
+    print(f"ok: {len(static) + len(configured) + 1 + len(catalogs) + len(name_files)} files "
+          "where they belong "
           f"(prefix {prefix}, sysconfdir {sysconfdir}, units in {unitdir})")
     return 0
 
