@@ -29,6 +29,21 @@ typedef struct {
   gboolean allow_interaction;
 } KeyringQuery;
 
+// The secrets as libnm read them from stdin: its table, whose values this
+// wipes before the table frees them (libnm's free does not).
+typedef GHashTable WipedSecrets;
+
+static void wipe_and_unref(WipedSecrets* secrets) {
+  GHashTableIter iter;
+  gpointer value = NULL;
+  g_hash_table_iter_init(&iter, secrets);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    if (value != NULL) explicit_bzero(value, strlen(value));
+  }
+  g_hash_table_unref(secrets);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WipedSecrets, wipe_and_unref)
+
 static char* lookup_saved(const char* key, gpointer user_data) {
   const KeyringQuery* query = user_data;
   return l2tpbus_keyring_lookup(query->uuid, key, query->allow_interaction);
@@ -123,7 +138,7 @@ int main(int argc, char** argv) {
   }
 
   g_autoptr(GHashTable) data = NULL;
-  g_autoptr(GHashTable) secrets = NULL;
+  g_autoptr(WipedSecrets) secrets = NULL;
   if (!nm_vpn_service_plugin_read_vpn_details(STDIN_FILENO, &data, &secrets)) {
     g_printerr(
         "nm-l2tpbus-auth-dialog: %s\n",
