@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "profile.h"
 #include "profile_choices.h"
+#include "profile_setting.h"
 #include "secret.h"
 
 #define RESOURCE_PATH "/org/l2tpbus/editor/l2tpbus-editor.ui"
@@ -54,30 +55,6 @@ G_DEFINE_TYPE_WITH_CODE(L2tpbusEditor, l2tpbus_editor, G_TYPE_OBJECT,
 
 static GHashTable* string_table_new(void) {
   return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-}
-
-static GHashTable* copy_data(NMSettingVpn* setting) {
-  GHashTable* table = string_table_new();
-  if (setting == NULL) return table;
-  guint count = 0;
-  g_autofree const char** keys = nm_setting_vpn_get_data_keys(setting, &count);
-  for (guint i = 0; i < count; i++) {
-    g_hash_table_replace(table, g_strdup(keys[i]),
-                         g_strdup(nm_setting_vpn_get_data_item(setting, keys[i])));
-  }
-  return table;
-}
-
-static GHashTable* copy_secrets(NMSettingVpn* setting) {
-  GHashTable* table = l2tpbus_secret_table_new();
-  if (setting == NULL) return table;
-  guint count = 0;
-  g_autofree const char** keys = nm_setting_vpn_get_secret_keys(setting, &count);
-  for (guint i = 0; i < count; i++) {
-    g_hash_table_replace(table, g_strdup(keys[i]),
-                         g_strdup(nm_setting_vpn_get_secret(setting, keys[i])));
-  }
-  return table;
 }
 
 // vpn.data and vpn.secrets as the widgets say: the profile's other keys kept.
@@ -439,8 +416,8 @@ G_MODULE_EXPORT NMVpnEditor* nm_vpn_editor_factory_l2tpbus(NMVpnEditorPlugin* pl
   }
   NMSettingVpn* setting = nm_connection_get_setting_vpn(connection);
   self->setting = setting != NULL ? g_object_ref(setting) : NULL;
-  self->data = copy_data(setting);
-  GHashTable* secrets = copy_secrets(setting);
+  GHashTable* secrets = NULL;
+  l2tpbus_profile_tables_from_setting(setting, &self->data, &secrets);
   load(self, self->data, secrets);
   g_hash_table_unref(secrets);
   l2tpbus_editor_fields_watch(self->builder, G_CALLBACK(on_field_changed), self);

@@ -7,7 +7,7 @@
 
 #include "keys.h"
 #include "profile.h"
-#include "secret.h"
+#include "profile_setting.h"
 
 #define CONNECTION_GROUP "connection"
 #define VPN_GROUP "vpn"
@@ -124,20 +124,14 @@ static gboolean import_ip4(GKeyFile* file, NMSettingIPConfig* ip4, GError** erro
   return TRUE;
 }
 
-static void add_item(const char* key, const char* value, gpointer table) {
-  g_hash_table_insert(table, g_strdup(key), g_strdup(value));
-}
-
 // What connecting would refuse, refused now, with the same message; but not
 // what needs the secrets or the machine certificate's files, which may live
 // on another machine than the file.
 static gboolean check_profile(NMSettingVpn* vpn, NMSettingIPConfig* ip4, GError** error) {
-  // Copies, as libnm's iteration hands out copies it frees; wiped, as a file
-  // may carry a PSK.
-  g_autoptr(GHashTable) data = l2tpbus_secret_table_new();
-  g_autoptr(GHashTable) secrets = l2tpbus_secret_table_new();
-  nm_setting_vpn_foreach_data_item(vpn, add_item, data);
-  nm_setting_vpn_foreach_secret(vpn, add_item, secrets);
+  // Wiped, as a file may carry a PSK.
+  g_autoptr(GHashTable) data = NULL;
+  g_autoptr(GHashTable) secrets = NULL;
+  l2tpbus_profile_tables_from_setting(vpn, &data, &secrets);
   const L2tpbusProfile profile = {
       .data = data,
       .secrets = secrets,

@@ -12,7 +12,7 @@
 #include "keys.h"
 #include "l2tpbus-client.h"
 #include "profile.h"
-#include "secret.h"
+#include "profile_setting.h"
 
 #define L2TPBUS_BUS_NAME "org.l2tpbus1"
 #define L2TPBUS_MANAGER_PATH "/org/l2tpbus1"
@@ -476,20 +476,6 @@ static void attempt_start(Attempt* attempt) {
 
 // ---- NMVpnServicePlugin -----------------------------------------------------------
 
-static void add_item(const char* key, const char* value, gpointer table) {
-  g_hash_table_insert(table, g_strdup(key), g_strdup(value));
-}
-
-// vpn.data and vpn.secrets as the translation reads them, in tables that
-// wipe their values when freed (vpn.data may hold an IPsec PSK too, as
-// NetworkManager-l2tp's older profiles do).
-static void read_profile_tables(NMSettingVpn* vpn, GHashTable** data, GHashTable** secrets) {
-  *data = l2tpbus_secret_table_new();
-  *secrets = l2tpbus_secret_table_new();
-  nm_setting_vpn_foreach_data_item(vpn, add_item, *data);
-  nm_setting_vpn_foreach_secret(vpn, add_item, *secrets);
-}
-
 static gboolean is_enabled(NMSettingIPConfig* ip6) {
   const char* method = ip6 != NULL ? nm_setting_ip_config_get_method(ip6) : NULL;
   return method != NULL && strcmp(method, NM_SETTING_IP6_CONFIG_METHOD_IGNORE) != 0 &&
@@ -506,7 +492,7 @@ static gboolean translate(NMConnection* connection, Attempt* attempt, GError** e
   }
   g_autoptr(GHashTable) data = NULL;
   g_autoptr(GHashTable) secrets = NULL;
-  read_profile_tables(vpn, &data, &secrets);
+  l2tpbus_profile_tables_from_setting(vpn, &data, &secrets);
   NMSettingIPConfig* ip4 = nm_connection_get_setting_ip4_config(connection);
   NMSettingIPConfig* ip6 = nm_connection_get_setting_ip6_config(connection);
   const L2tpbusProfile profile = {
@@ -590,7 +576,7 @@ static gboolean real_connect_interactive(NMVpnServicePlugin* plugin, NMConnectio
   if (vpn != NULL) {
     g_autoptr(GHashTable) data = NULL;
     g_autoptr(GHashTable) secrets = NULL;
-    read_profile_tables(vpn, &data, &secrets);
+    l2tpbus_profile_tables_from_setting(vpn, &data, &secrets);
     const char** missing = l2tpbus_profile_missing_secrets(data, secrets);
     if (missing[0] != NULL) {
       // Wait for NewSecrets; the request is made once Connect has replied.
@@ -619,7 +605,7 @@ static gboolean real_need_secrets(NMVpnServicePlugin* plugin, NMConnection* conn
   if (vpn == NULL) return FALSE;
   g_autoptr(GHashTable) data = NULL;
   g_autoptr(GHashTable) secrets = NULL;
-  read_profile_tables(vpn, &data, &secrets);
+  l2tpbus_profile_tables_from_setting(vpn, &data, &secrets);
   g_autofree const char** missing = l2tpbus_profile_missing_secrets(data, secrets);
   if (missing[0] == NULL) return FALSE;
   // The setting holding the missing secrets (password, ipsec-psk, machine-certpass).

@@ -37,6 +37,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from built_programs import built_program
+
 import gi
 
 gi.require_version('Gio', '2.0')
@@ -801,17 +803,7 @@ class Stack:
 
 @pytest.fixture(scope='session')
 def l2tpbusd_path():
-    path = os.environ.get('L2TPBUSD')
-    if not path:
-        candidates = sorted(list(REPO.glob('build/*/service/l2tpbusd'))
-                            + list(REPO.glob('build/*/service/daemon/l2tpbusd')),
-                            key=lambda p: p.stat().st_mtime)
-        if candidates:
-            path = str(candidates[-1])
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail('set L2TPBUSD to the l2tpbusd binary (meson test does), '
-                    f'found none (L2TPBUSD={os.environ.get("L2TPBUSD")!r})')
-    return path
+    return built_program('L2TPBUSD', 'build/*/service/l2tpbusd', 'build/*/service/daemon/l2tpbusd')
 
 
 @pytest.hookimpl(hookwrapper=True)

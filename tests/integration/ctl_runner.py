@@ -10,17 +10,14 @@ from typing import NamedTuple
 
 import jsonschema
 
+from built_programs import built_program
+
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 SCHEMA = json.loads((REPO / 'doc' / 'l2tpctl.schema.json').read_text())
 
 
 def l2tpctl_path() -> str:
-    path = os.environ.get('L2TPCTL')
-    if not path:
-        candidates = sorted(REPO.glob('build/*/ctl/l2tpctl'), key=lambda p: p.stat().st_mtime)
-        path = str(candidates[-1]) if candidates else ''
-    assert path and os.access(path, os.X_OK), 'set L2TPCTL to the l2tpctl binary (meson test does)'
-    return path
+    return built_program('L2TPCTL', 'build/*/ctl/l2tpctl')
 
 
 class Result(NamedTuple):

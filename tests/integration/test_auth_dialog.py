@@ -34,7 +34,8 @@ import time
 
 import pytest
 
-from conftest import REPO, terminate, wait_until
+from built_programs import built_program
+from conftest import terminate, wait_until
 
 from gi.repository import GLib  # noqa: E402  (conftest required the version)
 
@@ -47,15 +48,8 @@ IPSEC = dict(GATEWAY, **{'ipsec-enabled': 'yes'})
 
 
 def dialog_binary():
-    path = os.environ.get('NM_L2TPBUS_AUTH_DIALOG')
-    if not path:
-        candidates = sorted(REPO.glob('build/*/plugin/auth-dialog/nm-l2tpbus-auth-dialog'),
-                            key=lambda p: p.stat().st_mtime)
-        path = str(candidates[-1]) if candidates else None
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail('set NM_L2TPBUS_AUTH_DIALOG to the nm-l2tpbus-auth-dialog binary '
-                    '(meson test does)')
-    return path
+    return built_program('NM_L2TPBUS_AUTH_DIALOG',
+                         'build/*/plugin/auth-dialog/nm-l2tpbus-auth-dialog')
 
 
 def _item(lines, tag, text):

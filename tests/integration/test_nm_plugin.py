@@ -21,8 +21,9 @@ import uuid
 
 import pytest
 
+from built_programs import built_program
 from conftest import (
-    REPO, SANITIZER_MARKERS, SESSION, TUNNEL, assert_removed_cleanly, free_port, pump, terminate,
+    SANITIZER_MARKERS, SESSION, TUNNEL, assert_removed_cleanly, free_port, pump, terminate,
     wait_until)
 
 from gi.repository import Gio, GLib  # noqa: E402  (conftest required the versions)
@@ -40,14 +41,7 @@ IP_TIMEOUT = 3  # seconds the service waits for IPCP in these tests
 
 
 def service_binary():
-    path = os.environ.get('NM_L2TPBUS_SERVICE')
-    if not path:
-        candidates = sorted(REPO.glob('build/*/plugin/nm-l2tpbus-service'),
-                            key=lambda p: p.stat().st_mtime)
-        path = str(candidates[-1]) if candidates else None
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail('set NM_L2TPBUS_SERVICE to the nm-l2tpbus-service binary (meson test does)')
-    return path
+    return built_program('NM_L2TPBUS_SERVICE', 'build/*/plugin/nm-l2tpbus-service')
 
 
 def ipv4_u32(address):
