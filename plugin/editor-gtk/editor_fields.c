@@ -315,9 +315,10 @@ void l2tpbus_editor_fields_update_sensitivity(GtkBuilder* builder) {
   static const char* const kPsk[] = {"ipsec_psk", "ipsec_psk_label", "ipsec_group_name",
                                      "ipsec_group_name_label", NULL};
   static const char* const kTls[] = {
-      "machine_ca",  "machine_ca_label",  "machine_cert",     "machine_cert_label",
-      "machine_key", "machine_key_label", "machine_certpass", "machine_certpass_label",
-      NULL};
+      "machine_ca",       "machine_ca_label",       "machine_ca_choose",
+      "machine_cert",     "machine_cert_label",     "machine_cert_choose",
+      "machine_key",      "machine_key_label",      "machine_key_choose",
+      "machine_certpass", "machine_certpass_label", NULL};
   static const char* const kStateful[] = {"mppe_stateful", NULL};
   const gboolean ipsec =
       compat_check_active(GTK_WIDGET(gtk_builder_get_object(builder, "ipsec_enabled")));

@@ -231,8 +231,10 @@ def test_certificates_chosen_through_the_widgets(new_editor):
     editor = new_editor
     set_text(editor.field('gateway'), '192.0.2.1')
     ipsec = editor.open_dialog('ipsec_button', 'ipsec_dialog')
+    assert not editor.field('machine_cert_choose', ipsec).get_sensitive()
     fill(editor, {'ipsec_enabled': True, 'machine_auth_type': 'tls'}, ipsec)
     assert not editor.field('ipsec_psk', ipsec).get_sensitive()
+    assert editor.field('machine_cert_choose', ipsec).get_sensitive()
     # A certificate is needed: OK and Save are off, and the dialog says why.
     assert not response_sensitive(ipsec, Gtk.ResponseType.OK)
     assert 'machine-cert' in editor.refusal()
