@@ -37,8 +37,6 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from built_programs import built_program
-
 import gi
 
 gi.require_version('Gio', '2.0')
@@ -51,6 +49,7 @@ REPO = HERE.parent.parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+from built_programs import built_program  # noqa: E402
 from waiting import pump, wait_until  # noqa: E402,F401
 from xl2tpd_peer import (  # noqa: E402,F401
     XL2TPD, XL2TPD_STARTED, Xl2tpd, Xl2tpdPeers, in_network_namespace, pids_of, xl2tpd_pids)
