@@ -20,9 +20,27 @@ namespace {
 // while more wait.
 constexpr int kMaxReadsPerDrain = 64;
 
+// An address change, or a route of the local table coming or going. The
+// kernel announces a new IPv4 address (RTM_NEWADDR) before it adds the
+// address's local route, and bind() looks at that route: a daemon woken by
+// the address event alone may look too early and then never hear again. The
+// local route's own event comes once the address is usable.
 int note_address_change(nl_msg* message, void* changed) {
-  const int type = nlmsg_hdr(message)->nlmsg_type;
-  if (type == RTM_NEWADDR || type == RTM_DELADDR) *static_cast<bool*>(changed) = true;
+  const nlmsghdr* header = nlmsg_hdr(message);
+  switch (header->nlmsg_type) {
+    case RTM_NEWADDR:
+    case RTM_DELADDR:
+      *static_cast<bool*>(changed) = true;
+      break;
+    case RTM_NEWROUTE:
+    case RTM_DELROUTE:
+      if (nlmsg_datalen(header) >= static_cast<int>(sizeof(rtmsg)) &&
+          static_cast<const rtmsg*>(nlmsg_data(header))->rtm_table == RT_TABLE_LOCAL)
+        *static_cast<bool*>(changed) = true;
+      break;
+    default:
+      break;
+  }
   return NL_OK;
 }
 
@@ -55,8 +73,8 @@ std::expected<AddressEvents, std::string> AddressEvents::open() {
   nl_socket_disable_seq_check(sock.get());
   if (int error = nl_connect(sock.get(), NETLINK_ROUTE); error < 0)
     return std::unexpected(std::string("cannot open rtnetlink: ") + nl_geterror(error));
-  if (int error =
-          nl_socket_add_memberships(sock.get(), RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
+  if (int error = nl_socket_add_memberships(sock.get(), RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+                                            RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, 0);
       error < 0)
     return std::unexpected(std::string("cannot follow address changes: ") + nl_geterror(error));
   if (int error = nl_socket_set_nonblocking(sock.get()); error < 0)

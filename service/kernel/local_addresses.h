@@ -23,7 +23,9 @@ bool is_local_address(const Endpoint& address);
 
 // An rtnetlink socket subscribed to IPv4 and IPv6 address changes
 // (RTM_NEWADDR, RTM_DELADDR: also an IPv6 address leaving its tentative
-// state), non-blocking, for a loop to watch.
+// state) and to routes, of which only the local table's count (an address
+// becomes usable for bind() when its local route is in), non-blocking, for
+// a loop to watch.
 class AddressEvents {
  public:
   static std::expected<AddressEvents, std::string> open();
@@ -32,9 +34,9 @@ class AddressEvents {
   ~AddressEvents();
 
   int fd() const;
-  // Reads what has arrived. True when an address came or went, or when the
-  // kernel dropped events because the socket's buffer was full (something
-  // may have changed: look again).
+  // Reads what has arrived. True when an address or a local route came or
+  // went, or when the kernel dropped events because the socket's buffer was
+  // full (something may have changed: look again).
   bool drain();
 
  private:
