@@ -197,6 +197,17 @@ class WireTimeline:
         """(source, destination) of each packet of `kind` since `since`."""
         return [pair for at, k, pair in list(self.classified) if k == kind and at >= since]
 
+    def assert_no_cleartext_l2tp_of(self, ours, gateway, since=0.0):
+        """Nothing from `ours` to `gateway` crossed as cleartext L2TP, and at
+        most one datagram the other way: under IKEv1 the responder installs
+        its outbound policy after its inbound SA (Quick Mode's third
+        message), so its first answer to our encrypted SCCRQ can leave before
+        the policy (seen in CI, from strongSwan and NetworkManager-l2tp's
+        gateways alike). More than one, or any from us, is a leak."""
+        cleartext = self.seen('l2tp', since)
+        assert (ours, gateway) not in cleartext, cleartext
+        assert cleartext.count((gateway, ours)) <= 1, cleartext
+
     def milestones(self, since):
         """Seconds after `since` of each milestone of one connection set-up:
         the first SCCRQ, the ICCN, the first LCP packet, LCP opened (the
