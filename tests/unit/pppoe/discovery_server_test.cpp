@@ -84,7 +84,7 @@ TEST_F(DiscoveryServerTest, PadiGetsAnOfferWithCookieAndEchoes) {
   server.receive(kHost, encode_discovery(request), kStart);
   ASSERT_EQ(recorder.sent.size(), 1u);
   EXPECT_EQ(recorder.sent[0].to, kHost);
-  const DiscoveryPacket& pado = recorder.sent[0].packet;
+  const DiscoveryPacket pado = recorder.sent[0].packet;
   EXPECT_EQ(pado.code, Code::kPado);
   EXPECT_EQ(pado.session_id, 0);
   EXPECT_EQ(wire::to_string(pado.find(TagType::kAcName)->value), "l2tpbus-ac");
@@ -103,7 +103,8 @@ TEST_F(DiscoveryServerTest, PadrWithOurCookieMakesOneSession) {
   const Bytes relay = from_hex("cafe");
   server.receive(kHost, padr_after(pado, &relay), kStart + seconds(2));
   ASSERT_EQ(recorder.sent.size(), 2u);
-  const DiscoveryPacket& pads = recorder.sent[1].packet;
+  // Copies: later frames grow recorder.sent, which may move its elements.
+  const DiscoveryPacket pads = recorder.sent[1].packet;
   EXPECT_EQ(pads.code, Code::kPads);
   EXPECT_NE(pads.session_id, 0);
   EXPECT_EQ(pads.find(TagType::kHostUniq)->value, from_hex("01"));
@@ -208,7 +209,7 @@ TEST_F(DiscoveryServerTest, TerminateSendsPadtWithTheReason) {
   auto server = make();
   const DiscoveryPacket pads = connect(server, kHost, from_hex("01"));
   server.terminate(pads.session_id, "the LNS closed the call: " + std::string(100, 'x'));
-  const Sent& padt = recorder.sent.back();
+  const Sent padt = recorder.sent.back();
   EXPECT_EQ(padt.to, kHost);
   EXPECT_EQ(padt.packet.code, Code::kPadt);
   EXPECT_EQ(padt.packet.session_id, pads.session_id);
